@@ -1,0 +1,177 @@
+/**
+ * The ports: what the runtime needs from storage and messaging, independently of the backend.
+ * Every adapter (memory, sqlite, postgres) implements these and passes the conformance suite in
+ * `test/conformance/`.
+ * @module
+ */
+import type { EventPayloads } from '../events.js';
+import type { Action, Job, JobInput, LaneRef, Operation } from '../types.js';
+
+// ─── Queue ─────────────────────────────────────────────────────────────────────────────────────
+
+/** A claimed job and the token that proves the claim. `job.attempts` counts this claim's attempt. */
+export type Claim = { job: Job; token: string };
+
+/** Identifies a claim in `complete` / `fail` / `release`. */
+export type ClaimRef = { jobId: string; token: string };
+
+/** Number of jobs per status. */
+export type QueueCounts = { pending: number; running: number; completed: number; failed: number };
+
+/** How a claim ended unsuccessfully. */
+export type JobFailure = {
+  /** Attempts used, to store on the job. */
+  attempts: number;
+  errorCode: number;
+  errorMessage: string;
+  /** Keep the job's lanes blocked until `retry` or `skip` (lane failure policy `halt`). */
+  halt?: boolean;
+};
+
+/** A lane held by a job that failed under the `halt` policy. */
+export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMessage?: string };
+
+/**
+ * The job queue. Contract, for every backend:
+ * - `enqueue` validates the input (throwing `JobValidationError`, storing nothing), assigns the
+ *   job its place in a total enqueue order, and publishes `jobAvailable` on the bus.
+ * - `claim(runnerId, limit)` returns at most `limit` jobs, oldest first, each of which is the
+ *   oldest unfinished job in **every** one of its lanes, is `PENDING`, and is due (`runAt` ≤ now).
+ *   One head per lane is taken before the limit applies, so a busy lane never starves a ready one.
+ *   Claimed jobs become `RUNNING`, their attempt count goes up by one, and they hold all their
+ *   lanes until completed, failed or released.
+ * - `complete` / `fail` / `release` need the claim's token; a stale token (another claim, or the
+ *   job already finished, released or reaped) is refused with `StaleClaimError` and changes nothing.
+ * - `release` puts the job back to `PENDING` in the same place in its lanes (it stays the head).
+ */
+export interface IQueue {
+  enqueue(input: JobInput): Promise<Job>;
+  /** All or nothing: one invalid input rejects the whole batch. */
+  enqueueMany(inputs: JobInput[]): Promise<Job[]>;
+  claim(runnerId: string, limit: number): Promise<Claim[]>;
+  complete(ref: ClaimRef, attempts: number): Promise<void>;
+  fail(ref: ClaimRef, failure: JobFailure): Promise<void>;
+  /** Back to pending, keeping its place; `attempts` is stored (an aborted attempt is not counted). */
+  release(ref: ClaimRef, attempts: number): Promise<void>;
+  get(jobId: string): Promise<QueuedJob | undefined>;
+  counts(): Promise<QueueCounts>;
+  /** Jobs not finished and not running. */
+  backlog(): Promise<number>;
+  /** Earliest `runAt` among lane heads not yet due, so a runner can wake up for it. */
+  nextRunAt(): Promise<number | undefined>;
+  /** Lanes held by jobs that failed under the `halt` policy. */
+  blockedLanes(): Promise<BlockedLane[]>;
+  /** A halted failed job goes back to pending in its place, attempts reset. */
+  retry(jobId: string): Promise<void>;
+  /** A halted failed job stops blocking its lanes (it stays failed). */
+  skip(jobId: string): Promise<void>;
+  /** Removes a pending job (e.g. a scheduled one); false when it is not pending. */
+  cancel(jobId: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A job as the queue reports it, with how it ended. */
+export type QueuedJob = Job & {
+  finishedAt?: number;
+  lastError?: { code: number; message: string };
+  /** Failed under the `halt` policy and still blocking its lanes. */
+  halted?: boolean;
+};
+
+// ─── Operation store ───────────────────────────────────────────────────────────────────────────
+
+/** The state of one lane at `index` (its head); `index` is -1 for an empty lane. */
+export type LaneSnapshot = { index: number; state: unknown; hash: string };
+
+/** The write to one lane inside an atomic append. */
+export type LaneWrite = {
+  scope: string;
+  /** Index of the lane's last operation the writer saw (-1: empty). */
+  expectedHead: number;
+  /** May be empty: the lane is then only checked (a read fence). */
+  operations: Operation[];
+  /** State after the operations, stored as the lane's snapshot. */
+  snapshot?: { state: unknown; hash: string };
+};
+
+/** One atomic write of a job's operations across its lanes. */
+export type AppendRequest = {
+  documentId: string;
+  branch: string;
+  lanes: LaneWrite[];
+  /** The claim the write belongs to; durable adapters complete it in the same transaction. */
+  claim?: ClaimRef;
+  /** Checked right before commit: an aborted signal writes nothing and throws its reason. */
+  signal?: AbortSignal;
+};
+
+export type AppendResult = {
+  operations: Operation[];
+  /** True when every operation was already stored (a re-run): nothing was written. */
+  replayed: boolean;
+};
+
+/**
+ * The operation store. Contract, for every backend:
+ * - each lane's operations are contiguous from index 0;
+ * - `append` is atomic across lanes: if every operation id is already stored it returns the stored
+ *   operations with `replayed: true` and writes nothing; else if any lane's head differs from
+ *   `expectedHead` it throws `WriteConflictError` and writes nothing; else it writes everything;
+ * - snapshots and operations returned are never mutated by the store afterwards, and callers must
+ *   not mutate them either.
+ */
+export interface IOperationStore {
+  getOperations(
+    documentId: string,
+    scope: string,
+    branch: string,
+    fromIndex?: number,
+  ): Promise<Operation[]>;
+  /** Index of the lane's last operation, -1 when empty. */
+  getHead(documentId: string, scope: string, branch: string): Promise<number>;
+  /** The latest stored snapshot of the lane, or undefined when the lane is empty. */
+  getSnapshot(documentId: string, scope: string, branch: string): Promise<LaneSnapshot | undefined>;
+  /** The stored operations among `ids` (in any order), for idempotent replay. */
+  findOperations(documentId: string, branch: string, ids: string[]): Promise<Operation[]>;
+  append(request: AppendRequest): Promise<AppendResult>;
+  close(): Promise<void>;
+}
+
+// ─── Event bus ─────────────────────────────────────────────────────────────────────────────────
+
+export type EventHandler<T = unknown> = (payload: T, type: number) => void | Promise<void>;
+
+/**
+ * Publish/subscribe by numeric event type. `publish` is synchronous and never waits for a
+ * subscriber's async work; a subscriber that throws (or rejects) affects neither publishing nor
+ * other subscribers.
+ */
+export interface IEventBus {
+  subscribe<K extends keyof EventPayloads>(
+    type: K,
+    handler: EventHandler<EventPayloads[K]>,
+  ): () => void;
+  subscribe(type: number, handler: EventHandler): () => void;
+  publish<K extends keyof EventPayloads>(type: K, payload: EventPayloads[K]): void;
+  publish(type: number, payload: unknown): void;
+}
+
+// ─── Sync and authorization hooks ──────────────────────────────────────────────────────────────
+
+/** Where missing history comes from on the fatal path (HASH_MISMATCH, REBASE_FAILED). */
+export interface ISyncSource {
+  /**
+   * Operations of the given lanes from index `fromIndex` on that a remote has and the local store
+   * lacks, in index order per lane.
+   */
+  pull(request: {
+    documentId: string;
+    branch: string;
+    lanes: { scope: string; fromIndex: number }[];
+  }): Promise<{ scope: string; operations: Operation[] }[]>;
+}
+
+/** Decides whether an action may be applied; deny by returning false (or throwing). */
+export interface IAuthorizer {
+  authorize(request: { job: Job; action: Action; signer?: string }): boolean | Promise<boolean>;
+}

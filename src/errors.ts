@@ -1,0 +1,140 @@
+/**
+ * Error codes and error classes (SPEC section 4).
+ * @module
+ */
+
+/** Numeric codes of job errors. */
+export const JobErrorCodes = Object.freeze({
+  SIGNATURE_INVALID: 90001,
+  UNAUTHORIZED: 90002,
+  HASH_MISMATCH: 90003,
+  REBASE_FAILED: 90004,
+  LIBRARY_ERROR: 90005,
+  IO_ERROR: 90006,
+  TIMEOUT: 90007,
+  DOCUMENT_NOT_FOUND: 90008,
+  INVALID_JOB: 90009,
+  GRACEFUL_ABORT: 90010,
+} as const);
+export type JobErrorCode = (typeof JobErrorCodes)[keyof typeof JobErrorCodes];
+export type JobErrorName = keyof typeof JobErrorCodes;
+
+const RETRYABLE: ReadonlySet<number> = new Set([JobErrorCodes.IO_ERROR, JobErrorCodes.TIMEOUT]);
+const FATAL: ReadonlySet<number> = new Set([
+  JobErrorCodes.HASH_MISMATCH,
+  JobErrorCodes.REBASE_FAILED,
+]);
+
+/** The name of a code, e.g. `90006` → `'IO_ERROR'`. */
+export function errorCodeName(code: number): JobErrorName | 'UNKNOWN' {
+  for (const [name, value] of Object.entries(JobErrorCodes)) {
+    if (value === code) return name as JobErrorName;
+  }
+  return 'UNKNOWN';
+}
+
+/** Whether errors with this code are retried with backoff. */
+export function isRetryableCode(code: number): boolean {
+  return RETRYABLE.has(code);
+}
+
+/** Whether errors with this code take the fatal path (sync, re-apply once, `fatalError`). */
+export function isFatalCode(code: number): boolean {
+  return FATAL.has(code);
+}
+
+/** A job failure with a numeric code; `retryable` is decided by the code. */
+export class JobError extends Error {
+  override readonly name = 'JobError';
+  readonly code: JobErrorCode;
+  readonly retryable: boolean;
+  /** Same as `code` (seed 001 naming). */
+  readonly errorCode: number;
+  /** Same as `message` (seed 001 naming). */
+  readonly errorMessage: string;
+
+  constructor(code: JobErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.errorCode = code;
+    this.errorMessage = message;
+    this.retryable = isRetryableCode(code);
+  }
+
+  /** `IO_ERROR` etc., for logs. */
+  get codeName(): string {
+    return errorCodeName(this.code);
+  }
+}
+
+/** A `JobInput` or configuration value was rejected; `field` names it. Nothing was enqueued. */
+export class JobValidationError extends Error {
+  override readonly name = 'JobValidationError';
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(`Invalid \`${field}\`: ${message}`);
+    this.field = field;
+  }
+}
+
+/** A write found a lane head other than the one it expected (optimistic concurrency). */
+export class WriteConflictError extends Error {
+  override readonly name = 'WriteConflictError';
+  constructor(
+    readonly lane: string,
+    readonly expectedHead: number,
+    readonly actualHead: number,
+  ) {
+    super(`Write conflict on lane ${lane}: expected head ${expectedHead}, found ${actualHead}`);
+  }
+}
+
+/** A claim token no longer owns its job (completed, released, or reaped): the call is refused. */
+export class StaleClaimError extends Error {
+  override readonly name = 'StaleClaimError';
+  constructor(readonly jobId: string) {
+    super(`Claim on job ${jobId} is stale: the job is no longer held by this claim token`);
+  }
+}
+
+// Driver error codes that mean "try again": SQLite busy/locked, Postgres serialization and
+// connection failures, Node socket errors.
+const RETRYABLE_DRIVER_CODES: ReadonlySet<string> = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_IOERR',
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available
+  '57P01', // admin_shutdown
+  '08000',
+  '08003',
+  '08006', // connection exceptions
+  '53300', // too_many_connections
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/**
+ * Maps anything thrown during execution to a `JobError`, for every adapter alike:
+ * write conflicts and driver I/O failures become `IO_ERROR` (retryable); anything else thrown by
+ * library code becomes `LIBRARY_ERROR`.
+ */
+export function toJobError(error: unknown): JobError {
+  if (error instanceof JobError) return error;
+  if (error instanceof WriteConflictError || error instanceof StaleClaimError) {
+    return new JobError(JobErrorCodes.IO_ERROR, error.message, { cause: error });
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && RETRYABLE_DRIVER_CODES.has(code)) {
+    return new JobError(JobErrorCodes.IO_ERROR, String((error as Error).message ?? error), {
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new JobError(JobErrorCodes.LIBRARY_ERROR, message, { cause: error });
+}

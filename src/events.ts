@@ -1,0 +1,71 @@
+/**
+ * Bus events: numeric codes (seed 001, SPEC section 5) and their payloads, in one typed map.
+ * @module
+ */
+import type { JobError } from './errors.js';
+import type { Job, JobResult } from './types.js';
+
+/** Numeric codes of the executor's events. */
+export const JobExecutorEventTypes = Object.freeze({
+  JOB_STARTED: 20000,
+  JOB_COMPLETED: 20001,
+  JOB_RETRY: 20003,
+  JOB_FAILED: 20004,
+  EXECUTOR_STARTED: 20005,
+  EXECUTOR_STOPPED: 20006,
+  FATAL_ERROR: 20007,
+} as const);
+
+/** Numeric codes of the queue's events. */
+export const QueueEventTypes = Object.freeze({
+  /** A job may have become claimable (enqueue, release, retry, a lane freed). */
+  JOB_AVAILABLE: 10000,
+} as const);
+
+/** Every code published on the bus. */
+export const EventTypes = Object.freeze({ ...QueueEventTypes, ...JobExecutorEventTypes });
+export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
+
+/** An attempt of a job begins (each attempt). */
+export type JobStartedEvent = { job: Job; startedAt: string; attempt: number };
+/** A job finished successfully; published after its operations are committed. */
+export type JobCompletedEvent = { job: Job; result: JobResult };
+/** An attempt failed with a retryable error and the job will run again after `delay` ms. */
+export type JobRetryEvent = { job: Job; error: JobError; retryCount: number; delay: number };
+/** A job failed for good (`willRetry` is always false: retries are `jobRetry`). */
+export type JobFailedEvent = { job: Job; error: JobError; willRetry: false; retryCount: number };
+/** The executor started. */
+export type ExecutorStartedEvent = { config: Record<string, unknown>; startedAt: string };
+/** The executor stopped. */
+export type ExecutorStoppedEvent = { stoppedAt: string; graceful: boolean };
+/** A hash mismatch or rebase failure survived sync and one re-apply: the lane is inconsistent. */
+export type FatalErrorEvent = { job: Job; error: JobError; synced: boolean };
+/** See {@link QueueEventTypes.JOB_AVAILABLE}. */
+export type JobAvailableEvent = { jobId?: string; documentId?: string };
+
+/** Payload of each bus event code. */
+export type EventPayloads = {
+  [EventTypes.JOB_AVAILABLE]: JobAvailableEvent;
+  [EventTypes.JOB_STARTED]: JobStartedEvent;
+  [EventTypes.JOB_COMPLETED]: JobCompletedEvent;
+  [EventTypes.JOB_RETRY]: JobRetryEvent;
+  [EventTypes.JOB_FAILED]: JobFailedEvent;
+  [EventTypes.EXECUTOR_STARTED]: ExecutorStartedEvent;
+  [EventTypes.EXECUTOR_STOPPED]: ExecutorStoppedEvent;
+  [EventTypes.FATAL_ERROR]: FatalErrorEvent;
+};
+
+/** Names accepted by `manager.on(name, handler)`, mapped to their codes. */
+export const ExecutorEventNames = Object.freeze({
+  jobStarted: JobExecutorEventTypes.JOB_STARTED,
+  jobCompleted: JobExecutorEventTypes.JOB_COMPLETED,
+  jobRetry: JobExecutorEventTypes.JOB_RETRY,
+  jobFailed: JobExecutorEventTypes.JOB_FAILED,
+  executorStarted: JobExecutorEventTypes.EXECUTOR_STARTED,
+  executorStopped: JobExecutorEventTypes.EXECUTOR_STOPPED,
+  fatalError: JobExecutorEventTypes.FATAL_ERROR,
+} as const);
+export type ExecutorEventName = keyof typeof ExecutorEventNames;
+/** Payload delivered to `manager.on(name, handler)`. */
+export type ExecutorEventPayload<N extends ExecutorEventName> =
+  EventPayloads[(typeof ExecutorEventNames)[N]];

@@ -1,0 +1,105 @@
+/**
+ * Executor options: one sentence and a default each, one `DEFAULTS`, one `resolveOptions()`.
+ * @module
+ */
+import { JobValidationError } from './errors.js';
+
+/** Configuration of the job executor manager (seed 001 `JobExecutorManagerConfig`, extended). */
+export type ExecutorOptions = {
+  /** Attempts that may run at once, across all lanes. @default 10 */
+  maxConcurrency?: number;
+  /** Milliseconds an attempt may run before its `AbortSignal` fires (TIMEOUT, retried). @default 30000 */
+  jobTimeout?: number;
+  /** Base of the exponential backoff, in ms: `random(0, min(max, base * 2^attempt))`. @default 100 */
+  retryBaseDelay?: number;
+  /** Cap of the backoff delay, in ms. @default 30000 */
+  retryMaxDelay?: number;
+  /** Retries after the first attempt, for retryable errors; a job's own `maxRetries` wins. @default 3 */
+  maxRetries?: number;
+  /** Jobs a lane may run back to back on one concurrency slot before it yields it (fairness). @default 8 */
+  laneBatchSize?: number;
+  /** Milliseconds an idle lane actor stays resident before it is stopped. @default 5000 */
+  laneIdleTimeout?: number;
+  /** Idle lane actors kept resident at most; the least recently used are stopped first. @default 1000 */
+  maxResidentLanes?: number;
+  /** Finished job results kept for `watch` (oldest dropped first). @default 10000 */
+  resultRetention?: number;
+  /** Window of `getStats().jobsPerSecond`, in ms. @default 10000 */
+  statsWindow?: number;
+};
+
+export type ResolvedExecutorOptions = Required<ExecutorOptions>;
+
+/** The defaults of every option. */
+export const DEFAULTS = Object.freeze({
+  maxConcurrency: 10,
+  jobTimeout: 30_000,
+  retryBaseDelay: 100,
+  retryMaxDelay: 30_000,
+  maxRetries: 3,
+  laneBatchSize: 8,
+  laneIdleTimeout: 5_000,
+  maxResidentLanes: 1_000,
+  resultRetention: 10_000,
+  statsWindow: 10_000,
+} as const) satisfies ResolvedExecutorOptions;
+
+/** Minimum value of each option (all are integers). */
+const MINIMUM: { [K in keyof ResolvedExecutorOptions]: number } = {
+  maxConcurrency: 1,
+  jobTimeout: 1,
+  retryBaseDelay: 0,
+  retryMaxDelay: 0,
+  maxRetries: 0,
+  laneBatchSize: 1,
+  laneIdleTimeout: 0,
+  maxResidentLanes: 0,
+  resultRetention: 0,
+  statsWindow: 1,
+};
+
+/**
+ * Merges `options` over `base` (the defaults unless given) and rejects a bad value naming the
+ * option and the value received.
+ */
+export function resolveOptions(
+  options: ExecutorOptions = {},
+  base: ResolvedExecutorOptions = DEFAULTS,
+): ResolvedExecutorOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new JobValidationError('config', `expected an object, got ${describe(options)}`);
+  }
+  const resolved = { ...base };
+  for (const [key, value] of Object.entries(options)) {
+    if (!(key in MINIMUM)) {
+      throw new JobValidationError(
+        key,
+        `unknown option; expected one of ${Object.keys(MINIMUM).join(', ')}`,
+      );
+    }
+    if (value === undefined) continue;
+    const name = key as keyof ResolvedExecutorOptions;
+    const min = MINIMUM[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      throw new JobValidationError(
+        name,
+        `expected \`${name}\` to be an integer ≥ ${min}, got ${describe(value)}`,
+      );
+    }
+    resolved[name] = value;
+  }
+  if (resolved.retryMaxDelay < resolved.retryBaseDelay) {
+    throw new JobValidationError(
+      'retryMaxDelay',
+      `expected \`retryMaxDelay\` (${resolved.retryMaxDelay}) ≥ \`retryBaseDelay\` (${resolved.retryBaseDelay})`,
+    );
+  }
+  return resolved;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null)
+    return String(value);
+  return typeof value;
+}

@@ -1,0 +1,126 @@
+/**
+ * The job domain: actions, operations, jobs and results (seed 001, SPEC section 1).
+ * @module
+ */
+import type { JobError } from './errors.js';
+
+/** Signature of an action by its author: Ed25519 over the action's signing payload. */
+export type ActionSigner = {
+  /** The signer's Ed25519 public key, base64 of its SPKI DER encoding. */
+  publicKey: string;
+  /** base64 Ed25519 signature over `signingPayload(action)`. */
+  signature: string;
+};
+
+/** One change a user asks for, in one scope of a document. */
+export type Action = {
+  id: string;
+  type: string;
+  scope: string;
+  input: unknown;
+  /** ISO-8601 timestamp string (the name is historical). */
+  timestampUtcMs: string;
+  context?: { signer?: ActionSigner };
+};
+
+/** An applied action: position `index` in its (document, scope, branch) stream. */
+export type Operation = {
+  /** Hex SHA-1 of `${documentId}:${scope}:${branch}:${action.id}`, first 32 characters. */
+  id: string;
+  /** Contiguous from 0 within the lane. */
+  index: number;
+  skip: number;
+  /** State hash of the scope after this operation. */
+  hash: string;
+  timestampUtcMs: string;
+  action: Action;
+};
+
+/** A lane: the unit of ordering. */
+export type LaneRef = { documentId: string; scope: string; branch: string };
+
+/** Lifecycle status of a job in the queue. */
+export const JobStatus = Object.freeze({
+  /** Queued, not running (also: waiting for `runAt`, or returned to the queue). */
+  PENDING: 'PENDING',
+  /** Claimed by a runner: an attempt runs or the job waits to be retried. */
+  RUNNING: 'RUNNING',
+  /** Finished successfully. */
+  COMPLETED: 'COMPLETED',
+  /** Finished unsuccessfully for good. */
+  FAILED: 'FAILED',
+} as const);
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** What a user submits; the queue turns it into a {@link Job}. */
+export type JobInput = {
+  /** Optional id; the queue generates one when absent. Must be unique. */
+  id?: string;
+  documentId: string;
+  /** Lanes the job occupies: every scope its actions touch. Non-empty, no duplicates. */
+  scopes: string[];
+  /** @default 'main' */
+  branch?: string;
+  actions: Action[];
+  /** Expected state hash after the job (SPEC section 1). */
+  resultingHash?: string;
+  /** Retries after the first attempt; overrides the manager's `maxRetries`. */
+  maxRetries?: number;
+  /** Not claimable before this time (ms since epoch); the job keeps its lane place meanwhile. */
+  runAt?: number;
+  /** Free-form data carried along (JSON-serialisable for durable adapters). */
+  meta?: Record<string, unknown>;
+};
+
+/** A job as stored by the queue. */
+export type Job = {
+  id: string;
+  documentId: string;
+  scopes: string[];
+  branch: string;
+  actions: Action[];
+  resultingHash?: string;
+  status: JobStatus;
+  /** Enqueue time, ms since epoch. */
+  createdAt: number;
+  /** Attempts started so far (a claim starts one). */
+  attempts: number;
+  maxRetries?: number;
+  runAt?: number;
+  meta?: Record<string, unknown>;
+};
+
+/** Outcome of executing a job (seed 001). */
+export type JobResult = {
+  job: Job;
+  success: boolean;
+  /** ISO timestamp. */
+  completedAt: string;
+  /** Duration of the (last) attempt in ms. */
+  duration: number;
+  /** Operations written (or found already written, on a replay); empty on failure. */
+  operations: Operation[];
+  metadata?: Record<string, unknown>;
+  errorCode?: number;
+  errorMessage?: string;
+  /** The error as an object, when `success` is false. */
+  error?: JobError;
+};
+
+/** Per-execution configuration (seed 001 `JobExecutionConfig`). */
+export type JobExecutionConfig = {
+  maxRetries?: number;
+  jobTimeout?: number;
+  retryBaseDelay?: number;
+  retryMaxDelay?: number;
+};
+
+/** Executes one job: apply its actions and write the operations (SPEC section 3). */
+export interface IJobExecutor {
+  /**
+   * Executes `job` once. Failures are returned as a `JobResult` with `success: false` and a
+   * `JobError`; a throw is classified like a store error. When `signal` is aborted before the
+   * write commits, nothing is written and the result carries TIMEOUT or GRACEFUL_ABORT.
+   */
+  execute(job: Job, config?: JobExecutionConfig, signal?: AbortSignal): Promise<JobResult>;
+}
