@@ -1,0 +1,270 @@
+/**
+ * Validation of job inputs (SPEC section 1): a job that breaks a rule is rejected at `enqueue` with
+ * a `JobValidationError` naming the field, and never enters the queue. Shared by every adapter.
+ * @module
+ */
+import { JobValidationError } from './errors.js';
+import { type Job, type JobInput, JobStatus } from './types.js';
+
+/** Keys a `JobInput` may carry; any other key is rejected. */
+const JOB_INPUT_KEYS: ReadonlySet<string> = new Set([
+  'id',
+  'documentId',
+  'scopes',
+  'branch',
+  'actions',
+  'resultingHash',
+  'maxRetries',
+  'runAt',
+  'meta',
+]);
+
+/** The branch of a job that names none. */
+export const DEFAULT_BRANCH = 'main';
+
+// An ISO-8601 date, or date-time with optional seconds, fraction and offset.
+const ISO_DATE =
+  /^[+-]?\d{4,6}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Checks that `input` is a valid {@link JobInput} and throws a `JobValidationError` naming the
+ * first offending field (`documentId`, `scopes[1]`, `actions[0].scope`, …) otherwise. The message
+ * says what was expected and what was received.
+ *
+ * Rules: `documentId` a non-empty string; `scopes` a non-empty array of unique non-empty strings;
+ * `branch` (optional) a non-empty string; `actions` a non-empty array of actions, each with
+ * non-empty string `id`, `type` and `scope` (one of `scopes`), an `input`, and an ISO date string
+ * `timestampUtcMs`; action ids unique within the job; `id` (optional) a non-empty string;
+ * `resultingHash` a string; `maxRetries` an integer ≥ 0; `runAt` a finite number; `meta` a plain
+ * object; no other keys. Optional fields set to `undefined` count as absent.
+ *
+ * @example
+ * validateJobInput({ documentId: 'doc-1', scopes: ['global'], actions: [] });
+ * // throws JobValidationError: Invalid `actions`: expected a non-empty array of actions, got an empty array
+ */
+export function validateJobInput(input: unknown): asserts input is JobInput {
+  checkJobInput(input, '');
+}
+
+/**
+ * Validates every input of a batch (all or nothing) and also rejects an `id` given twice in the
+ * batch; the message names the position of the offending input.
+ */
+export function validateJobInputs(inputs: unknown): asserts inputs is JobInput[] {
+  if (!Array.isArray(inputs)) {
+    throw new JobValidationError(
+      'inputs',
+      `expected an array of job inputs, got ${describe(inputs)}`,
+    );
+  }
+  let ids: Set<string> | undefined;
+  for (let i = 0; i < inputs.length; i++) {
+    const input: unknown = inputs[i];
+    checkJobInput(input, ` (batch input ${i})`);
+    const id = (input as JobInput).id;
+    if (id === undefined) continue;
+    ids ??= new Set();
+    if (ids.has(id)) {
+      throw new JobValidationError(
+        'id',
+        `expected a unique job id, got ${JSON.stringify(id)} twice in the batch (batch input ${i})`,
+      );
+    }
+    ids.add(id);
+  }
+}
+
+/** What the queue adds to a validated input to make a {@link Job}. */
+export type JobDefaults = {
+  /** Enqueue time, ms since epoch. */
+  createdAt: number;
+  /** Called for an id only when the input has none. */
+  generateId: () => string;
+};
+
+/**
+ * Validates `input` and turns it into a `PENDING` {@link Job} with no attempts: the branch
+ * defaults to `'main'`, the id is generated when absent, and `scopes` / `actions` are copied (the
+ * actions themselves and `meta` are not: callers must not mutate them after enqueue).
+ */
+export function normalizeJobInput(input: unknown, defaults: JobDefaults): Job {
+  validateJobInput(input);
+  return toJob(input, defaults);
+}
+
+/**
+ * Turns an input already checked by {@link validateJobInput} into a `PENDING` job, as
+ * {@link normalizeJobInput} does, without checking it again.
+ * @internal
+ */
+export function toJob(input: JobInput, defaults: JobDefaults): Job {
+  const job: Job = {
+    id: input.id ?? defaults.generateId(),
+    documentId: input.documentId,
+    scopes: input.scopes.slice(),
+    branch: input.branch ?? DEFAULT_BRANCH,
+    actions: input.actions.slice(),
+    status: JobStatus.PENDING,
+    createdAt: defaults.createdAt,
+    attempts: 0,
+  };
+  if (input.resultingHash !== undefined) job.resultingHash = input.resultingHash;
+  if (input.maxRetries !== undefined) job.maxRetries = input.maxRetries;
+  if (input.runAt !== undefined) job.runAt = input.runAt;
+  if (input.meta !== undefined) job.meta = input.meta;
+  return job;
+}
+
+function checkJobInput(input: unknown, where: string): void {
+  const fail: (field: string, message: string) => never = (field, message) => {
+    throw new JobValidationError(field, message + where);
+  };
+  if (!isPlainObject(input)) fail('input', `expected a job input object, got ${describe(input)}`);
+  for (const key in input) {
+    if (!JOB_INPUT_KEYS.has(key)) {
+      fail(key, `unknown key; expected only ${[...JOB_INPUT_KEYS].join(', ')}`);
+    }
+  }
+  const job = input as Record<string, unknown>;
+
+  if (job.id !== undefined && !isNonEmptyString(job.id)) {
+    fail('id', `expected a non-empty string, got ${describe(job.id)}`);
+  }
+  if (!isNonEmptyString(job.documentId)) {
+    fail('documentId', `expected a non-empty string, got ${describe(job.documentId)}`);
+  }
+
+  const scopes = job.scopes;
+  if (!Array.isArray(scopes) || scopes.length === 0) {
+    fail('scopes', `expected a non-empty array of scope names, got ${describe(scopes)}`);
+  }
+  for (let i = 0; i < scopes.length; i++) {
+    const scope: unknown = scopes[i];
+    if (!isNonEmptyString(scope)) {
+      fail(`scopes[${i}]`, `expected a non-empty string, got ${describe(scope)}`);
+    }
+    // Jobs have a handful of scopes: a nested scan is cheaper than a Set here.
+    for (let j = 0; j < i; j++) {
+      if (scopes[j] === scope) {
+        fail(
+          `scopes[${i}]`,
+          `expected unique scopes, got ${describe(scope)} again (see scopes[${j}])`,
+        );
+      }
+    }
+  }
+
+  if (job.branch !== undefined && !isNonEmptyString(job.branch)) {
+    fail('branch', `expected a non-empty string, got ${describe(job.branch)}`);
+  }
+
+  const actions = job.actions;
+  if (!Array.isArray(actions) || actions.length === 0) {
+    fail('actions', `expected a non-empty array of actions, got ${describe(actions)}`);
+  }
+  const actionIds: string[] = [];
+  for (let i = 0; i < actions.length; i++) {
+    checkAction(actions[i], `actions[${i}]`, scopes as string[], fail);
+    const id = (actions[i] as { id: string }).id;
+    const previous = actionIds.indexOf(id);
+    if (previous !== -1) {
+      fail(
+        `actions[${i}].id`,
+        `expected action ids unique within the job, got ${describe(id)} again (see actions[${previous}].id)`,
+      );
+    }
+    actionIds.push(id);
+  }
+
+  if (job.resultingHash !== undefined && typeof job.resultingHash !== 'string') {
+    fail('resultingHash', `expected a string, got ${describe(job.resultingHash)}`);
+  }
+  const maxRetries = job.maxRetries;
+  if (
+    maxRetries !== undefined &&
+    (typeof maxRetries !== 'number' || !Number.isInteger(maxRetries) || maxRetries < 0)
+  ) {
+    fail('maxRetries', `expected an integer ≥ 0, got ${describe(maxRetries)}`);
+  }
+  if (job.runAt !== undefined && (typeof job.runAt !== 'number' || !Number.isFinite(job.runAt))) {
+    fail('runAt', `expected a finite number (ms since epoch), got ${describe(job.runAt)}`);
+  }
+  if (job.meta !== undefined && !isPlainObject(job.meta)) {
+    fail('meta', `expected a plain object, got ${describe(job.meta)}`);
+  }
+}
+
+function checkAction(
+  action: unknown,
+  path: string,
+  scopes: string[],
+  fail: (field: string, message: string) => never,
+): void {
+  if (!isPlainObject(action)) fail(path, `expected an action object, got ${describe(action)}`);
+  const a = action as Record<string, unknown>;
+  for (const key of ['id', 'type', 'scope'] as const) {
+    if (!isNonEmptyString(a[key])) {
+      fail(`${path}.${key}`, `expected a non-empty string, got ${describe(a[key])}`);
+    }
+  }
+  if (!scopes.includes(a.scope as string)) {
+    fail(
+      `${path}.scope`,
+      `expected one of the job's scopes (${scopes.map((s) => JSON.stringify(s)).join(', ')}), got ${describe(a.scope)}`,
+    );
+  }
+  if (!('input' in a)) fail(`${path}.input`, 'expected an `input` (it may be null), got none');
+  const timestamp = a.timestampUtcMs;
+  if (
+    typeof timestamp !== 'string' ||
+    !ISO_DATE.test(timestamp) ||
+    Number.isNaN(Date.parse(timestamp))
+  ) {
+    fail(`${path}.timestampUtcMs`, `expected an ISO-8601 date string, got ${describe(timestamp)}`);
+  }
+  const context = a.context;
+  if (context === undefined) return;
+  if (!isPlainObject(context)) {
+    fail(`${path}.context`, `expected an object, got ${describe(context)}`);
+  }
+  const signer = (context as Record<string, unknown>).signer;
+  if (signer === undefined) return;
+  if (!isPlainObject(signer)) {
+    fail(`${path}.context.signer`, `expected an object, got ${describe(signer)}`);
+  }
+  for (const key of ['publicKey', 'signature'] as const) {
+    const value = (signer as Record<string, unknown>)[key];
+    if (typeof value !== 'string') {
+      fail(`${path}.context.signer.${key}`, `expected a string, got ${describe(value)}`);
+    }
+  }
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A short description of a received value for error messages. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') {
+    return value.length > 60 ? `${JSON.stringify(value.slice(0, 60))}…` : JSON.stringify(value);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  if (Array.isArray(value))
+    return value.length === 0 ? 'an empty array' : `an array of ${value.length}`;
+  if (typeof value === 'object') {
+    const name = Object.getPrototypeOf(value)?.constructor?.name;
+    return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+  }
+  return typeof value;
+}
