@@ -1,0 +1,464 @@
+/**
+ * The in-memory job queue: lanes as FIFOs, ready lane heads in a heap.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../../clock.js';
+import { laneKey } from '../../document/lane-key.js';
+import { JobValidationError, StaleClaimError } from '../../errors.js';
+import { QueueEventTypes } from '../../events.js';
+import { type Job, type JobInput, JobStatus } from '../../types.js';
+import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
+import type {
+  BlockedLane,
+  Claim,
+  ClaimRef,
+  IEventBus,
+  IQueue,
+  JobFailure,
+  QueueCounts,
+  QueuedJob,
+} from '../ports.js';
+import { MinHeap } from './min-heap.js';
+
+/** Options of {@link MemoryQueue}. */
+export type MemoryQueueOptions = {
+  /** Where `jobAvailable` is published. @default none: nothing is published */
+  bus?: IEventBus;
+  /** Time of `createdAt`, `finishedAt` and of `runAt` checks. @default systemClock */
+  clock?: Clock;
+  /** Id of a job enqueued without one. @default crypto.randomUUID */
+  idFactory?: () => string;
+  /** Finished jobs kept for `get` and `counts`; the oldest are dropped first. @default 100000 */
+  retainFinished?: number;
+};
+
+/** A lane: its unfinished jobs in enqueue order, from `items[head]` on. */
+type Lane = {
+  readonly key: string;
+  readonly documentId: string;
+  readonly scope: string;
+  readonly branch: string;
+  /** `items[head]` is never a cancelled entry; cancelled entries behind it are skipped lazily. */
+  items: Entry[];
+  head: number;
+};
+
+/** Which heap holds an entry (each entry is in at most one, at most once). */
+const NO_HEAP = 0;
+const READY_HEAP = 1;
+const DELAYED_HEAP = 2;
+
+type Entry = {
+  /** The stored job; callers only ever see copies. */
+  readonly job: Job;
+  /** Position in the total enqueue order. */
+  readonly seq: number;
+  lanes: Lane[];
+  /** Token of the claim that holds the job, while it is `RUNNING`. */
+  token: string | undefined;
+  heap: typeof NO_HEAP | typeof READY_HEAP | typeof DELAYED_HEAP;
+  cancelled: boolean;
+  halted: boolean;
+  finishedAt: number | undefined;
+  lastError: { code: number; message: string } | undefined;
+};
+
+const NO_LANES: Lane[] = [];
+/** Past this many consumed slots a FIFO is compacted (when they are at least half of it). */
+const COMPACT_AFTER = 1024;
+
+/**
+ * An {@link IQueue} in memory: the default for library use and tests.
+ *
+ * Each lane is a FIFO of its unfinished jobs. A job is *ready* when it is `PENDING` and the head of
+ * every one of its lanes; ready jobs wait in a min-heap by enqueue order (or, until their `runAt`,
+ * in a min-heap by `runAt`), so a claim costs O(log n) per job and never scans the backlog. Since
+ * every ready job heads all its lanes, no two ready jobs share a lane: popping the oldest ready
+ * jobs is exactly "one head per lane, oldest first, then the limit".
+ *
+ * Finished jobs stay readable through `get` and are counted by `counts` until `retainFinished`
+ * newer jobs have finished; a cancelled job is removed at once. Ids must be unique among the jobs
+ * the queue holds. `close` is a no-op.
+ *
+ * @example
+ * const bus = new MemoryEventBus();
+ * const queue = new MemoryQueue({ bus });
+ * await queue.enqueue({ documentId: 'doc-1', scopes: ['global'], actions: [action] });
+ * const [claim] = await queue.claim('runner-1', 10);
+ * await queue.complete({ jobId: claim.job.id, token: claim.token }, claim.job.attempts);
+ */
+export class MemoryQueue implements IQueue {
+  readonly #bus: IEventBus | undefined;
+  readonly #clock: Clock;
+  readonly #idFactory: () => string;
+  readonly #retainFinished: number;
+
+  /** Every job held: unfinished, halted, and the retained finished ones. */
+  readonly #jobs = new Map<string, Entry>();
+  /** Lanes with at least one unfinished (or halted) job. */
+  readonly #lanes = new Map<string, Lane>();
+  readonly #ready = new MinHeap<Entry>((a, b) => a.seq < b.seq);
+  readonly #delayed = new MinHeap<Entry>(
+    (a, b) =>
+      (a.job.runAt as number) < (b.job.runAt as number) ||
+      (a.job.runAt === b.job.runAt && a.seq < b.seq),
+  );
+  readonly #halted = new Set<Entry>();
+  /** Finished entries in finishing order, from `#finishedHead` on, for retention. */
+  #finished: Entry[] = [];
+  #finishedHead = 0;
+
+  #seq = 0;
+  #tokens = 0;
+  #pending = 0;
+  #running = 0;
+  #completed = 0;
+  #failed = 0;
+
+  constructor(options: MemoryQueueOptions = {}) {
+    const retain = options.retainFinished ?? 100_000;
+    if (!Number.isInteger(retain) || retain < 0) {
+      throw new JobValidationError(
+        'retainFinished',
+        `expected \`retainFinished\` to be an integer ≥ 0, got ${String(retain)}`,
+      );
+    }
+    this.#bus = options.bus;
+    this.#clock = options.clock ?? systemClock;
+    this.#idFactory = options.idFactory ?? randomUUID;
+    this.#retainFinished = retain;
+  }
+
+  /** Validates and enqueues one job; publishes `jobAvailable`. */
+  async enqueue(input: JobInput): Promise<Job> {
+    validateJobInput(input);
+    const now = this.#clock.now();
+    const job = toJob(input, { createdAt: now, generateId: this.#idFactory });
+    this.#checkNewId(job.id, undefined);
+    this.#insert(job, now);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
+      jobId: job.id,
+      documentId: job.documentId,
+    });
+    return { ...job };
+  }
+
+  /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
+  async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
+    validateJobInputs(inputs);
+    if (inputs.length === 0) return [];
+    const now = this.#clock.now();
+    const defaults = { createdAt: now, generateId: this.#idFactory };
+    const jobs = inputs.map((input) => toJob(input, defaults));
+    const batch = new Set<string>();
+    for (const job of jobs) {
+      this.#checkNewId(job.id, batch);
+      batch.add(job.id);
+    }
+    for (const job of jobs) this.#insert(job, now);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {});
+    return jobs.map((job) => ({ ...job }));
+  }
+
+  /** Claims up to `limit` ready, due jobs, oldest first (see {@link IQueue}). */
+  async claim(runnerId: string, limit: number): Promise<Claim[]> {
+    const claims: Claim[] = [];
+    if (!(limit >= 1)) return claims;
+    this.#promoteDue(this.#clock.now());
+    while (claims.length < limit) {
+      const entry = this.#ready.pop();
+      if (entry === undefined) break;
+      entry.heap = NO_HEAP;
+      if (entry.cancelled) continue; // lazily deleted
+      const job = entry.job;
+      job.status = JobStatus.RUNNING;
+      job.attempts += 1;
+      const token = `${runnerId}:${++this.#tokens}`;
+      entry.token = token;
+      this.#pending -= 1;
+      this.#running += 1;
+      claims.push({ job: { ...job }, token });
+    }
+    return claims;
+  }
+
+  /** Finishes a claimed job successfully and frees its lanes. */
+  async complete(ref: ClaimRef, attempts: number): Promise<void> {
+    const entry = this.#held(ref);
+    const now = this.#clock.now();
+    entry.job.status = JobStatus.COMPLETED;
+    entry.job.attempts = attempts;
+    entry.token = undefined;
+    entry.finishedAt = now;
+    this.#running -= 1;
+    this.#completed += 1;
+    this.#leaveLanes(entry, now);
+    this.#retain(entry);
+  }
+
+  /** Fails a claimed job for good; with `halt` it keeps blocking its lanes until `retry` or `skip`. */
+  async fail(ref: ClaimRef, failure: JobFailure): Promise<void> {
+    const entry = this.#held(ref);
+    const now = this.#clock.now();
+    entry.job.status = JobStatus.FAILED;
+    entry.job.attempts = failure.attempts;
+    entry.token = undefined;
+    entry.finishedAt = now;
+    entry.lastError = { code: failure.errorCode, message: failure.errorMessage };
+    this.#running -= 1;
+    this.#failed += 1;
+    if (failure.halt) {
+      entry.halted = true;
+      this.#halted.add(entry);
+    } else {
+      this.#leaveLanes(entry, now);
+      this.#retain(entry);
+    }
+  }
+
+  /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
+  async release(ref: ClaimRef, attempts: number): Promise<void> {
+    const entry = this.#held(ref);
+    entry.job.status = JobStatus.PENDING;
+    entry.job.attempts = attempts;
+    entry.token = undefined;
+    this.#running -= 1;
+    this.#pending += 1;
+    this.#schedule(entry, this.#clock.now());
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
+      jobId: entry.job.id,
+      documentId: entry.job.documentId,
+    });
+  }
+
+  /** A copy of the job with how it ended, or undefined when unknown (or no longer retained). */
+  async get(jobId: string): Promise<QueuedJob | undefined> {
+    const entry = this.#jobs.get(jobId);
+    if (entry === undefined) return undefined;
+    const job: QueuedJob = { ...entry.job };
+    if (entry.finishedAt !== undefined) job.finishedAt = entry.finishedAt;
+    if (entry.lastError !== undefined) job.lastError = { ...entry.lastError };
+    if (entry.halted) job.halted = true;
+    return job;
+  }
+
+  /** Jobs per status, finished ones while retained. */
+  async counts(): Promise<QueueCounts> {
+    return {
+      pending: this.#pending,
+      running: this.#running,
+      completed: this.#completed,
+      failed: this.#failed,
+    };
+  }
+
+  /** Pending jobs: waiting for their lanes, for their `runAt`, or ready. */
+  async backlog(): Promise<number> {
+    return this.#pending;
+  }
+
+  /** Earliest `runAt` of a pending lane head that is not due yet. */
+  async nextRunAt(): Promise<number | undefined> {
+    this.#promoteDue(this.#clock.now());
+    return this.#delayed.peek()?.job.runAt;
+  }
+
+  /** The lanes of halted jobs, in the order the jobs failed. */
+  async blockedLanes(): Promise<BlockedLane[]> {
+    const blocked: BlockedLane[] = [];
+    for (const entry of this.#halted) {
+      for (const lane of entry.lanes) {
+        blocked.push({
+          documentId: lane.documentId,
+          scope: lane.scope,
+          branch: lane.branch,
+          jobId: entry.job.id,
+          errorCode: entry.lastError?.code,
+          errorMessage: entry.lastError?.message,
+        });
+      }
+    }
+    return blocked;
+  }
+
+  /**
+   * Puts a halted job back to `PENDING` at its place with its attempts reset; publishes
+   * `jobAvailable`. Throws a `JobValidationError` on `jobId` when the job is not halted.
+   */
+  async retry(jobId: string): Promise<void> {
+    const entry = this.#haltedEntry(jobId);
+    entry.halted = false;
+    this.#halted.delete(entry);
+    entry.job.status = JobStatus.PENDING;
+    entry.job.attempts = 0;
+    entry.finishedAt = undefined;
+    this.#failed -= 1;
+    this.#pending += 1;
+    this.#schedule(entry, this.#clock.now());
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId, documentId: entry.job.documentId });
+  }
+
+  /**
+   * Lets a halted job (which stays `FAILED`) stop blocking its lanes; publishes `jobAvailable`.
+   * Throws a `JobValidationError` on `jobId` when the job is not halted.
+   */
+  async skip(jobId: string): Promise<void> {
+    const entry = this.#haltedEntry(jobId);
+    entry.halted = false;
+    this.#halted.delete(entry);
+    this.#leaveLanes(entry, this.#clock.now());
+    this.#retain(entry);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId, documentId: entry.job.documentId });
+  }
+
+  /** Removes a pending job (delayed or not, head or not); false when it is not pending. */
+  async cancel(jobId: string): Promise<boolean> {
+    const entry = this.#jobs.get(jobId);
+    if (entry === undefined || entry.job.status !== JobStatus.PENDING) return false;
+    entry.cancelled = true; // heaps and lane FIFOs drop it lazily
+    this.#jobs.delete(jobId);
+    this.#pending -= 1;
+    this.#leaveLanes(entry, this.#clock.now());
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { documentId: entry.job.documentId });
+    return true;
+  }
+
+  /** Nothing to release in memory. */
+  async close(): Promise<void> {}
+
+  // ─── internals ───────────────────────────────────────────────────────────────────────────────
+
+  #checkNewId(id: string, batch: Set<string> | undefined): void {
+    if (this.#jobs.has(id) || batch?.has(id)) {
+      throw new JobValidationError(
+        'id',
+        `expected a unique job id, got ${JSON.stringify(id)}, which the queue already holds`,
+      );
+    }
+  }
+
+  #insert(job: Job, now: number): void {
+    const entry: Entry = {
+      job,
+      seq: this.#seq++,
+      lanes: new Array<Lane>(job.scopes.length),
+      token: undefined,
+      heap: NO_HEAP,
+      cancelled: false,
+      halted: false,
+      finishedAt: undefined,
+      lastError: undefined,
+    };
+    this.#jobs.set(job.id, entry);
+    this.#pending += 1;
+    let head = true;
+    for (let i = 0; i < job.scopes.length; i++) {
+      const scope = job.scopes[i] as string;
+      const key = laneKey(job.documentId, scope, job.branch);
+      let lane = this.#lanes.get(key);
+      if (lane === undefined) {
+        lane = { key, documentId: job.documentId, scope, branch: job.branch, items: [], head: 0 };
+        this.#lanes.set(key, lane);
+      }
+      lane.items.push(entry);
+      if (lane.items.length - lane.head !== 1) head = false;
+      entry.lanes[i] = lane;
+    }
+    if (head) this.#schedule(entry, now);
+  }
+
+  /** Puts a ready entry in the ready heap, or in the delayed heap until its `runAt`. */
+  #schedule(entry: Entry, now: number): void {
+    if (entry.heap !== NO_HEAP) return;
+    const runAt = entry.job.runAt;
+    if (runAt !== undefined && runAt > now) {
+      entry.heap = DELAYED_HEAP;
+      this.#delayed.push(entry);
+    } else {
+      entry.heap = READY_HEAP;
+      this.#ready.push(entry);
+    }
+  }
+
+  /** Moves delayed entries that are due into the ready heap (dropping cancelled ones). */
+  #promoteDue(now: number): void {
+    for (;;) {
+      const top = this.#delayed.peek();
+      if (top === undefined || (!top.cancelled && (top.job.runAt as number) > now)) return;
+      this.#delayed.pop();
+      top.heap = NO_HEAP;
+      if (!top.cancelled) this.#schedule(top, now);
+    }
+  }
+
+  /** The entry a claim token still holds, or a `StaleClaimError`. */
+  #held(ref: ClaimRef): Entry {
+    const entry = this.#jobs.get(ref.jobId);
+    if (entry === undefined || entry.token === undefined || entry.token !== ref.token) {
+      throw new StaleClaimError(ref.jobId);
+    }
+    return entry;
+  }
+
+  #haltedEntry(jobId: string): Entry {
+    const entry = this.#jobs.get(jobId);
+    if (entry === undefined || !entry.halted) {
+      throw new JobValidationError(
+        'jobId',
+        `expected the id of a job halted by a failure, got ${JSON.stringify(jobId)}, which is ${
+          entry === undefined ? 'unknown' : `${entry.job.status} and not halted`
+        }`,
+      );
+    }
+    return entry;
+  }
+
+  /** Removes a finished or cancelled entry from its lanes and schedules the new heads that are ready. */
+  #leaveLanes(entry: Entry, now: number): void {
+    for (const lane of entry.lanes) {
+      // A cancelled entry that is not a head stays in the FIFO until the head passes it.
+      if (lane.items[lane.head] !== entry) continue;
+      let items = lane.items;
+      let head = lane.head + 1;
+      while (head < items.length && (items[head] as Entry).cancelled) head++;
+      if (head === items.length) {
+        this.#lanes.delete(lane.key);
+        lane.items = [];
+        lane.head = 0;
+        continue;
+      }
+      if (head >= COMPACT_AFTER && head * 2 >= items.length) {
+        items = items.slice(head);
+        lane.items = items;
+        head = 0;
+      }
+      lane.head = head;
+      const next = items[head] as Entry;
+      if (next.job.status === JobStatus.PENDING && this.#headsAll(next)) this.#schedule(next, now);
+    }
+    entry.lanes = NO_LANES; // no longer needed: let the lanes be collected
+  }
+
+  #headsAll(entry: Entry): boolean {
+    for (const lane of entry.lanes) {
+      if (lane.items[lane.head] !== entry) return false;
+    }
+    return true;
+  }
+
+  /** Keeps a finished entry readable; drops the oldest beyond `retainFinished`. */
+  #retain(entry: Entry): void {
+    this.#finished.push(entry);
+    while (this.#finished.length - this.#finishedHead > this.#retainFinished) {
+      const old = this.#finished[this.#finishedHead++] as Entry;
+      if (this.#jobs.get(old.job.id) === old) this.#jobs.delete(old.job.id);
+      if (old.job.status === JobStatus.COMPLETED) this.#completed -= 1;
+      else this.#failed -= 1;
+    }
+    if (this.#finishedHead >= COMPACT_AFTER && this.#finishedHead * 2 >= this.#finished.length) {
+      this.#finished = this.#finished.slice(this.#finishedHead);
+      this.#finishedHead = 0;
+    }
+  }
+}
