@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { JobValidationError } from '../src/errors.js';
+import { JobStatus } from '../src/types.js';
+import { normalizeJobInput, validateJobInput, validateJobInputs } from '../src/validate-job.js';
+
+const TS = '2024-05-01T12:00:00.000Z';
+
+function action(id: string, scope: string, extra: Record<string, unknown> = {}) {
+  return { id, type: 'SET', scope, input: { value: 1 }, timestampUtcMs: TS, ...extra };
+}
+
+function valid(): Record<string, unknown> {
+  return {
+    documentId: 'doc-1',
+    scopes: ['global', 'local'],
+    actions: [action('a-1', 'global'), action('a-2', 'local')],
+  };
+}
+
+/** The error `validateJobInput` throws for `input`, asserting it is a `JobValidationError`. */
+function rejection(input: unknown, validate: (input: unknown) => void = validateJobInput) {
+  try {
+    validate(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(JobValidationError);
+    return error as JobValidationError;
+  }
+  throw new Error('expected the input to be rejected');
+}
+
+describe('validateJobInput', () => {
+  it('accepts a minimal valid input and one with every optional field', () => {
+    expect(() => validateJobInput(valid())).not.toThrow();
+    expect(() =>
+      validateJobInput({
+        ...valid(),
+        id: 'job-1',
+        branch: 'draft',
+        resultingHash: 'abc=',
+        maxRetries: 0,
+        runAt: 1_700_000_000_000,
+        meta: { tag: 'x' },
+        actions: [
+          action('a-1', 'global', {
+            input: null,
+            context: { signer: { publicKey: 'k', signature: 's' } },
+          }),
+        ],
+      }),
+    ).not.toThrow();
+  });
+
+  it('treats optional fields set to undefined as absent', () => {
+    expect(() =>
+      validateJobInput({ ...valid(), id: undefined, branch: undefined, meta: undefined }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ['a non-object input', null, 'input'],
+    ['an array input', [], 'input'],
+    ['an unknown top-level key, by name', { ...valid(), priority: 1 }, 'priority'],
+    ['an empty id', { ...valid(), id: '' }, 'id'],
+    ['a missing documentId', { ...valid(), documentId: undefined }, 'documentId'],
+    ['an empty documentId', { ...valid(), documentId: '' }, 'documentId'],
+    ['scopes that are not an array', { ...valid(), scopes: 'global' }, 'scopes'],
+    ['empty scopes', { ...valid(), scopes: [] }, 'scopes'],
+    ['an empty scope', { ...valid(), scopes: ['global', ''] }, 'scopes[1]'],
+    ['a non-string scope', { ...valid(), scopes: [7] }, 'scopes[0]'],
+    ['a duplicate scope', { ...valid(), scopes: ['global', 'local', 'global'] }, 'scopes[2]'],
+    ['an empty branch', { ...valid(), branch: '' }, 'branch'],
+    ['actions that are not an array', { ...valid(), actions: {} }, 'actions'],
+    ['empty actions', { ...valid(), actions: [] }, 'actions'],
+    ['an action that is not an object', { ...valid(), actions: ['SET'] }, 'actions[0]'],
+    ['an action without id', { ...valid(), actions: [action('', 'global')] }, 'actions[0].id'],
+    [
+      'an action without type',
+      { ...valid(), actions: [action('a-1', 'global'), action('a-2', 'global', { type: 3 })] },
+      'actions[1].type',
+    ],
+    [
+      'an action with an empty scope',
+      { ...valid(), actions: [action('a-1', '')] },
+      'actions[0].scope',
+    ],
+    [
+      'an action whose scope is not one of the scopes',
+      { ...valid(), actions: [action('a-1', 'global'), action('a-2', 'other')] },
+      'actions[1].scope',
+    ],
+    [
+      'an action without input',
+      { ...valid(), actions: [{ id: 'a', type: 'T', scope: 'global', timestampUtcMs: TS }] },
+      'actions[0].input',
+    ],
+    [
+      'a numeric timestamp',
+      { ...valid(), actions: [action('a-1', 'global', { timestampUtcMs: 1_700_000_000_000 })] },
+      'actions[0].timestampUtcMs',
+    ],
+    [
+      'a non-ISO timestamp',
+      { ...valid(), actions: [action('a-1', 'global', { timestampUtcMs: 'yesterday' })] },
+      'actions[0].timestampUtcMs',
+    ],
+    [
+      'an ISO-shaped timestamp that does not parse',
+      {
+        ...valid(),
+        actions: [action('a-1', 'global', { timestampUtcMs: '2024-13-45T00:00:00Z' })],
+      },
+      'actions[0].timestampUtcMs',
+    ],
+    [
+      'a context that is not an object',
+      { ...valid(), actions: [action('a-1', 'global', { context: 'me' })] },
+      'actions[0].context',
+    ],
+    [
+      'a signer without signature',
+      {
+        ...valid(),
+        actions: [action('a-1', 'global', { context: { signer: { publicKey: 'k' } } })],
+      },
+      'actions[0].context.signer.signature',
+    ],
+    [
+      'a duplicate action id',
+      {
+        ...valid(),
+        actions: [action('a-1', 'global'), action('a-2', 'local'), action('a-1', 'local')],
+      },
+      'actions[2].id',
+    ],
+    ['a non-string resultingHash', { ...valid(), resultingHash: 42 }, 'resultingHash'],
+    ['a negative maxRetries', { ...valid(), maxRetries: -1 }, 'maxRetries'],
+    ['a fractional maxRetries', { ...valid(), maxRetries: 1.5 }, 'maxRetries'],
+    ['a non-finite runAt', { ...valid(), runAt: Number.POSITIVE_INFINITY }, 'runAt'],
+    ['a string runAt', { ...valid(), runAt: '2024-05-01' }, 'runAt'],
+    ['a meta that is an array', { ...valid(), meta: [1] }, 'meta'],
+    ['a meta that is a class instance', { ...valid(), meta: new Date() }, 'meta'],
+  ])('rejects %s', (_name, input, field) => {
+    expect(rejection(input).field).toBe(field);
+  });
+
+  it('says what was expected and what was received', () => {
+    const error = rejection({ ...valid(), maxRetries: -1 });
+    expect(error.message).toContain('integer ≥ 0');
+    expect(error.message).toContain('-1');
+    const scope = rejection({ ...valid(), actions: [action('a-1', 'other')] });
+    expect(scope.message).toContain('"global"');
+    expect(scope.message).toContain('"other"');
+  });
+});
+
+describe('validateJobInputs', () => {
+  it('rejects a non-array batch on `inputs`', () => {
+    expect(rejection({}, validateJobInputs).field).toBe('inputs');
+  });
+
+  it('names the field and the position of a bad input in the batch', () => {
+    const error = rejection([valid(), { ...valid(), branch: '' }], validateJobInputs);
+    expect(error.field).toBe('branch');
+    expect(error.message).toContain('batch input 1');
+  });
+
+  it('rejects an id given twice in the batch', () => {
+    const error = rejection(
+      [{ ...valid(), id: 'j' }, valid(), { ...valid(), id: 'j' }],
+      validateJobInputs,
+    );
+    expect(error.field).toBe('id');
+    expect(error.message).toContain('batch input 2');
+  });
+});
+
+describe('normalizeJobInput', () => {
+  it('fills the defaults and makes a pending job', () => {
+    const input = valid();
+    const job = normalizeJobInput(input, { createdAt: 5, generateId: () => 'gen-1' });
+    expect(job).toEqual({
+      id: 'gen-1',
+      documentId: 'doc-1',
+      scopes: ['global', 'local'],
+      branch: 'main',
+      actions: input.actions,
+      status: JobStatus.PENDING,
+      createdAt: 5,
+      attempts: 0,
+    });
+    expect(job.scopes).not.toBe(input.scopes);
+  });
+
+  it('keeps a given id and the optional fields, and validates', () => {
+    let generated = 0;
+    const job = normalizeJobInput(
+      { ...valid(), id: 'mine', branch: 'b', runAt: 9, maxRetries: 2, meta: { m: 1 } },
+      { createdAt: 1, generateId: () => `gen-${++generated}` },
+    );
+    expect(job).toMatchObject({ id: 'mine', branch: 'b', runAt: 9, maxRetries: 2, meta: { m: 1 } });
+    expect(generated).toBe(0);
+    expect(() =>
+      normalizeJobInput({ ...valid(), scopes: [] }, { createdAt: 1, generateId: () => 'x' }),
+    ).toThrow(JobValidationError);
+  });
+});
