@@ -1,0 +1,558 @@
+/**
+ * The document executor: runs one job against the operation store (SPEC section 3).
+ * @module
+ */
+import type {
+  IAuthorizer,
+  IOperationStore,
+  ISyncSource,
+  LaneSnapshot,
+  LaneWrite,
+} from '../adapters/ports.js';
+import { JobError, JobErrorCodes, toJobError } from '../errors.js';
+import type {
+  Action,
+  IJobExecutor,
+  Job,
+  JobExecutionConfig,
+  JobResult,
+  Operation,
+} from '../types.js';
+import { applyAction, replayContext } from './apply-action.js';
+import { checkJobShape, resolveDocumentJob } from './check-document-job.js';
+import { type DocumentHeader, documentExists } from './document-header.js';
+import { DOCUMENT_SCOPE, type DocumentModel, type ModelRegistry } from './document-model.js';
+import { hashScopes, hashState } from './hash.js';
+import { laneKey } from './lane-key.js';
+import { operationId } from './operation-id.js';
+import { verifyAction } from './signature.js';
+import { StateCache } from './state-cache.js';
+
+/** Options of {@link DocumentJobExecutor}. */
+export type DocumentJobExecutorOptions = {
+  /** Where operations and lane snapshots are read and written. */
+  store: IOperationStore;
+  /** The document models, by `documentType`. */
+  models: ModelRegistry;
+  /** Asked once per action; denying (false or a throw) fails the job with `UNAUTHORIZED`. */
+  authorizer?: IAuthorizer;
+  /** Lane states kept in memory (LRU). 0 disables the cache. @default 10000 */
+  cacheSize?: number;
+  /** Time source of `duration` and `completedAt`, ms since epoch. @default Date.now */
+  now?: () => number;
+};
+
+/** A lane as one execution sees it: its loaded snapshot and what the job adds to it. */
+type LaneWork = {
+  scope: string;
+  key: string;
+  loaded: LaneSnapshot;
+  /** State after the job's operations so far (a private copy once an action touched the lane). */
+  state: unknown;
+  hash: string;
+  operations: Operation[];
+};
+
+/** Book-keeping of one run of a job, to re-run it once when the cache turns out stale. */
+type RunState = {
+  bypassCache: boolean;
+  /** Lanes served from the cache, with the head index the cache claimed. */
+  cached: Map<string, { scope: string; index: number }>;
+  documentType?: string;
+};
+
+type RunOutcome = { operations: Operation[]; replayed: boolean; dispatched: Action[] };
+
+// Failures that depend on lane state: when that state came from a stale cache entry (another
+// process wrote meanwhile), the job is re-run once on fresh state instead of failing for good.
+const STATE_DEPENDENT: ReadonlySet<number> = new Set([
+  JobErrorCodes.LIBRARY_ERROR,
+  JobErrorCodes.HASH_MISMATCH,
+  JobErrorCodes.DOCUMENT_NOT_FOUND,
+]);
+
+/**
+ * Executes document jobs: verifies signatures, authorizes, applies the actions with the model's
+ * reducer on a copy of each lane's state, checks `resultingHash`, and writes all operations in one
+ * atomic append with an expected head per lane. Failures are returned, never thrown.
+ *
+ * The reserved `document` lane holds the document's header (`{ documentType, createdAt, deleted }`);
+ * every non-creating job includes it in its append as a zero-operation read fence, so a concurrent
+ * delete turns into a write conflict (`IO_ERROR`, retried) instead of a write to a deleted document.
+ *
+ * @example
+ * const executor = new DocumentJobExecutor({ store, models: new ModelRegistry([counterModel]) });
+ * const result = await executor.execute(job);
+ * if (!result.success) console.error(result.error?.codeName, result.errorMessage);
+ */
+export class DocumentJobExecutor implements IJobExecutor {
+  readonly #store: IOperationStore;
+  readonly #models: ModelRegistry;
+  readonly #authorizer: IAuthorizer | undefined;
+  readonly #cache: StateCache;
+  readonly #now: () => number;
+
+  constructor(options: DocumentJobExecutorOptions) {
+    this.#store = options.store;
+    this.#models = options.models;
+    this.#authorizer = options.authorizer;
+    this.#cache = new StateCache({ capacity: options.cacheSize ?? 10_000 });
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Runs `job` once and returns its result: on success the operations written (or found written
+   * already, `metadata.replayed: true`) and `metadata.dispatched`, the actions reducers dispatched;
+   * on failure `errorCode`, `errorMessage` and `error`. `config` is the runtime's business (retries,
+   * timeouts) and is not read here. An aborted `signal` (reason: a `JobError` with `TIMEOUT` or
+   * `GRACEFUL_ABORT`) stops the job before its write and yields that error.
+   */
+  async execute(job: Job, _config?: JobExecutionConfig, signal?: AbortSignal): Promise<JobResult> {
+    const startedAt = this.#now();
+    let run: RunState = { bypassCache: false, cached: new Map() };
+    try {
+      let outcome: RunOutcome;
+      try {
+        outcome = await this.#run(job, run, signal);
+      } catch (error) {
+        if (!(error instanceof JobError) || !STATE_DEPENDENT.has(error.code)) throw error;
+        if (!(await this.#cacheWasStale(job, run))) throw error;
+        run = { bypassCache: true, cached: new Map() };
+        outcome = await this.#run(job, run, signal);
+      }
+      return this.#result(job, startedAt, {
+        success: true,
+        operations: outcome.operations,
+        metadata: {
+          replayed: outcome.replayed,
+          dispatched: outcome.dispatched,
+          ...(run.documentType === undefined ? {} : { documentType: run.documentType }),
+        },
+      });
+    } catch (caught) {
+      const error =
+        caught instanceof JobError || !signal?.aborted ? toJobError(caught) : abortError(signal);
+      return this.#result(job, startedAt, {
+        success: false,
+        operations: [],
+        ...(run.documentType === undefined ? {} : { metadata: { documentType: run.documentType } }),
+        errorCode: error.code,
+        errorMessage: error.message,
+        error,
+      });
+    }
+  }
+
+  /**
+   * The fatal path's catch-up: pulls from `source` the operations the job's lanes (and the
+   * `document` lane) lack, re-applies each with its reducer to rebuild the lane snapshots, and
+   * appends them with the current heads as expected heads.
+   * @returns the number of operations appended (0 when there was nothing to pull).
+   * @throws JobError `REBASE_FAILED` when a pulled operation does not follow the lane's head, has
+   * another id than its action gives, is rejected by the reducer, or leads to another state hash;
+   * store failures as by `toJobError`.
+   */
+  async syncFrom(source: ISyncSource, job: Job): Promise<number> {
+    const { documentId, branch } = job;
+    const scopes = unique([DOCUMENT_SCOPE, ...job.scopes]);
+    for (const scope of scopes) this.#cache.delete(laneKey(documentId, scope, branch));
+    const heads = await Promise.all(
+      scopes.map((scope) => this.#store.getHead(documentId, scope, branch)),
+    );
+    const pulled = await source.pull({
+      documentId,
+      branch,
+      lanes: scopes.map((scope, i) => ({ scope, fromIndex: (heads[i] ?? -1) + 1 })),
+    });
+    const byScope = new Map<string, Operation[]>();
+    for (const { scope, operations } of pulled) {
+      if (!scopes.includes(scope) || operations.length === 0) continue;
+      byScope.set(scope, [...(byScope.get(scope) ?? []), ...operations]);
+    }
+    if (byScope.size === 0) return 0;
+
+    const run: RunState = { bypassCache: true, cached: new Map() };
+    const header = await this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run);
+    const writes: LaneWrite[] = [];
+    const headerState = this.#rebase(job, DOCUMENT_SCOPE, header, undefined, byScope, writes);
+    let model: DocumentModel | undefined;
+    for (const scope of scopes) {
+      const operations = byScope.get(scope);
+      if (scope === DOCUMENT_SCOPE || operations === undefined) continue;
+      const documentType = (headerState as DocumentHeader | null)?.documentType;
+      model ??= documentType === undefined ? undefined : this.#models.get(documentType);
+      if (model === undefined) {
+        throw rebaseFailed(`no registered model for the operations of scope '${scope}'`);
+      }
+      const lane = await this.#loadLane(documentId, scope, branch, model, run);
+      this.#rebase(job, scope, lane, model, byScope, writes);
+    }
+    const count = writes.reduce((sum, write) => sum + write.operations.length, 0);
+    if (count === 0) return 0;
+    try {
+      const result = await this.#store.append({ documentId, branch, lanes: writes });
+      return result.replayed ? 0 : count;
+    } catch (error) {
+      throw toJobError(error);
+    } finally {
+      for (const scope of scopes) this.#cache.delete(laneKey(documentId, scope, branch));
+    }
+  }
+
+  /**
+   * The current state of a lane, as a copy the caller may keep: the header for the `document`
+   * scope (undefined when the document never existed), and for a model scope its state (the
+   * initial state while the lane is empty), or undefined when the document does not exist, was
+   * deleted, or has no such scope.
+   */
+  async getState(documentId: string, scope: string, branch: string): Promise<unknown> {
+    const run: RunState = { bypassCache: false, cached: new Map() };
+    const header = await this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run);
+    const state = header.state as DocumentHeader | null;
+    if (scope === DOCUMENT_SCOPE) return state === null ? undefined : structuredClone(state);
+    if (!documentExists(state)) return undefined;
+    const model = this.#models.get(state.documentType);
+    if (model === undefined || !model.scopes.includes(scope)) return undefined;
+    const lane = await this.#loadLane(documentId, scope, branch, model, run);
+    return structuredClone(lane.state);
+  }
+
+  /** One run of the job; failures are thrown as `JobError`. */
+  async #run(job: Job, run: RunState, signal: AbortSignal | undefined): Promise<RunOutcome> {
+    throwIfAborted(signal);
+    checkJobShape(job);
+    for (const action of job.actions) {
+      if (!verifyAction(action)) {
+        throw new JobError(
+          JobErrorCodes.SIGNATURE_INVALID,
+          `Action '${action.id}' (${action.type}) has an invalid signature`,
+        );
+      }
+    }
+    await this.#authorize(job);
+    throwIfAborted(signal);
+
+    const { documentId, branch } = job;
+    const ids = job.actions.map((action) =>
+      operationId(documentId, action.scope, branch, action.id),
+    );
+    const replayed = await this.#findReplay(job, ids);
+    if (replayed !== undefined) return { operations: replayed, replayed: true, dispatched: [] };
+
+    const header = await this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run);
+    const { model } = resolveDocumentJob(job, header.state as DocumentHeader | null, this.#models);
+    run.documentType = model.documentType;
+
+    const lanes = new Map<string, LaneWork>();
+    for (const scope of unique([...job.scopes, DOCUMENT_SCOPE])) {
+      const loaded =
+        scope === DOCUMENT_SCOPE
+          ? header
+          : await this.#loadLane(documentId, scope, branch, model, run);
+      const key = laneKey(documentId, scope, branch);
+      lanes.set(scope, {
+        scope,
+        key,
+        loaded,
+        state: loaded.state,
+        hash: loaded.hash,
+        operations: [],
+      });
+    }
+
+    const dispatched: Action[] = [];
+    const operations: Operation[] = [];
+    for (const [i, action] of job.actions.entries()) {
+      const lane = lanes.get(action.scope)!;
+      // Loaded states are shared with the cache and the store: work on a private copy.
+      const draft = lane.operations.length === 0 ? structuredClone(lane.state) : lane.state;
+      const ctx = {
+        documentId,
+        scope: action.scope,
+        branch,
+        dispatch: (next: Action) => {
+          dispatched.push(next);
+        },
+      };
+      try {
+        lane.state = applyAction(model, draft, action, ctx);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new JobError(
+          JobErrorCodes.LIBRARY_ERROR,
+          `Action '${action.id}' (${action.type}) in scope '${action.scope}' was rejected: ${reason}`,
+          { cause: error },
+        );
+      }
+      lane.hash = hashState(lane.state);
+      const operation: Operation = {
+        id: ids[i]!,
+        index: lane.loaded.index + 1 + lane.operations.length,
+        skip: 0,
+        hash: lane.hash,
+        timestampUtcMs: action.timestampUtcMs,
+        action,
+      };
+      lane.operations.push(operation);
+      operations.push(operation);
+    }
+
+    checkResultingHash(job, lanes);
+    if (operations.length === 0) return { operations, replayed: false, dispatched };
+    throwIfAborted(signal);
+    return this.#append(job, lanes, operations, dispatched, signal);
+  }
+
+  /** Writes the job's lanes in one append and keeps the cache in step with the outcome. */
+  async #append(
+    job: Job,
+    lanes: Map<string, LaneWork>,
+    operations: Operation[],
+    dispatched: Action[],
+    signal: AbortSignal | undefined,
+  ): Promise<RunOutcome> {
+    const writes: LaneWrite[] = [...lanes.values()].map((lane) => ({
+      scope: lane.scope,
+      expectedHead: lane.loaded.index,
+      operations: lane.operations,
+      ...(lane.operations.length === 0 ? {} : { snapshot: { state: lane.state, hash: lane.hash } }),
+    }));
+    let result: Awaited<ReturnType<IOperationStore['append']>>;
+    try {
+      result = await this.#store.append({
+        documentId: job.documentId,
+        branch: job.branch,
+        lanes: writes,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (error) {
+      for (const lane of lanes.values()) this.#cache.delete(lane.key);
+      if (signal?.aborted) throw abortError(signal);
+      throw toJobError(error);
+    }
+    if (result.replayed) {
+      for (const lane of lanes.values()) this.#cache.delete(lane.key);
+      const byId = new Map(result.operations.map((operation) => [operation.id, operation]));
+      const ordered = operations.map((operation) => byId.get(operation.id) ?? operation);
+      return { operations: ordered, replayed: true, dispatched: [] };
+    }
+    for (const lane of lanes.values()) {
+      this.#cache.set(lane.key, {
+        index: lane.loaded.index + lane.operations.length,
+        state: lane.state,
+        hash: lane.hash,
+      });
+    }
+    return { operations, replayed: false, dispatched };
+  }
+
+  async #authorize(job: Job): Promise<void> {
+    const authorizer = this.#authorizer;
+    if (authorizer === undefined) return;
+    for (const action of job.actions) {
+      let allowed: boolean;
+      try {
+        allowed = await authorizer.authorize({
+          job,
+          action,
+          ...(action.context?.signer ? { signer: action.context.signer.publicKey } : {}),
+        });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new JobError(
+          JobErrorCodes.UNAUTHORIZED,
+          `Action '${action.id}' (${action.type}) was not authorized: ${reason}`,
+          { cause: error },
+        );
+      }
+      if (allowed !== true) {
+        throw new JobError(
+          JobErrorCodes.UNAUTHORIZED,
+          `Action '${action.id}' (${action.type}) was not authorized`,
+        );
+      }
+    }
+  }
+
+  /**
+   * The stored operations of the job, ordered as its actions, when all are stored already (a
+   * re-run); undefined when none is.
+   * @throws JobError `INVALID_JOB` when only some are: those actions were applied by another job.
+   */
+  async #findReplay(job: Job, ids: string[]): Promise<Operation[] | undefined> {
+    if (ids.length === 0) return undefined;
+    const found = await this.#store.findOperations(job.documentId, job.branch, ids);
+    if (found.length === 0) return undefined;
+    const byId = new Map(found.map((operation) => [operation.id, operation]));
+    const stored = ids.filter((id) => byId.has(id));
+    if (stored.length === 0) return undefined;
+    if (stored.length < ids.length) {
+      throw new JobError(
+        JobErrorCodes.INVALID_JOB,
+        `Invalid job: ${stored.length} of its ${ids.length} actions were applied already ` +
+          `(operations ${stored.join(', ')})`,
+      );
+    }
+    return ids.map((id) => byId.get(id)!);
+  }
+
+  /**
+   * The lane's snapshot from the cache, or else from the store: its stored snapshot, brought up to
+   * the lane's head by re-applying any operations stored after it (an empty lane: the initial
+   * state, index -1). `model` gives model scopes their initial state and reducer.
+   */
+  async #loadLane(
+    documentId: string,
+    scope: string,
+    branch: string,
+    model: DocumentModel | undefined,
+    run: RunState,
+  ): Promise<LaneSnapshot> {
+    const key = laneKey(documentId, scope, branch);
+    if (!run.bypassCache) {
+      const hit = this.#cache.get(key);
+      if (hit !== undefined) {
+        run.cached.set(key, { scope, index: hit.index });
+        return hit;
+      }
+    }
+    const snapshot = await this.#store.getSnapshot(documentId, scope, branch);
+    let index = snapshot?.index ?? -1;
+    let state: unknown;
+    if (snapshot !== undefined) state = snapshot.state;
+    else if (scope === DOCUMENT_SCOPE) state = null;
+    else state = model?.initialState()[scope];
+    let hash = snapshot?.hash ?? hashState(state);
+    const tail = await this.#store.getOperations(documentId, scope, branch, index + 1);
+    if (tail.length > 0) {
+      state = structuredClone(state);
+      const ctx = replayContext(documentId, scope, branch);
+      for (const operation of tail) state = applyAction(model, state, operation.action, ctx);
+      index = tail[tail.length - 1]!.index;
+      hash = hashState(state);
+    }
+    const entry: LaneSnapshot = { index, state, hash };
+    this.#cache.set(key, entry);
+    return entry;
+  }
+
+  /**
+   * Whether a lane this run took from the cache has moved on in the store; if so, the job's cache
+   * entries are dropped so a re-run reads the store.
+   */
+  async #cacheWasStale(job: Job, run: RunState): Promise<boolean> {
+    if (run.cached.size === 0) return false;
+    let stale = false;
+    try {
+      for (const { scope, index } of run.cached.values()) {
+        const head = await this.#store.getHead(job.documentId, scope, job.branch);
+        if (head !== index) stale = true;
+      }
+    } catch {
+      return false;
+    }
+    if (stale) for (const key of run.cached.keys()) this.#cache.delete(key);
+    return stale;
+  }
+
+  /**
+   * Checks the operations pulled for the lane of `scope` against its snapshot and re-applies them,
+   * adding the lane's write to `writes`; returns the lane's state after them. Pulled operations the
+   * lane holds already (index ≤ its head) are dropped.
+   */
+  #rebase(
+    job: Job,
+    scope: string,
+    lane: LaneSnapshot,
+    model: DocumentModel | undefined,
+    pulled: Map<string, Operation[]>,
+    writes: LaneWrite[],
+  ): unknown {
+    const operations = (pulled.get(scope) ?? []).filter(
+      (operation) => operation.index > lane.index,
+    );
+    if (operations.length === 0) return lane.state;
+    const ctx = replayContext(job.documentId, scope, job.branch);
+    let state = structuredClone(lane.state);
+    let hash = lane.hash;
+    for (const [i, operation] of operations.entries()) {
+      const { action } = operation;
+      if (operation.index !== lane.index + 1 + i) {
+        throw rebaseFailed(
+          `operation ${operation.id} has index ${operation.index}, expected ${lane.index + 1 + i}`,
+        );
+      }
+      if (
+        action.scope !== scope ||
+        operation.id !== operationId(job.documentId, scope, job.branch, action.id)
+      ) {
+        throw rebaseFailed(`operation ${operation.id} does not belong to lane '${scope}'`);
+      }
+      try {
+        state = applyAction(model, state, action, ctx);
+      } catch (error) {
+        throw rebaseFailed(`operation ${operation.id} was rejected: ${(error as Error).message}`);
+      }
+      hash = hashState(state);
+      if (hash !== operation.hash) {
+        throw rebaseFailed(
+          `operation ${operation.id} leads to hash ${hash}, not ${operation.hash}`,
+        );
+      }
+    }
+    writes.push({ scope, expectedHead: lane.index, operations, snapshot: { state, hash } });
+    return state;
+  }
+
+  #result(
+    job: Job,
+    startedAt: number,
+    fields: Omit<JobResult, 'job' | 'completedAt' | 'duration'>,
+  ): JobResult {
+    const completedAt = this.#now();
+    return {
+      job,
+      completedAt: new Date(completedAt).toISOString(),
+      duration: Math.max(0, completedAt - startedAt),
+      ...fields,
+    };
+  }
+}
+
+/** Compares the job's `resultingHash`, when given, before anything is written. */
+function checkResultingHash(job: Job, lanes: Map<string, LaneWork>): void {
+  if (job.resultingHash === undefined) return;
+  let actual: string;
+  if (job.scopes.length === 1) {
+    actual = lanes.get(job.scopes[0]!)!.hash;
+  } else {
+    const states: Record<string, unknown> = {};
+    for (const scope of job.scopes) states[scope] = lanes.get(scope)!.state;
+    actual = hashScopes(states);
+  }
+  if (actual !== job.resultingHash) {
+    throw new JobError(
+      JobErrorCodes.HASH_MISMATCH,
+      `Resulting hash ${actual} differs from the expected ${job.resultingHash}`,
+    );
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/** The error of an aborted attempt: the signal's reason when it is a `JobError`. */
+function abortError(signal: AbortSignal): JobError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof JobError) return reason;
+  return new JobError(JobErrorCodes.GRACEFUL_ABORT, 'The attempt was aborted', { cause: reason });
+}
+
+function rebaseFailed(message: string): JobError {
+  return new JobError(JobErrorCodes.REBASE_FAILED, `Sync failed: ${message}`);
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
