@@ -1,0 +1,83 @@
+/**
+ * Runs attempts for lane actors: calls the executor with an `AbortSignal` and sends the outcome
+ * back to the lane as `attempt.done` / `attempt.failed`, tagged with the attempt's token so a late
+ * result of an older attempt is ignored by the machine's `isCurrentAttempt` guard.
+ * @internal
+ * @module
+ */
+import {
+  errorCodeName,
+  JobError,
+  type JobErrorCode,
+  JobErrorCodes,
+  toJobError,
+} from '../errors.js';
+import type { LaneContext, LaneEvent } from '../machines/lane-setup.js';
+import type { IJobExecutor, JobResult } from '../types.js';
+
+type LaneSelf = { send(event: LaneEvent): void };
+
+export class AttemptRunner {
+  /** The abort controller of each lane's current attempt. */
+  private readonly controllers = new Map<string, AbortController>();
+
+  constructor(private readonly executor: IJobExecutor) {}
+
+  run(context: LaneContext, self: LaneSelf): void {
+    const { laneKey, attemptToken: token, job, config } = context;
+    if (!job) return;
+    const controller = new AbortController();
+    this.controllers.set(laneKey, controller);
+    const settle = () => {
+      if (this.controllers.get(laneKey) === controller) this.controllers.delete(laneKey);
+    };
+    let attempt: Promise<JobResult>;
+    try {
+      attempt = this.executor.execute(
+        job,
+        {
+          maxRetries: config.maxRetries,
+          jobTimeout: config.jobTimeout,
+          retryBaseDelay: config.retryBaseDelay,
+          retryMaxDelay: config.retryMaxDelay,
+        },
+        controller.signal,
+      );
+    } catch (error) {
+      attempt = Promise.reject(error);
+    }
+    attempt.then(
+      (result) => {
+        settle();
+        if (result.success) {
+          self.send({ type: 'attempt.done', token, result });
+        } else {
+          self.send({ type: 'attempt.failed', token, error: errorOfResult(result), result });
+        }
+      },
+      (error: unknown) => {
+        settle();
+        self.send({ type: 'attempt.failed', token, error: toJobError(error) });
+      },
+    );
+  }
+
+  /** Fires the signal of the lane's current attempt with a `JobError` of `code` as its reason. */
+  abort(laneKey: string, code: number): void {
+    const controller = this.controllers.get(laneKey);
+    if (!controller) return;
+    this.controllers.delete(laneKey);
+    controller.abort(new JobError(code as JobErrorCode, `Attempt aborted: ${errorCodeName(code)}`));
+  }
+
+  /** Attempts whose promise has not settled yet. */
+  get running(): number {
+    return this.controllers.size;
+  }
+}
+
+function errorOfResult(result: JobResult): JobError {
+  if (result.error instanceof JobError) return result.error;
+  const code = (result.errorCode ?? JobErrorCodes.LIBRARY_ERROR) as JobErrorCode;
+  return new JobError(code, result.errorMessage ?? 'Job failed');
+}

@@ -1,0 +1,656 @@
+/**
+ * `JobExecutorManager`: the runtime that wires the supervisor actor, the lane registry, the
+ * queue, the executor and the bus (seed 001 `IJobExecutorManager`, SPEC section 5).
+ *
+ * The machines decide; this class carries out what they emit (claims, dispatch, queue I/O, bus
+ * events) and reports back in batches: one `slots.released` event per microtask, not per job.
+ * @module
+ */
+import { type Actor, assign, createActor, type InspectionEvent, type Observer } from 'xstate';
+import type { BlockedLane, Claim, IEventBus, IQueue } from '../adapters/ports.js';
+import { type Clock, systemClock } from '../clock.js';
+import { laneKey } from '../document/lane-key.js';
+import {
+  JobError,
+  type JobErrorCode,
+  JobErrorCodes,
+  StaleClaimError,
+  toJobError,
+} from '../errors.js';
+import {
+  type ExecutorEventName,
+  ExecutorEventNames,
+  type ExecutorEventPayload,
+  JobExecutorEventTypes,
+  QueueEventTypes,
+} from '../events.js';
+import { laneMachine } from '../machines/lane-machine.js';
+import {
+  attemptTiming,
+  backoffTiming,
+  type JobRunConfig,
+  type LaneEmitted,
+} from '../machines/lane-setup.js';
+import { type SupervisorEmitted, supervisorMachine } from '../machines/supervisor-machine.js';
+import {
+  DEFAULTS,
+  type ExecutorOptions,
+  type ResolvedExecutorOptions,
+  resolveOptions,
+} from '../options.js';
+import type { IJobExecutor, Job, JobResult } from '../types.js';
+import { AttemptRunner } from './attempt-runner.js';
+import { ExecutionStats } from './execution-stats.js';
+import { JobResults } from './job-results.js';
+import { LaneRegistry } from './lane-registry.js';
+
+/** What happens to a lane after one of its jobs fails for good. */
+export type LaneFailurePolicy = 'continue' | 'halt';
+
+export type JobExecutorManagerOptions = {
+  queue: IQueue;
+  executor: IJobExecutor;
+  bus: IEventBus;
+  /** Defaults for `start(config)`. */
+  config?: ExecutorOptions;
+  /** Time source for actors, timestamps and timers. @default systemClock */
+  clock?: Clock;
+  /** Uniform random numbers in [0, 1) for backoff jitter. @default Math.random */
+  random?: () => number;
+  /** Given to every actor the runtime creates (Stately inspector, recorders). @default undefined */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Identifies this process's claims. @default a random id */
+  runnerId?: string;
+  /** Fatal path: pull missing history for a job's lanes before re-applying it once. */
+  resync?: (job: Job) => Promise<unknown>;
+  /** @default 'continue' */
+  laneFailurePolicy?: LaneFailurePolicy;
+  /** Receives errors the runtime cannot attribute to a job (queue I/O, actor errors). */
+  onError?: (error: unknown) => void;
+};
+
+/** Executor status (seed 001). */
+export type ExecutorStatus = {
+  isRunning: boolean;
+  isPaused: boolean;
+  activeJobs: number;
+  totalJobsProcessed: number;
+  totalJobsSucceeded: number;
+  totalJobsFailed: number;
+  lastJobCompletedAt?: string;
+  uptime?: number;
+};
+
+/** Execution statistics (seed 001). */
+export type ExecutorStats = {
+  averageExecutionTime: number;
+  successRate: number;
+  jobsPerSecond: number;
+  queueBacklog: number;
+};
+
+/** Retry delay after a failed claim (queue unreachable), before trying again. */
+const CLAIM_RETRY_DELAY = 1_000;
+
+/**
+ * Runs jobs from the queue in strict lane order with a global concurrency cap.
+ *
+ * @example
+ * const manager = new JobExecutorManager({ queue, executor, bus });
+ * manager.on('jobCompleted', ({ job }) => console.log('done', job.id));
+ * await manager.start({ maxConcurrency: 8 });
+ * const result = await manager.watch(jobId);
+ * await manager.stop();
+ */
+export class JobExecutorManager {
+  private options: ResolvedExecutorOptions;
+  private readonly clock: Clock;
+  private readonly queue: IQueue;
+  private readonly bus: IEventBus;
+  private readonly runnerId: string;
+  private readonly policy: LaneFailurePolicy;
+  private readonly onError: (error: unknown) => void;
+  private readonly supervisor: Actor<typeof supervisorMachine>;
+  private readonly lanes: LaneRegistry;
+  private readonly attempts: AttemptRunner;
+  private readonly results: JobResults;
+  private readonly stats: ExecutionStats;
+  private readonly syncEnabled: boolean;
+
+  private unsubscribeAvailable: (() => void) | undefined;
+  private startedAt: number | undefined;
+  private wakeTimer: unknown;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private availableScheduled = false;
+  // Batched report to the supervisor (see `release`).
+  private releasedSlots = 0;
+  private settledJobs = 0;
+  private releaseScheduled = false;
+
+  constructor(private readonly deps: JobExecutorManagerOptions) {
+    this.options = resolveOptions(deps.config ?? {}, DEFAULTS);
+    this.clock = deps.clock ?? systemClock;
+    this.queue = deps.queue;
+    this.bus = deps.bus;
+    this.runnerId = deps.runnerId ?? `runner-${Math.random().toString(36).slice(2, 10)}`;
+    this.policy = deps.laneFailurePolicy ?? 'continue';
+    this.onError = deps.onError ?? ((error) => console.error('[seriatim]', error));
+    this.syncEnabled = deps.resync !== undefined;
+    this.attempts = new AttemptRunner(deps.executor);
+    this.results = new JobResults(this.options.resultRetention);
+    this.stats = new ExecutionStats(() => this.clock.now(), this.options.statsWindow);
+
+    const random = deps.random ?? Math.random;
+    const machine = laneMachine.provide({
+      actions: {
+        beginAttempt: assign(({ context }) => attemptTiming(context, this.clock.now())),
+        chooseBackoff: assign(({ context }) => backoffTiming(context, this.clock.now(), random)),
+        runAttempt: ({ context, self }) => this.attempts.run(context, self),
+        abortAttempt: ({ context }, params) => this.attempts.abort(context.laneKey, params.code),
+        runSync: ({ context, self }) => this.runSync(context.job!, self),
+      },
+    });
+    this.lanes = new LaneRegistry({
+      machine,
+      clock: this.clock,
+      inspect: deps.inspect,
+      idleTimeout: this.options.laneIdleTimeout,
+      maxResidentIdle: this.options.maxResidentLanes,
+      onEmitted: (event) => this.onLaneEvent(event),
+      onError: (error) => this.onError(error),
+    });
+
+    this.supervisor = createActor(supervisorMachine, { clock: this.clock, inspect: deps.inspect });
+    this.supervisor.subscribe({ error: (error) => this.onError(error) });
+    this.supervisor.on('*', (event) => this.onSupervisorEvent(event));
+    this.supervisor.start();
+  }
+
+  /** Starts claiming and executing jobs. Resolves once running; a second call is a no-op. */
+  async start(config?: ExecutorOptions, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const state = this.supervisor.getSnapshot();
+    if (state.matches('stopping')) await this.waitFor('stopped', signal);
+    if (!this.supervisor.getSnapshot().matches('stopped')) return;
+    this.options = resolveOptions(config ?? {}, this.options);
+    this.results.setRetention(this.options.resultRetention);
+    this.stats.setWindow(this.options.statsWindow);
+    this.startedAt = this.clock.now();
+    this.unsubscribeAvailable = this.bus.subscribe(QueueEventTypes.JOB_AVAILABLE, () =>
+      this.scheduleAvailable(),
+    );
+    this.supervisor.send({ type: 'start', capacity: this.options.maxConcurrency });
+    this.bus.publish(JobExecutorEventTypes.EXECUTOR_STARTED, {
+      config: { ...this.options },
+      startedAt: this.iso(this.startedAt),
+    });
+  }
+
+  /**
+   * Stops claiming. Graceful (default): running attempts finish and jobs waiting for a retry go
+   * back to the queue with their attempt count. Not graceful: running attempts are aborted and
+   * their jobs go back to the queue as pending. Resolves when nothing is in flight. Aborting
+   * `signal` rejects the wait; the stop itself goes on.
+   */
+  async stop(graceful = true, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.supervisor.getSnapshot().matches('stopped')) return;
+    this.supervisor.send({ type: 'stop', graceful });
+    await this.waitFor('stopped', signal);
+  }
+
+  /** No new attempt starts (retries that come due wait); running attempts finish. */
+  async pause(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.supervisor.send({ type: 'pause' });
+  }
+
+  /** Lets attempts start again. */
+  async resume(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.supervisor.send({ type: 'resume' });
+  }
+
+  async getStatus(signal?: AbortSignal): Promise<ExecutorStatus> {
+    signal?.throwIfAborted();
+    const snapshot = this.supervisor.getSnapshot();
+    const isRunning = snapshot.matches('running') || snapshot.matches('paused');
+    return {
+      isRunning,
+      isPaused: snapshot.matches('paused'),
+      activeJobs: snapshot.context.used,
+      totalJobsProcessed: this.stats.processed,
+      totalJobsSucceeded: this.stats.succeeded,
+      totalJobsFailed: this.stats.failed,
+      lastJobCompletedAt:
+        this.stats.lastCompletedAt === undefined ? undefined : this.iso(this.stats.lastCompletedAt),
+      uptime: isRunning && this.startedAt !== undefined ? this.clock.now() - this.startedAt : 0,
+    };
+  }
+
+  async getStats(signal?: AbortSignal): Promise<ExecutorStats> {
+    signal?.throwIfAborted();
+    return {
+      averageExecutionTime: this.stats.averageExecutionTime,
+      successRate: this.stats.successRate,
+      jobsPerSecond: this.stats.jobsPerSecond(),
+      queueBacklog: await this.queue.backlog(),
+    };
+  }
+
+  /**
+   * Resolves with the job's result when it finishes (at once if it has). Rejects for an unknown
+   * job id, and with the signal's reason when `signal` aborts.
+   */
+  async watch(jobId: string, signal?: AbortSignal): Promise<JobResult> {
+    signal?.throwIfAborted();
+    const known = this.results.get(jobId);
+    if (known) return known;
+    // Register first, then look the job up, so a finish in between is not missed.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const waiting = this.results.wait(jobId, controller.signal);
+    try {
+      const job = await this.queue.get(jobId);
+      const settled = this.results.get(jobId);
+      if (settled) return settled;
+      if (!job)
+        throw new Error(`Unknown job id ${JSON.stringify(jobId)}: the queue has no such job`);
+      if (job.status === 'COMPLETED' || job.status === 'FAILED') {
+        // Finished before this process kept its result (another runner, or dropped from retention).
+        return resultFromRecord(job, this.iso(job.finishedAt ?? job.createdAt));
+      }
+      return await waiting;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!controller.signal.aborted) controller.abort();
+      waiting.catch(() => {});
+    }
+  }
+
+  /** Subscribes to an executor event by name; returns the unsubscribe function. */
+  on<N extends ExecutorEventName>(
+    event: N,
+    handler: (payload: ExecutorEventPayload<N>) => void,
+  ): () => void {
+    const code = ExecutorEventNames[event];
+    if (code === undefined) {
+      throw new TypeError(
+        `Unknown event ${JSON.stringify(event)}; expected one of ${Object.keys(ExecutorEventNames).join(', ')}`,
+      );
+    }
+    return this.bus.subscribe(code, handler as (payload: unknown) => void);
+  }
+
+  /** Lanes blocked by a job that failed under the `halt` policy. */
+  getBlockedLanes(): Promise<BlockedLane[]> {
+    return this.queue.blockedLanes();
+  }
+
+  /** Runs a halted job again, in its place. */
+  retryJob(jobId: string): Promise<void> {
+    return this.queue.retry(jobId);
+  }
+
+  /** Lets a halted job's lanes continue without it. */
+  skipJob(jobId: string): Promise<void> {
+    return this.queue.skip(jobId);
+  }
+
+  /** Resident lane actors (busy and idle), for monitoring and leak tests. */
+  get residentLanes(): number {
+    return this.lanes.size;
+  }
+
+  /** The supervisor actor, for inspection. */
+  get supervisorActor(): Actor<typeof supervisorMachine> {
+    return this.supervisor;
+  }
+
+  /** Stops every actor; the manager cannot be used afterwards. Call `stop()` first. */
+  dispose(): void {
+    this.unsubscribeAvailable?.();
+    this.cancelWake();
+    this.lanes.stopAll();
+    this.supervisor.stop();
+  }
+
+  // ─── Supervisor effects ──────────────────────────────────────────────────────────────────────
+
+  private onSupervisorEvent(event: SupervisorEmitted): void {
+    switch (event.type) {
+      case 'claim.requested':
+        this.claim(event.limit);
+        break;
+      case 'claims.accepted':
+        for (const claim of event.claims) this.dispatch(claim);
+        break;
+      case 'claims.returned':
+        for (const claim of event.claims) this.returnUnstarted(claim);
+        break;
+      case 'slot.granted':
+        this.lanes.get(event.laneKey)?.send({ type: 'slot.granted' });
+        break;
+      case 'lanes.release':
+        this.releaseLanes(event.graceful, event.laneKey);
+        break;
+      case 'claim.error':
+        this.onError(event.error);
+        this.scheduleWake(this.clock.now() + CLAIM_RETRY_DELAY);
+        break;
+      case 'executor.stopped':
+        this.onStopped(event.graceful);
+        break;
+      case 'executor.started':
+        break;
+    }
+  }
+
+  private claim(limit: number): void {
+    this.queue.claim(this.runnerId, limit).then(
+      (claims) => {
+        this.supervisor.send({ type: 'claim.done', claims });
+        if (claims.length < limit) this.armDelayedWake();
+      },
+      (error: unknown) => this.supervisor.send({ type: 'claim.failed', error }),
+    );
+  }
+
+  private dispatch(claim: Claim): void {
+    const { job } = claim;
+    const key = laneKey(job.documentId, job.scopes[0]!, job.branch);
+    const lane = this.lanes.acquire(key);
+    if (!lane.getSnapshot().matches('idle')) {
+      // The queue grants a lane to one claim at a time; a busy lane here is a broken adapter.
+      this.onError(
+        new Error(`Lane ${key.replaceAll('\u0000', '/')} is busy; claim ${job.id} returned`),
+      );
+      this.returnUnstarted(claim);
+      return;
+    }
+    lane.send({ type: 'job.assigned', claim, config: this.runConfig(job) });
+  }
+
+  private runConfig(job: Job): JobRunConfig {
+    const o = this.options;
+    return {
+      jobTimeout: o.jobTimeout,
+      retryBaseDelay: o.retryBaseDelay,
+      retryMaxDelay: o.retryMaxDelay,
+      maxRetries: job.maxRetries ?? o.maxRetries,
+      syncEnabled: this.syncEnabled,
+    };
+  }
+
+  /** Gives a claim back without using an attempt (it never started). */
+  private returnUnstarted(claim: Claim): void {
+    this.settle(
+      this.queue.release({ jobId: claim.job.id, token: claim.token }, claim.job.attempts - 1),
+      0,
+    );
+  }
+
+  private releaseLanes(graceful: boolean, only?: string): void {
+    const event = graceful
+      ? ({ type: 'lane.release' } as const)
+      : ({ type: 'lane.abort' } as const);
+    if (only !== undefined) {
+      this.lanes.get(only)?.send(event);
+      return;
+    }
+    for (const [, lane] of [...this.lanes.busyLanes()]) lane.send(event);
+  }
+
+  private onStopped(graceful: boolean): void {
+    this.unsubscribeAvailable?.();
+    this.unsubscribeAvailable = undefined;
+    this.cancelWake();
+    this.lanes.stopIdle();
+    this.bus.publish(JobExecutorEventTypes.EXECUTOR_STOPPED, {
+      stoppedAt: this.iso(this.clock.now()),
+      graceful,
+    });
+  }
+
+  // ─── Lane effects ────────────────────────────────────────────────────────────────────────────
+
+  private onLaneEvent(event: LaneEmitted): void {
+    switch (event.type) {
+      case 'job.started':
+        this.bus.publish(JobExecutorEventTypes.JOB_STARTED, {
+          job: event.job,
+          startedAt: this.iso(event.startedAt),
+          attempt: event.attempt,
+        });
+        break;
+      case 'job.retry':
+        this.bus.publish(JobExecutorEventTypes.JOB_RETRY, {
+          job: event.job,
+          error: event.error,
+          retryCount: event.retryCount,
+          delay: event.delay,
+        });
+        this.release(1, 0);
+        break;
+      case 'job.completed':
+        this.settle(this.completeJob(event), 1);
+        break;
+      case 'job.failed':
+        this.settle(this.failJob(event), 1);
+        break;
+      case 'job.released':
+        this.settle(
+          this.queue.release({ jobId: event.job.id, token: event.claimToken }, event.attempts),
+          event.heldSlot ? 1 : 0,
+        );
+        break;
+      case 'slot.requested':
+        this.supervisor.send({ type: 'slot.request', laneKey: event.laneKey });
+        break;
+      case 'lane.idle':
+        this.lanes.laneWentIdle(event.laneKey);
+        break;
+    }
+  }
+
+  private async completeJob(event: Extract<LaneEmitted, { type: 'job.completed' }>) {
+    const ref = { jobId: event.job.id, token: event.claimToken };
+    try {
+      await this.queue.complete(ref, event.attempts);
+    } catch (error) {
+      // Reaped while it ran: another runner owns the job now and will replay it idempotently.
+      if (error instanceof StaleClaimError) return this.onError(error);
+      throw error;
+    }
+    const job = { ...event.job, status: 'COMPLETED' as const, attempts: event.attempts };
+    const result: JobResult = { ...event.result, job };
+    this.stats.record(true, result.duration);
+    this.bus.publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
+    this.results.settle(result);
+  }
+
+  private async failJob(event: Extract<LaneEmitted, { type: 'job.failed' }>) {
+    const ref = { jobId: event.job.id, token: event.claimToken };
+    const { error } = event;
+    try {
+      await this.queue.fail(ref, {
+        attempts: event.attempts,
+        errorCode: error.code,
+        errorMessage: error.message,
+        halt: this.policy === 'halt',
+      });
+    } catch (failure) {
+      if (failure instanceof StaleClaimError) return this.onError(failure);
+      throw failure;
+    }
+    const job = { ...event.job, status: 'FAILED' as const, attempts: event.attempts };
+    const result: JobResult = {
+      job,
+      success: false,
+      completedAt: this.iso(this.clock.now()),
+      duration: event.result?.duration ?? 0,
+      operations: [],
+      metadata: event.result?.metadata,
+      errorCode: error.code,
+      errorMessage: error.message,
+      error,
+    };
+    this.stats.record(false, result.duration);
+    this.bus.publish(JobExecutorEventTypes.JOB_FAILED, {
+      job,
+      error,
+      willRetry: false,
+      retryCount: event.attempts - 1,
+    });
+    if (event.fatal) {
+      this.bus.publish(JobExecutorEventTypes.FATAL_ERROR, { job, error, synced: event.synced });
+    }
+    this.results.settle(result);
+  }
+
+  private runSync(
+    job: Job,
+    self: { send(event: import('../machines/lane-setup.js').LaneEvent): void },
+  ) {
+    const resync = this.deps.resync;
+    if (!resync) return;
+    resync(job).then(
+      () => self.send({ type: 'sync.done' }),
+      (error: unknown) => {
+        const jobError = toJobError(error);
+        const cause =
+          jobError.code === JobErrorCodes.REBASE_FAILED
+            ? jobError
+            : new JobError(
+                JobErrorCodes.REBASE_FAILED as JobErrorCode,
+                `Sync failed: ${jobError.message}`,
+                {
+                  cause: error,
+                },
+              );
+        self.send({ type: 'sync.failed', error: cause });
+      },
+    );
+  }
+
+  // ─── Batched reports to the supervisor ───────────────────────────────────────────────────────
+
+  /** Runs a job's final queue I/O, then reports its slot and the job as settled. */
+  private settle(io: Promise<unknown>, slots: number): void {
+    io.then(
+      () => this.release(slots, 1),
+      (error: unknown) => {
+        this.onError(error);
+        this.release(slots, 1);
+      },
+    );
+  }
+
+  /**
+   * Frees `slots` concurrency slots and settles `jobs` jobs. Reports are coalesced into one
+   * `slots.released` event per microtask: per-job events on the supervisor cost more than the job.
+   */
+  private release(slots: number, jobs: number): void {
+    this.releasedSlots += slots;
+    this.settledJobs += jobs;
+    if (this.releaseScheduled) return;
+    this.releaseScheduled = true;
+    queueMicrotask(() => {
+      this.releaseScheduled = false;
+      const event = {
+        type: 'slots.released',
+        slots: this.releasedSlots,
+        jobs: this.settledJobs,
+      } as const;
+      this.releasedSlots = 0;
+      this.settledJobs = 0;
+      this.supervisor.send(event);
+    });
+  }
+
+  /** Coalesces `jobAvailable` bus events into one supervisor event per microtask. */
+  private scheduleAvailable(): void {
+    if (this.availableScheduled) return;
+    this.availableScheduled = true;
+    queueMicrotask(() => {
+      this.availableScheduled = false;
+      this.supervisor.send({ type: 'jobAvailable' });
+    });
+  }
+
+  /** Wakes the supervisor when the earliest delayed head becomes due. */
+  private armDelayedWake(): void {
+    this.queue.nextRunAt().then(
+      (at) => {
+        if (at !== undefined) this.scheduleWake(at);
+      },
+      (error: unknown) => this.onError(error),
+    );
+  }
+
+  private scheduleWake(at: number): void {
+    if (this.wakeTimer !== undefined && this.wakeAt <= at) return;
+    this.cancelWake();
+    this.wakeAt = at;
+    this.wakeTimer = this.clock.setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeAt = Number.POSITIVE_INFINITY;
+        this.supervisor.send({ type: 'jobAvailable' });
+      },
+      Math.max(0, at - this.clock.now()),
+    );
+  }
+
+  private cancelWake(): void {
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.wakeAt = Number.POSITIVE_INFINITY;
+  }
+
+  private waitFor(state: 'stopped', signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.supervisor.getSnapshot().matches(state)) return resolve();
+      const subscription = this.supervisor.subscribe((snapshot) => {
+        if (!snapshot.matches(state)) return;
+        subscription.unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      const onAbort = () => {
+        subscription.unsubscribe();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private iso(ms: number): string {
+    return new Date(ms).toISOString();
+  }
+}
+
+function resultFromRecord(
+  job: Job & { lastError?: { code: number; message: string } },
+  completedAt: string,
+): JobResult {
+  const success = job.status === 'COMPLETED';
+  return {
+    job,
+    success,
+    completedAt,
+    duration: 0,
+    operations: [],
+    metadata: { fromRecord: true },
+    ...(success
+      ? {}
+      : {
+          errorCode: job.lastError?.code,
+          errorMessage: job.lastError?.message,
+          error: job.lastError
+            ? new JobError(job.lastError.code as JobErrorCode, job.lastError.message)
+            : undefined,
+        }),
+  };
+}

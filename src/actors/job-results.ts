@@ -1,0 +1,78 @@
+/**
+ * Finished job results for `watch`: the latest `retention` results are kept (oldest dropped
+ * first), and watchers of unfinished jobs are resolved when their job finishes.
+ * @internal
+ * @module
+ */
+import type { JobResult } from '../types.js';
+
+type Watcher = { resolve(result: JobResult): void; reject(reason: unknown): void };
+
+export class JobResults {
+  private readonly results = new Map<string, JobResult>();
+  private readonly watchers = new Map<string, Set<Watcher>>();
+
+  constructor(private retention: number) {}
+
+  setRetention(retention: number): void {
+    this.retention = retention;
+    this.trim();
+  }
+
+  get(jobId: string): JobResult | undefined {
+    return this.results.get(jobId);
+  }
+
+  /** Records a finished job and resolves its watchers. */
+  settle(result: JobResult): void {
+    const jobId = result.job.id;
+    if (this.retention > 0) {
+      this.results.delete(jobId);
+      this.results.set(jobId, result);
+      this.trim();
+    }
+    const watchers = this.watchers.get(jobId);
+    if (!watchers) return;
+    this.watchers.delete(jobId);
+    for (const watcher of watchers) watcher.resolve(result);
+  }
+
+  /** Waits for `jobId` to finish; rejects with the signal's reason when it aborts. */
+  wait(jobId: string, signal?: AbortSignal): Promise<JobResult> {
+    return new Promise<JobResult>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      let set = this.watchers.get(jobId);
+      if (!set) {
+        set = new Set();
+        this.watchers.set(jobId, set);
+      }
+      const onAbort = () => {
+        set.delete(watcher);
+        if (set.size === 0 && this.watchers.get(jobId) === set) this.watchers.delete(jobId);
+        reject(signal?.reason);
+      };
+      const watcher: Watcher = {
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        reject,
+      };
+      set.add(watcher);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Watchers waiting, for tests and stats. */
+  get waiting(): number {
+    let n = 0;
+    for (const set of this.watchers.values()) n += set.size;
+    return n;
+  }
+
+  private trim(): void {
+    while (this.results.size > this.retention) {
+      this.results.delete(this.results.keys().next().value as string);
+    }
+  }
+}

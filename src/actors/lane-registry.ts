@@ -1,0 +1,154 @@
+/**
+ * The lane registry: lane actors are root actors (`createActor`) in a plain `Map`, created on
+ * demand and stopped when idle.
+ *
+ * Why root actors and not children of the supervisor: on xstate 5.33 a parent's per-event cost
+ * grows with its number of children, and unique child ids leak in a long-lived parent. Why idle
+ * timers here and not `after` in the lanes: pending timers of one actor system are scanned on
+ * every actor stop. So one sweep timer serves every idle lane, and the number of idle lanes kept
+ * resident is bounded (least recently idle stopped first).
+ * @internal
+ * @module
+ */
+import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import type { Clock } from '../clock.js';
+import type { laneMachine } from '../machines/lane-machine.js';
+import type { LaneEmitted } from '../machines/lane-setup.js';
+
+export type LaneActor = Actor<typeof laneMachine>;
+
+export type LaneRegistryOptions = {
+  /** The lane machine with the runtime's implementations provided. */
+  machine: typeof laneMachine;
+  clock: Clock;
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  idleTimeout: number;
+  maxResidentIdle: number;
+  onEmitted(event: LaneEmitted): void;
+  onError(error: unknown, laneKey: string): void;
+};
+
+export class LaneRegistry {
+  private readonly lanes = new Map<string, LaneActor>();
+  /** Idle lanes, least recently idle first, with the time they went idle. */
+  private readonly idle = new Map<string, number>();
+  private sweepTimer: unknown;
+  private sweepAt = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly options: LaneRegistryOptions) {}
+
+  /** The lane's actor, created and started if it is not resident. It is no longer idle. */
+  acquire(laneKey: string): LaneActor {
+    let actor = this.lanes.get(laneKey);
+    if (actor) {
+      this.idle.delete(laneKey);
+      return actor;
+    }
+    const { machine, clock, inspect, onEmitted, onError } = this.options;
+    actor = createActor(machine, { input: { laneKey }, clock, inspect });
+    // An unobserved actor error would crash the process: report it instead.
+    actor.subscribe({ error: (error) => onError(error, laneKey) });
+    actor.on('*', onEmitted);
+    actor.start();
+    this.lanes.set(laneKey, actor);
+    return actor;
+  }
+
+  get(laneKey: string): LaneActor | undefined {
+    return this.lanes.get(laneKey);
+  }
+
+  private readonly goingIdle: string[] = [];
+
+  /**
+   * Called when a lane finished its job (from inside that lane's transition, so the work is
+   * deferred to a microtask: the bound below may stop lanes, and an actor must not be stopped
+   * from its own action).
+   */
+  laneWentIdle(laneKey: string): void {
+    if (this.goingIdle.push(laneKey) > 1) return;
+    queueMicrotask(() => {
+      for (const key of this.goingIdle.splice(0)) this.markIdle(key);
+    });
+  }
+
+  /** Starts the lane's idle period and bounds the idle population. */
+  private markIdle(laneKey: string): void {
+    const actor = this.lanes.get(laneKey);
+    // It may have been handed a new job since it went idle.
+    if (!actor || !actor.getSnapshot().matches('idle')) return;
+    this.idle.delete(laneKey);
+    const now = this.options.clock.now();
+    this.idle.set(laneKey, now);
+    while (this.idle.size > this.options.maxResidentIdle) {
+      const oldest = this.idle.keys().next().value as string;
+      this.stopLane(oldest);
+    }
+    this.scheduleSweep(now + this.options.idleTimeout);
+  }
+
+  /** Lanes holding a job (not idle). */
+  *busyLanes(): IterableIterator<[string, LaneActor]> {
+    for (const entry of this.lanes) {
+      if (!this.idle.has(entry[0])) yield entry;
+    }
+  }
+
+  /** Resident lane actors (busy and idle). */
+  get size(): number {
+    return this.lanes.size;
+  }
+
+  get idleCount(): number {
+    return this.idle.size;
+  }
+
+  /** Stops every idle lane now (after `stop()`). Busy lanes are left alone. */
+  stopIdle(): void {
+    for (const laneKey of [...this.idle.keys()]) this.stopLane(laneKey);
+    this.cancelSweep();
+  }
+
+  /** Stops every lane, busy or not (disposal). */
+  stopAll(): void {
+    for (const laneKey of [...this.lanes.keys()]) this.stopLane(laneKey);
+    this.cancelSweep();
+  }
+
+  private stopLane(laneKey: string): void {
+    this.idle.delete(laneKey);
+    const actor = this.lanes.get(laneKey);
+    if (!actor) return;
+    this.lanes.delete(laneKey);
+    actor.stop();
+  }
+
+  private scheduleSweep(at: number): void {
+    if (this.sweepTimer !== undefined && this.sweepAt <= at) return;
+    this.cancelSweep();
+    const { clock } = this.options;
+    this.sweepAt = at;
+    this.sweepTimer = clock.setTimeout(() => this.sweep(), Math.max(0, at - clock.now()));
+  }
+
+  private cancelSweep(): void {
+    if (this.sweepTimer !== undefined) this.options.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.sweepAt = Number.POSITIVE_INFINITY;
+  }
+
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    this.sweepAt = Number.POSITIVE_INFINITY;
+    const { clock, idleTimeout } = this.options;
+    const now = clock.now();
+    for (const [laneKey, since] of this.idle) {
+      // Oldest first: the first lane still inside its idle period ends the sweep.
+      if (now - since < idleTimeout) {
+        this.scheduleSweep(since + idleTimeout);
+        return;
+      }
+      this.stopLane(laneKey);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The lane machine: one active (documentId, scope, branch) lane. It is idle, or runs the job the
+ * supervisor assigned it through the embedded job lifecycle states, then goes idle again. A lane is
+ * a root actor kept by the lane registry; it never holds more than one job, because the queue
+ * grants a lane to one claim at a time.
+ * @module
+ */
+import { initialLaneContext, jobLifecycleStates, laneSetup } from './lane-setup.js';
+
+export const laneMachine = laneSetup.createMachine({
+  id: 'lane',
+  description: 'One active lane: idle, or running its head job through the job lifecycle.',
+  context: ({ input }) => initialLaneContext(input),
+  initial: 'idle',
+  states: {
+    idle: {
+      description: 'No job in hand; the registry may stop the lane after its idle period.',
+      on: {
+        'job.assigned': { target: 'busy.running', actions: 'assignJob' },
+      },
+    },
+    busy: {
+      description: 'Holding a claimed job until it completes, fails or goes back to the queue.',
+      initial: 'pending',
+      states: jobLifecycleStates,
+      onDone: { target: 'idle', actions: ['clearJob', 'emitIdle'] },
+    },
+  },
+});

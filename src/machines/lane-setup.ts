@@ -1,0 +1,393 @@
+/**
+ * The one `setup()` shared by the job lifecycle machine and the lane machine: types, named
+ * actions, guards and delays, and the lifecycle states themselves (`jobLifecycleStates`), which
+ * the lane machine embeds so a lane runs job after job without creating an actor per job.
+ *
+ * Effects (running an attempt, aborting it, pulling missing history) are named actions whose
+ * default implementations do nothing: the runtime supplies them with `.provide()`, and model-based
+ * tests walk the pure machine.
+ * @module
+ */
+import { and, assign, emit, setup } from 'xstate';
+import type { Claim } from '../adapters/ports.js';
+import { isFatalCode, isRetryableCode, JobError, JobErrorCodes } from '../errors.js';
+import type { Job, JobResult } from '../types.js';
+import { backoffDelay } from './backoff.js';
+
+/** Per-job settings, resolved by the runtime from the manager options and the job. */
+export type JobRunConfig = {
+  jobTimeout: number;
+  retryBaseDelay: number;
+  retryMaxDelay: number;
+  maxRetries: number;
+  /** An `ISyncSource` is configured: the fatal path syncs and re-applies once. */
+  syncEnabled: boolean;
+};
+
+/** What a stop asked of the job in hand. */
+export type StopRequest = 'none' | 'release' | 'abort';
+
+export type LaneContext = {
+  laneKey: string;
+  job: Job | undefined;
+  claimToken: string;
+  config: JobRunConfig;
+  /** Attempts started, including the current one (persisted on the job across claims). */
+  attempts: number;
+  /** Identifies the current attempt; results carrying another token are ignored. */
+  attemptToken: number;
+  error: JobError | undefined;
+  result: JobResult | undefined;
+  /** The fatal path has synced once. */
+  synced: boolean;
+  retryDelay: number;
+  startedAt: number;
+  deadlineAt: number | undefined;
+  nextAttemptAt: number | undefined;
+  stop: StopRequest;
+};
+
+export type LaneInput = { laneKey: string; claim?: Claim; config?: JobRunConfig };
+
+export type LaneEvent =
+  | { type: 'job.assigned'; claim: Claim; config: JobRunConfig }
+  | { type: 'slot.granted' }
+  | { type: 'attempt.done'; token: number; result: JobResult }
+  | { type: 'attempt.failed'; token: number; error: JobError; result?: JobResult }
+  | { type: 'sync.done' }
+  | { type: 'sync.failed'; error: JobError }
+  /** Graceful stop: give the job back to the queue at the next safe point. */
+  | { type: 'lane.release' }
+  /** Hard stop: abort the running attempt, then give the job back. */
+  | { type: 'lane.abort' };
+
+export type LaneEmitted =
+  | { type: 'job.started'; job: Job; attempt: number; startedAt: number }
+  | { type: 'job.retry'; job: Job; error: JobError; retryCount: number; delay: number }
+  | { type: 'job.completed'; job: Job; claimToken: string; attempts: number; result: JobResult }
+  | {
+      type: 'job.failed';
+      job: Job;
+      claimToken: string;
+      attempts: number;
+      error: JobError;
+      result: JobResult | undefined;
+      fatal: boolean;
+      synced: boolean;
+    }
+  | { type: 'job.released'; job: Job; claimToken: string; attempts: number; heldSlot: boolean }
+  | { type: 'slot.requested'; laneKey: string }
+  | { type: 'lane.idle'; laneKey: string };
+
+export const DEFAULT_RUN_CONFIG: JobRunConfig = {
+  jobTimeout: 30_000,
+  retryBaseDelay: 100,
+  retryMaxDelay: 30_000,
+  maxRetries: 3,
+  syncEnabled: false,
+};
+
+/** The context of a lane holding `claim` (or of an empty lane). */
+export function initialLaneContext(input: LaneInput): LaneContext {
+  return {
+    laneKey: input.laneKey,
+    job: input.claim?.job,
+    claimToken: input.claim?.token ?? '',
+    config: input.config ?? DEFAULT_RUN_CONFIG,
+    // The claim counted the first attempt; `beginAttempt` counts it again on entry to `running`.
+    attempts: input.claim ? input.claim.job.attempts - 1 : 0,
+    attemptToken: 0,
+    error: undefined,
+    result: undefined,
+    synced: false,
+    retryDelay: 0,
+    startedAt: 0,
+    deadlineAt: undefined,
+    nextAttemptAt: undefined,
+    stop: 'none',
+  };
+}
+
+/**
+ * The context update when an attempt begins at `now`. Pure: the runtime re-provides
+ * `beginAttempt` with its injected clock (`laneMachine.provide(...)`), the default uses Date.now.
+ */
+export function attemptTiming(context: LaneContext, now: number): Partial<LaneContext> {
+  return {
+    attempts: context.attempts + 1,
+    attemptToken: context.attemptToken + 1,
+    startedAt: now,
+    deadlineAt: now + context.config.jobTimeout,
+    nextAttemptAt: undefined,
+  };
+}
+
+/** The context update when a retry is scheduled at `now`, with a full-jitter delay. */
+export function backoffTiming(
+  context: LaneContext,
+  now: number,
+  random: () => number,
+): Partial<LaneContext> {
+  const retryDelay = backoffDelay(
+    context.attempts - 1,
+    context.config.retryBaseDelay,
+    context.config.retryMaxDelay,
+    random,
+  );
+  return { retryDelay, nextAttemptAt: now + retryDelay };
+}
+
+const timeoutError = (context: LaneContext) =>
+  new JobError(
+    JobErrorCodes.TIMEOUT,
+    `Job ${context.job?.id} timed out after ${context.config.jobTimeout} ms`,
+  );
+
+export const laneSetup = setup({
+  types: {
+    context: {} as LaneContext,
+    events: {} as LaneEvent,
+    emitted: {} as LaneEmitted,
+    input: {} as LaneInput,
+  },
+  actions: {
+    assignJob: assign(({ event }) => {
+      if (event.type !== 'job.assigned') return {};
+      return initialLaneContextFromClaim(event.claim, event.config);
+    }),
+    clearJob: assign({
+      job: undefined,
+      claimToken: '',
+      result: undefined,
+      error: undefined,
+      stop: 'none' as StopRequest,
+    }),
+    beginAttempt: assign(({ context }) => attemptTiming(context, Date.now())),
+    /** Effect: run the attempt and send back `attempt.done` / `attempt.failed` with its token. */
+    runAttempt: () => {},
+    /** Effect: abort the current attempt's signal with a JobError of `code`. */
+    abortAttempt: (_, _params: { code: number }) => {},
+    /** Effect: pull missing history, then send `sync.done` or `sync.failed`. */
+    runSync: () => {},
+    recordResult: assign(({ event }) =>
+      event.type === 'attempt.done' ? { result: event.result, error: undefined } : {},
+    ),
+    recordError: assign(({ event }) => {
+      if (event.type === 'attempt.failed') return { error: event.error, result: event.result };
+      if (event.type === 'sync.failed') return { error: event.error };
+      return {};
+    }),
+    recordTimeout: assign(({ context }) => ({ error: timeoutError(context) })),
+    markSynced: assign({ synced: true }),
+    requestStop: assign((_, params: { stop: StopRequest }) => ({ stop: params.stop })),
+    /** Chooses this retry's backoff delay; the runtime provides a seeded random source. */
+    chooseBackoff: assign(({ context }) => backoffTiming(context, Date.now(), Math.random)),
+    emitStarted: emit(({ context }) => ({
+      type: 'job.started' as const,
+      job: context.job!,
+      attempt: context.attempts,
+      startedAt: context.startedAt,
+    })),
+    emitRetry: emit(({ context }) => ({
+      type: 'job.retry' as const,
+      job: context.job!,
+      error: context.error!,
+      retryCount: context.attempts,
+      delay: context.retryDelay,
+    })),
+    emitCompleted: emit(({ context }) => ({
+      type: 'job.completed' as const,
+      job: context.job!,
+      claimToken: context.claimToken,
+      attempts: context.attempts,
+      result: context.result!,
+    })),
+    emitFailed: emit(({ context }) => ({
+      type: 'job.failed' as const,
+      job: context.job!,
+      claimToken: context.claimToken,
+      attempts: context.attempts,
+      error: context.error!,
+      result: context.result,
+      fatal: context.error !== undefined && isFatalCode(context.error.code),
+      synced: context.synced,
+    })),
+    emitReleased: emit(({ context }, params: { heldSlot: boolean; aborted: boolean }) => ({
+      type: 'job.released' as const,
+      job: context.job!,
+      claimToken: context.claimToken,
+      // An aborted attempt is not counted: the job goes back as if it never ran.
+      attempts: params.aborted ? context.attempts - 1 : context.attempts,
+      heldSlot: params.heldSlot,
+    })),
+    emitSlotRequested: emit(({ context }) => ({
+      type: 'slot.requested' as const,
+      laneKey: context.laneKey,
+    })),
+    emitIdle: emit(({ context }) => ({ type: 'lane.idle' as const, laneKey: context.laneKey })),
+  },
+  guards: {
+    isCurrentAttempt: ({ context, event }) =>
+      (event.type === 'attempt.done' || event.type === 'attempt.failed') &&
+      event.token === context.attemptToken,
+    /** The recorded error is retryable and the job has retries left. */
+    canRetry: ({ context }) =>
+      context.error !== undefined &&
+      isRetryableCode(context.error.code) &&
+      context.attempts <= context.config.maxRetries,
+    /** The recorded error takes the fatal path, a sync source exists, and it has not synced yet. */
+    canSync: ({ context }) =>
+      context.error !== undefined &&
+      isFatalCode(context.error.code) &&
+      context.config.syncEnabled &&
+      !context.synced,
+    isStopRequested: ({ context }) => context.stop !== 'none',
+  },
+  delays: {
+    jobTimeout: ({ context }) => context.config.jobTimeout,
+    backoff: ({ context }) => context.retryDelay,
+  },
+});
+
+function initialLaneContextFromClaim(claim: Claim, config: JobRunConfig): Partial<LaneContext> {
+  const { laneKey: _ignored, ...rest } = initialLaneContext({ laneKey: '', claim, config });
+  return rest;
+}
+
+/**
+ * The job lifecycle as state configuration:
+ * pending → running → completed | retrying → pending → running … | failed, with the timeout,
+ * the fatal path (syncing) and the stop paths (aborting, released).
+ */
+export const jobLifecycleStates = {
+  pending: laneSetup.createStateConfig({
+    description: 'Waiting for a concurrency slot (first attempt or after a backoff).',
+    entry: 'emitSlotRequested',
+    on: {
+      'slot.granted': { target: 'running' },
+      'lane.release': {
+        target: 'released',
+        actions: { type: 'emitReleased', params: { heldSlot: false, aborted: false } },
+      },
+      'lane.abort': {
+        target: 'released',
+        actions: { type: 'emitReleased', params: { heldSlot: false, aborted: false } },
+      },
+    },
+  }),
+  running: laneSetup.createStateConfig({
+    description: 'An attempt runs and holds a concurrency slot; its signal fires on timeout.',
+    entry: ['beginAttempt', 'emitStarted', 'runAttempt'],
+    after: {
+      jobTimeout: {
+        target: 'timedOut',
+        actions: [
+          'recordTimeout',
+          { type: 'abortAttempt', params: { code: JobErrorCodes.TIMEOUT } },
+        ],
+      },
+    },
+    on: {
+      'attempt.done': {
+        guard: 'isCurrentAttempt',
+        target: 'completed',
+        actions: 'recordResult',
+      },
+      'attempt.failed': {
+        guard: 'isCurrentAttempt',
+        target: 'settled',
+        actions: 'recordError',
+      },
+      'lane.release': { actions: { type: 'requestStop', params: { stop: 'release' } } },
+      'lane.abort': {
+        target: 'aborting',
+        actions: [
+          { type: 'requestStop', params: { stop: 'abort' } },
+          { type: 'abortAttempt', params: { code: JobErrorCodes.GRACEFUL_ABORT } },
+        ],
+      },
+    },
+  }),
+  settled: laneSetup.createStateConfig({
+    description: 'The attempt failed: decide between retry, the fatal path and failure.',
+    always: [
+      // A stop gives a retryable job back to the queue instead of backing off in-process.
+      { guard: and(['canRetry', 'isStopRequested']), target: 'releasedAfterAttempt' },
+      { guard: 'canRetry', target: 'retrying' },
+      { guard: 'canSync', target: 'syncing' },
+      { target: 'failed' },
+    ],
+  }),
+  timedOut: laneSetup.createStateConfig({
+    description:
+      'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. Its result is discarded.',
+    on: {
+      'attempt.done': { guard: 'isCurrentAttempt', target: 'settled' },
+      'attempt.failed': { guard: 'isCurrentAttempt', target: 'settled' },
+      'lane.release': { actions: { type: 'requestStop', params: { stop: 'release' } } },
+      'lane.abort': { actions: { type: 'requestStop', params: { stop: 'abort' } } },
+    },
+  }),
+  aborting: laneSetup.createStateConfig({
+    description: 'A hard stop aborted the attempt; waiting for its promise to settle.',
+    on: {
+      'attempt.done': {
+        guard: 'isCurrentAttempt',
+        // It committed before the abort took effect: it is complete, not released.
+        target: 'completed',
+        actions: 'recordResult',
+      },
+      'attempt.failed': {
+        guard: 'isCurrentAttempt',
+        target: 'released',
+        actions: { type: 'emitReleased', params: { heldSlot: true, aborted: true } },
+      },
+    },
+  }),
+  retrying: laneSetup.createStateConfig({
+    description:
+      'Backing off before the next attempt: the lanes stay held, the concurrency slot is released.',
+    entry: ['chooseBackoff', 'emitRetry'],
+    after: { backoff: { target: 'pending' } },
+    on: {
+      'lane.release': {
+        target: 'released',
+        actions: { type: 'emitReleased', params: { heldSlot: false, aborted: false } },
+      },
+      'lane.abort': {
+        target: 'released',
+        actions: { type: 'emitReleased', params: { heldSlot: false, aborted: false } },
+      },
+    },
+  }),
+  syncing: laneSetup.createStateConfig({
+    description: 'Fatal path: pulling missing history before re-applying the job once.',
+    entry: ['markSynced', 'runSync'],
+    on: {
+      'sync.done': { target: 'running' },
+      'sync.failed': { target: 'failed' },
+    },
+  }),
+  releasedAfterAttempt: laneSetup.createStateConfig({
+    description:
+      'A stop arrived while the attempt ran and it failed: the job goes back to the queue.',
+    always: {
+      target: 'released',
+      actions: { type: 'emitReleased', params: { heldSlot: true, aborted: false } },
+    },
+  }),
+  completed: laneSetup.createStateConfig({
+    description: 'The job succeeded; its operations are written.',
+    type: 'final',
+    entry: 'emitCompleted',
+  }),
+  failed: laneSetup.createStateConfig({
+    description: 'The job failed for good.',
+    type: 'final',
+    entry: 'emitFailed',
+  }),
+  released: laneSetup.createStateConfig({
+    description: 'The job went back to the queue (stop) and keeps its place there.',
+    type: 'final',
+  }),
+};
