@@ -4,6 +4,7 @@
  * `test/conformance/`.
  * @module
  */
+import type { Clock } from '../clock.js';
 import type { EventPayloads } from '../events.js';
 import type { Action, Job, JobInput, LaneRef, Operation } from '../types.js';
 
@@ -175,3 +176,27 @@ export interface ISyncSource {
 export interface IAuthorizer {
   authorize(request: { job: Job; action: Action; signer?: string }): boolean | Promise<boolean>;
 }
+
+// ─── Storage ───────────────────────────────────────────────────────────────────────────────────
+
+/** What a storage factory receives from `createReactor`. */
+export type StorageContext = {
+  bus: IEventBus;
+  clock: Clock;
+  /** This process's runner id (claims, heartbeats). */
+  runnerId: string;
+};
+
+/**
+ * A queue and an operation store that share one backend, plus its lifecycle. Durable adapters
+ * complete a claim inside `store.append` when the request carries it (same transaction); the
+ * runtime's later `queue.complete` with the same token is then a no-op success.
+ */
+export type Storage = {
+  queue: IQueue;
+  store: IOperationStore;
+  /** Starts background work (LISTEN, heartbeats, reaper); called by `reactor.start()`. */
+  start?(): Promise<void>;
+  /** Stops background work and closes connections. */
+  close(): Promise<void>;
+};
