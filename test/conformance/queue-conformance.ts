@@ -237,6 +237,22 @@ export function describeQueueConformance(
         expect(ids(await queue.claim('r1', 10))).toEqual([laterA]);
       });
 
+      it('makes a job wait for each of its lanes, whichever it lists first', async () => {
+        for (const scopes of [
+          ['free', 'busy'],
+          ['busy', 'free'],
+        ]) {
+          const doc = `doc-${scopes[0]}`;
+          const [busy, multi] = await enqueueAll([jobInput(doc, ['busy']), jobInput(doc, scopes)]);
+          const claims = await queue.claim('r1', 10);
+          expect(ids(claims)).toEqual([busy]);
+          await completeAll(claims);
+          const next = await queue.claim('r1', 10);
+          expect(ids(next)).toEqual([multi]);
+          await completeAll(next);
+        }
+      });
+
       it('takes one head per lane before applying the limit', async () => {
         const busy = await queue.enqueueMany(
           Array.from({ length: 100 }, () => jobInput('doc-busy', ['main'])),
