@@ -23,7 +23,6 @@ describe('stableStringify', () => {
     const date = new Date('2024-01-02T03:04:05.000Z');
     expect(stableStringify({ when: date })).toBe('{"when":"2024-01-02T03:04:05.000Z"}');
     expect(stableStringify([Number.NaN, Number.POSITIVE_INFINITY, -0])).toBe('[null,null,0]');
-    // biome-ignore lint/complexity/useLiteralKeys: boxed primitives on purpose
     expect(stableStringify([new String('s'), new Number(2), new Boolean(false)])).toBe(
       '["s",2,false]',
     );
