@@ -56,6 +56,8 @@ type LaneWork = {
 /** Book-keeping of one run of a job, to re-run it once when the cache turns out stale. */
 type RunState = {
   bypassCache: boolean;
+  /** Check each cache hit against the store's head (reads outside a job have no write fence). */
+  verifyCache?: boolean;
   /** Lanes served from the cache, with the head index the cache claimed. */
   cached: Map<string, { scope: string; index: number }>;
   documentType?: string;
@@ -203,10 +205,11 @@ export class DocumentJobExecutor implements IJobExecutor {
    * The current state of a lane, as a copy the caller may keep: the header for the `document`
    * scope (undefined when the document never existed), and for a model scope its state (the
    * initial state while the lane is empty), or undefined when the document does not exist, was
-   * deleted, or has no such scope.
+   * deleted, or has no such scope. A cached state is used only while the store's head still
+   * matches it, so writes by other executors on the same store are seen.
    */
   async getState(documentId: string, scope: string, branch: string): Promise<unknown> {
-    const run: RunState = { bypassCache: false, cached: new Map() };
+    const run: RunState = { bypassCache: false, verifyCache: true, cached: new Map() };
     const header = await this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run);
     const state = header.state as DocumentHeader | null;
     if (scope === DOCUMENT_SCOPE) return state === null ? undefined : structuredClone(state);
@@ -411,7 +414,10 @@ export class DocumentJobExecutor implements IJobExecutor {
     const key = laneKey(documentId, scope, branch);
     if (!run.bypassCache) {
       const hit = this.#cache.get(key);
-      if (hit !== undefined) {
+      if (
+        hit !== undefined &&
+        (!run.verifyCache || hit.index === (await this.#store.getHead(documentId, scope, branch)))
+      ) {
         run.cached.set(key, { scope, index: hit.index });
         return hit;
       }

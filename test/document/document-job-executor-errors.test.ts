@@ -215,6 +215,14 @@ describe('DocumentJobExecutor failures', () => {
       expect(result.operations[0]?.index).toBe(2);
     });
 
+    it('getState sees what another executor wrote', async () => {
+      const a = await withDocument();
+      const b = new DocumentJobExecutor({ store: a.store, models: a.models });
+      expect(await a.executor.getState('d1', 'global', 'main')).toEqual({ count: 0, label: '' });
+      expect((await b.execute(counterJob([increment(3)]))).success).toBe(true);
+      expect(await a.executor.getState('d1', 'global', 'main')).toEqual({ count: 3, label: '' });
+    });
+
     it('finds a document another executor created after a cached miss', async () => {
       const a = makeHarness();
       const b = new DocumentJobExecutor({ store: a.store, models: a.models });
