@@ -195,6 +195,8 @@ export type StorageContext = {
 export type Storage = {
   queue: IQueue;
   store: IOperationStore;
+  /** Durable adapters: returns stalled claims of dead runners to pending (SPEC section 8). */
+  reaper?: { reap(): Promise<number> };
   /** Starts background work (LISTEN, heartbeats, reaper); called by `reactor.start()`. */
   start?(): Promise<void>;
   /** Stops background work and closes connections. */
