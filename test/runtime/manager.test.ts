@@ -25,8 +25,12 @@ describe('JobExecutorManager', () => {
   it('runs jobs and publishes jobStarted → jobCompleted with numeric codes on the bus', async () => {
     const rt = runtime();
     const seen: number[] = [];
-    rt.bus.subscribe(20000, () => seen.push(20000));
-    rt.bus.subscribe(20001, () => seen.push(20001));
+    rt.bus.subscribe(20000, () => {
+      seen.push(20000);
+    });
+    rt.bus.subscribe(20001, () => {
+      seen.push(20001);
+    });
     await rt.manager.start({ maxConcurrency: 2 });
     await rt.queue.enqueue(jobInput('j1', 'd1', ['global']));
     const result = await rt.manager.watch('j1');
