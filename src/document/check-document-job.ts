@@ -7,6 +7,7 @@ import type { Job } from '../types.js';
 import { CREATE_DOCUMENT, DELETE_DOCUMENT } from './create-action.js';
 import { type DocumentHeader, documentExists } from './document-header.js';
 import { DOCUMENT_SCOPE, type DocumentModel, type ModelRegistry } from './document-model.js';
+import { hashScopes } from './hash.js';
 
 /** What a job does to its document. */
 export type DocumentJobKind = 'create' | 'delete' | 'mutate';
@@ -118,6 +119,33 @@ export function resolveDocumentJob(
     );
   }
   return { kind: action.type === CREATE_DOCUMENT ? 'create' : 'delete', model };
+}
+
+/**
+ * Compares the job's `resultingHash`, when given, with the hash of its resulting state: the hash
+ * of its scope's state for a one-scope job, `hashScopes` over its scopes otherwise.
+ * @param resultOf the state and state hash of a scope after the job.
+ * @throws JobError `HASH_MISMATCH`
+ */
+export function checkResultingHash(
+  job: Job,
+  resultOf: (scope: string) => { state: unknown; hash: string },
+): void {
+  if (job.resultingHash === undefined) return;
+  let actual: string;
+  if (job.scopes.length === 1) {
+    actual = resultOf(job.scopes[0]!).hash;
+  } else {
+    const states: Record<string, unknown> = {};
+    for (const scope of job.scopes) states[scope] = resultOf(scope).state;
+    actual = hashScopes(states);
+  }
+  if (actual !== job.resultingHash) {
+    throw new JobError(
+      JobErrorCodes.HASH_MISMATCH,
+      `Resulting hash ${actual} differs from the expected ${job.resultingHash}`,
+    );
+  }
 }
 
 function registered(models: ModelRegistry, documentType: string): DocumentModel {

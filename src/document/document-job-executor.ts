@@ -18,13 +18,15 @@ import type {
   JobResult,
   Operation,
 } from '../types.js';
-import { applyAction, replayContext } from './apply-action.js';
-import { checkJobShape, resolveDocumentJob } from './check-document-job.js';
+import { applyAction } from './apply-action.js';
+import { checkJobShape, checkResultingHash, resolveDocumentJob } from './check-document-job.js';
 import { type DocumentHeader, documentExists } from './document-header.js';
 import { DOCUMENT_SCOPE, type DocumentModel, type ModelRegistry } from './document-model.js';
-import { hashScopes, hashState } from './hash.js';
+import { hashState } from './hash.js';
 import { laneKey } from './lane-key.js';
+import { type CacheHits, LaneStateLoader } from './lane-state-loader.js';
 import { operationId } from './operation-id.js';
+import { rebaseOperations } from './rebase-operations.js';
 import { verifyAction } from './signature.js';
 import { StateCache } from './state-cache.js';
 
@@ -59,7 +61,7 @@ type RunState = {
   /** Check each cache hit against the store's head (reads outside a job have no write fence). */
   verifyCache?: boolean;
   /** Lanes served from the cache, with the head index the cache claimed. */
-  cached: Map<string, { scope: string; index: number }>;
+  cached: CacheHits;
   documentType?: string;
 };
 
@@ -92,6 +94,7 @@ export class DocumentJobExecutor implements IJobExecutor {
   readonly #models: ModelRegistry;
   readonly #authorizer: IAuthorizer | undefined;
   readonly #cache: StateCache;
+  readonly #loader: LaneStateLoader;
   readonly #now: () => number;
 
   constructor(options: DocumentJobExecutorOptions) {
@@ -99,6 +102,7 @@ export class DocumentJobExecutor implements IJobExecutor {
     this.#models = options.models;
     this.#authorizer = options.authorizer;
     this.#cache = new StateCache({ capacity: options.cacheSize ?? 10_000 });
+    this.#loader = new LaneStateLoader(this.#store, this.#cache);
     this.#now = options.now ?? Date.now;
   }
 
@@ -118,7 +122,7 @@ export class DocumentJobExecutor implements IJobExecutor {
         outcome = await this.#run(job, run, signal);
       } catch (error) {
         if (!(error instanceof JobError) || !STATE_DEPENDENT.has(error.code)) throw error;
-        if (!(await this.#cacheWasStale(job, run))) throw error;
+        if (!(await this.#loader.anyStale(job.documentId, job.branch, run.cached))) throw error;
         run = { bypassCache: true, cached: new Map() };
         outcome = await this.#run(job, run, signal);
       }
@@ -176,7 +180,15 @@ export class DocumentJobExecutor implements IJobExecutor {
     const run: RunState = { bypassCache: true, cached: new Map() };
     const header = await this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run);
     const writes: LaneWrite[] = [];
-    const headerState = this.#rebase(job, DOCUMENT_SCOPE, header, undefined, byScope, writes);
+    const rebased = rebaseOperations(
+      job,
+      DOCUMENT_SCOPE,
+      header,
+      undefined,
+      byScope.get(DOCUMENT_SCOPE),
+    );
+    if (rebased !== undefined) writes.push(rebased);
+    const headerState = rebased?.snapshot.state ?? header.state;
     let model: DocumentModel | undefined;
     for (const scope of scopes) {
       const operations = byScope.get(scope);
@@ -184,10 +196,14 @@ export class DocumentJobExecutor implements IJobExecutor {
       const documentType = (headerState as DocumentHeader | null)?.documentType;
       model ??= documentType === undefined ? undefined : this.#models.get(documentType);
       if (model === undefined) {
-        throw rebaseFailed(`no registered model for the operations of scope '${scope}'`);
+        throw new JobError(
+          JobErrorCodes.REBASE_FAILED,
+          `Sync failed: no registered model for the operations of scope '${scope}'`,
+        );
       }
       const lane = await this.#loadLane(documentId, scope, branch, model, run);
-      this.#rebase(job, scope, lane, model, byScope, writes);
+      const write = rebaseOperations(job, scope, lane, model, operations);
+      if (write !== undefined) writes.push(write);
     }
     const count = writes.reduce((sum, write) => sum + write.operations.length, 0);
     if (count === 0) return 0;
@@ -300,7 +316,7 @@ export class DocumentJobExecutor implements IJobExecutor {
       operations.push(operation);
     }
 
-    checkResultingHash(job, lanes);
+    checkResultingHash(job, (scope) => lanes.get(scope)!);
     if (operations.length === 0) return { operations, replayed: false, dispatched };
     throwIfAborted(signal);
     return this.#append(job, lanes, operations, dispatched, signal);
@@ -399,115 +415,18 @@ export class DocumentJobExecutor implements IJobExecutor {
     return ids.map((id) => byId.get(id)!);
   }
 
-  /**
-   * The lane's snapshot from the cache, or else from the store: its stored snapshot, brought up to
-   * the lane's head by re-applying any operations stored after it (an empty lane: the initial
-   * state, index -1). `model` gives model scopes their initial state and reducer.
-   */
-  async #loadLane(
+  #loadLane(
     documentId: string,
     scope: string,
     branch: string,
     model: DocumentModel | undefined,
     run: RunState,
   ): Promise<LaneSnapshot> {
-    const key = laneKey(documentId, scope, branch);
-    if (!run.bypassCache) {
-      const hit = this.#cache.get(key);
-      if (
-        hit !== undefined &&
-        (!run.verifyCache || hit.index === (await this.#store.getHead(documentId, scope, branch)))
-      ) {
-        run.cached.set(key, { scope, index: hit.index });
-        return hit;
-      }
-    }
-    const snapshot = await this.#store.getSnapshot(documentId, scope, branch);
-    let index = snapshot?.index ?? -1;
-    let state: unknown;
-    if (snapshot !== undefined) state = snapshot.state;
-    else if (scope === DOCUMENT_SCOPE) state = null;
-    else state = model?.initialState()[scope];
-    let hash = snapshot?.hash ?? hashState(state);
-    const tail = await this.#store.getOperations(documentId, scope, branch, index + 1);
-    if (tail.length > 0) {
-      state = structuredClone(state);
-      const ctx = replayContext(documentId, scope, branch);
-      for (const operation of tail) state = applyAction(model, state, operation.action, ctx);
-      index = tail[tail.length - 1]!.index;
-      hash = hashState(state);
-    }
-    const entry: LaneSnapshot = { index, state, hash };
-    this.#cache.set(key, entry);
-    return entry;
-  }
-
-  /**
-   * Whether a lane this run took from the cache has moved on in the store; if so, the job's cache
-   * entries are dropped so a re-run reads the store.
-   */
-  async #cacheWasStale(job: Job, run: RunState): Promise<boolean> {
-    if (run.cached.size === 0) return false;
-    let stale = false;
-    try {
-      for (const { scope, index } of run.cached.values()) {
-        const head = await this.#store.getHead(job.documentId, scope, job.branch);
-        if (head !== index) stale = true;
-      }
-    } catch {
-      return false;
-    }
-    if (stale) for (const key of run.cached.keys()) this.#cache.delete(key);
-    return stale;
-  }
-
-  /**
-   * Checks the operations pulled for the lane of `scope` against its snapshot and re-applies them,
-   * adding the lane's write to `writes`; returns the lane's state after them. Pulled operations the
-   * lane holds already (index ≤ its head) are dropped.
-   */
-  #rebase(
-    job: Job,
-    scope: string,
-    lane: LaneSnapshot,
-    model: DocumentModel | undefined,
-    pulled: Map<string, Operation[]>,
-    writes: LaneWrite[],
-  ): unknown {
-    const operations = (pulled.get(scope) ?? []).filter(
-      (operation) => operation.index > lane.index,
-    );
-    if (operations.length === 0) return lane.state;
-    const ctx = replayContext(job.documentId, scope, job.branch);
-    let state = structuredClone(lane.state);
-    let hash = lane.hash;
-    for (const [i, operation] of operations.entries()) {
-      const { action } = operation;
-      if (operation.index !== lane.index + 1 + i) {
-        throw rebaseFailed(
-          `operation ${operation.id} has index ${operation.index}, expected ${lane.index + 1 + i}`,
-        );
-      }
-      if (
-        action.scope !== scope ||
-        operation.id !== operationId(job.documentId, scope, job.branch, action.id)
-      ) {
-        throw rebaseFailed(`operation ${operation.id} does not belong to lane '${scope}'`);
-      }
-      try {
-        state = applyAction(model, state, action, ctx);
-      } catch (error) {
-        throw rebaseFailed(`operation ${operation.id} was rejected: ${(error as Error).message}`);
-      }
-      hash = hashState(state);
-      if (hash !== operation.hash) {
-        throw rebaseFailed(
-          `operation ${operation.id} leads to hash ${hash}, not ${operation.hash}`,
-        );
-      }
-    }
-    writes.push({ scope, expectedHead: lane.index, operations, snapshot: { state, hash } });
-    return state;
+    return this.#loader.load(documentId, scope, branch, model, {
+      bypassCache: run.bypassCache,
+      verifyCache: run.verifyCache === true,
+      hits: run.cached,
+    });
   }
 
   #result(
@@ -525,25 +444,6 @@ export class DocumentJobExecutor implements IJobExecutor {
   }
 }
 
-/** Compares the job's `resultingHash`, when given, before anything is written. */
-function checkResultingHash(job: Job, lanes: Map<string, LaneWork>): void {
-  if (job.resultingHash === undefined) return;
-  let actual: string;
-  if (job.scopes.length === 1) {
-    actual = lanes.get(job.scopes[0]!)!.hash;
-  } else {
-    const states: Record<string, unknown> = {};
-    for (const scope of job.scopes) states[scope] = lanes.get(scope)!.state;
-    actual = hashScopes(states);
-  }
-  if (actual !== job.resultingHash) {
-    throw new JobError(
-      JobErrorCodes.HASH_MISMATCH,
-      `Resulting hash ${actual} differs from the expected ${job.resultingHash}`,
-    );
-  }
-}
-
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal);
 }
@@ -553,10 +453,6 @@ function abortError(signal: AbortSignal): JobError {
   const reason: unknown = signal.reason;
   if (reason instanceof JobError) return reason;
   return new JobError(JobErrorCodes.GRACEFUL_ABORT, 'The attempt was aborted', { cause: reason });
-}
-
-function rebaseFailed(message: string): JobError {
-  return new JobError(JobErrorCodes.REBASE_FAILED, `Sync failed: ${message}`);
 }
 
 function unique(values: string[]): string[] {

@@ -184,6 +184,32 @@ describe('DocumentJobExecutor', () => {
       expect(await executor.getState('d1', 'global', 'main')).toEqual({ count: 3, label: '' });
     });
 
+    it('catches up from operations when the stored snapshot lags behind the head', async () => {
+      const { executor, store, models } = makeHarness();
+      await createDocument(executor, 'd1');
+      await executor.execute(
+        toJob({ documentId: 'd1', scopes: ['global'], actions: [increment(2)] }),
+      );
+      // A writer that stores no snapshots: the store's snapshot stays at index 0.
+      store.beforeAppend = (request) => {
+        for (const lane of request.lanes) delete lane.snapshot;
+      };
+      await executor.execute(
+        toJob({ documentId: 'd1', scopes: ['global'], actions: [increment(3), increment(4)] }),
+      );
+      expect((await store.getSnapshot('d1', 'global', 'main'))?.index).toBe(0);
+
+      const fresh = new DocumentJobExecutor({ store, models });
+      expect(await fresh.getState('d1', 'global', 'main')).toEqual({ count: 9, label: '' });
+      const next = await fresh.execute(
+        toJob({ documentId: 'd1', scopes: ['global'], actions: [increment(1)] }),
+      );
+      expect(next.operations[0]).toMatchObject({
+        index: 3,
+        hash: hashState({ count: 10, label: '' }),
+      });
+    });
+
     it('returns copies from getState that callers may mutate', async () => {
       const { executor } = makeHarness();
       await createDocument(executor, 'd1');
