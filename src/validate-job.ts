@@ -115,127 +115,145 @@ export function toJob(input: JobInput, defaults: JobDefaults): Job {
   return job;
 }
 
+/** Throws the `JobValidationError` of `field`; `where` locates the input in a batch. */
+function reject(field: string, message: string, where: string): never {
+  throw new JobValidationError(field, message + where);
+}
+
+/** Throws the `JobValidationError` of field `key` of action `i` (the action itself for ''). */
+function rejectAction(i: number, key: string, message: string, where: string): never {
+  return reject(key === '' ? `actions[${i}]` : `actions[${i}].${key}`, message, where);
+}
+
+// Hot path: this runs once per enqueued job, so strings for error messages and paths are only
+// built on failure, and nothing is allocated for a valid job.
 function checkJobInput(input: unknown, where: string): void {
-  const fail: (field: string, message: string) => never = (field, message) => {
-    throw new JobValidationError(field, message + where);
-  };
-  if (!isPlainObject(input)) fail('input', `expected a job input object, got ${describe(input)}`);
+  if (!isPlainObject(input))
+    reject('input', `expected a job input object, got ${describe(input)}`, where);
   for (const key in input) {
     if (!JOB_INPUT_KEYS.has(key)) {
-      fail(key, `unknown key; expected only ${[...JOB_INPUT_KEYS].join(', ')}`);
+      reject(key, `unknown key; expected only ${[...JOB_INPUT_KEYS].join(', ')}`, where);
     }
   }
   const job = input as Record<string, unknown>;
 
   if (job.id !== undefined && !isNonEmptyString(job.id)) {
-    fail('id', `expected a non-empty string, got ${describe(job.id)}`);
+    reject('id', `expected a non-empty string, got ${describe(job.id)}`, where);
   }
   if (!isNonEmptyString(job.documentId)) {
-    fail('documentId', `expected a non-empty string, got ${describe(job.documentId)}`);
+    reject('documentId', `expected a non-empty string, got ${describe(job.documentId)}`, where);
   }
 
   const scopes = job.scopes;
   if (!Array.isArray(scopes) || scopes.length === 0) {
-    fail('scopes', `expected a non-empty array of scope names, got ${describe(scopes)}`);
+    reject('scopes', `expected a non-empty array of scope names, got ${describe(scopes)}`, where);
   }
   for (let i = 0; i < scopes.length; i++) {
     const scope: unknown = scopes[i];
     if (!isNonEmptyString(scope)) {
-      fail(`scopes[${i}]`, `expected a non-empty string, got ${describe(scope)}`);
+      reject(`scopes[${i}]`, `expected a non-empty string, got ${describe(scope)}`, where);
     }
     // Jobs have a handful of scopes: a nested scan is cheaper than a Set here.
     for (let j = 0; j < i; j++) {
       if (scopes[j] === scope) {
-        fail(
+        reject(
           `scopes[${i}]`,
           `expected unique scopes, got ${describe(scope)} again (see scopes[${j}])`,
+          where,
         );
       }
     }
   }
 
   if (job.branch !== undefined && !isNonEmptyString(job.branch)) {
-    fail('branch', `expected a non-empty string, got ${describe(job.branch)}`);
+    reject('branch', `expected a non-empty string, got ${describe(job.branch)}`, where);
   }
 
   const actions = job.actions;
   if (!Array.isArray(actions) || actions.length === 0) {
-    fail('actions', `expected a non-empty array of actions, got ${describe(actions)}`);
+    reject('actions', `expected a non-empty array of actions, got ${describe(actions)}`, where);
   }
-  const actionIds: string[] = [];
   for (let i = 0; i < actions.length; i++) {
-    checkAction(actions[i], `actions[${i}]`, scopes as string[], fail);
+    checkAction(actions[i], i, scopes as string[], where);
     const id = (actions[i] as { id: string }).id;
-    const previous = actionIds.indexOf(id);
-    if (previous !== -1) {
-      fail(
-        `actions[${i}].id`,
-        `expected action ids unique within the job, got ${describe(id)} again (see actions[${previous}].id)`,
-      );
+    for (let j = 0; j < i; j++) {
+      if ((actions[j] as { id: string }).id === id) {
+        reject(
+          `actions[${i}].id`,
+          `expected action ids unique within the job, got ${describe(id)} again (see actions[${j}].id)`,
+          where,
+        );
+      }
     }
-    actionIds.push(id);
   }
 
   if (job.resultingHash !== undefined && typeof job.resultingHash !== 'string') {
-    fail('resultingHash', `expected a string, got ${describe(job.resultingHash)}`);
+    reject('resultingHash', `expected a string, got ${describe(job.resultingHash)}`, where);
   }
   const maxRetries = job.maxRetries;
   if (
     maxRetries !== undefined &&
     (typeof maxRetries !== 'number' || !Number.isInteger(maxRetries) || maxRetries < 0)
   ) {
-    fail('maxRetries', `expected an integer ≥ 0, got ${describe(maxRetries)}`);
+    reject('maxRetries', `expected an integer ≥ 0, got ${describe(maxRetries)}`, where);
   }
   if (job.runAt !== undefined && (typeof job.runAt !== 'number' || !Number.isFinite(job.runAt))) {
-    fail('runAt', `expected a finite number (ms since epoch), got ${describe(job.runAt)}`);
+    reject('runAt', `expected a finite number (ms since epoch), got ${describe(job.runAt)}`, where);
   }
   if (job.meta !== undefined && !isPlainObject(job.meta)) {
-    fail('meta', `expected a plain object, got ${describe(job.meta)}`);
+    reject('meta', `expected a plain object, got ${describe(job.meta)}`, where);
   }
 }
 
-function checkAction(
-  action: unknown,
-  path: string,
-  scopes: string[],
-  fail: (field: string, message: string) => never,
-): void {
-  if (!isPlainObject(action)) fail(path, `expected an action object, got ${describe(action)}`);
+function checkAction(action: unknown, i: number, scopes: string[], where: string): void {
+  if (!isPlainObject(action))
+    rejectAction(i, '', `expected an action object, got ${describe(action)}`, where);
   const a = action as Record<string, unknown>;
-  for (const key of ['id', 'type', 'scope'] as const) {
-    if (!isNonEmptyString(a[key])) {
-      fail(`${path}.${key}`, `expected a non-empty string, got ${describe(a[key])}`);
-    }
+  if (!isNonEmptyString(a.id))
+    rejectAction(i, 'id', `expected a non-empty string, got ${describe(a.id)}`, where);
+  if (!isNonEmptyString(a.type)) {
+    rejectAction(i, 'type', `expected a non-empty string, got ${describe(a.type)}`, where);
+  }
+  if (!isNonEmptyString(a.scope)) {
+    rejectAction(i, 'scope', `expected a non-empty string, got ${describe(a.scope)}`, where);
   }
   if (!scopes.includes(a.scope as string)) {
-    fail(
-      `${path}.scope`,
+    rejectAction(
+      i,
+      'scope',
       `expected one of the job's scopes (${scopes.map((s) => JSON.stringify(s)).join(', ')}), got ${describe(a.scope)}`,
+      where,
     );
   }
-  if (!('input' in a)) fail(`${path}.input`, 'expected an `input` (it may be null), got none');
+  if (!('input' in a))
+    rejectAction(i, 'input', 'expected an `input` (it may be null), got none', where);
   const timestamp = a.timestampUtcMs;
   if (
     typeof timestamp !== 'string' ||
     !ISO_DATE.test(timestamp) ||
     Number.isNaN(Date.parse(timestamp))
   ) {
-    fail(`${path}.timestampUtcMs`, `expected an ISO-8601 date string, got ${describe(timestamp)}`);
+    rejectAction(
+      i,
+      'timestampUtcMs',
+      `expected an ISO-8601 date string, got ${describe(timestamp)}`,
+      where,
+    );
   }
   const context = a.context;
   if (context === undefined) return;
   if (!isPlainObject(context)) {
-    fail(`${path}.context`, `expected an object, got ${describe(context)}`);
+    rejectAction(i, 'context', `expected an object, got ${describe(context)}`, where);
   }
   const signer = (context as Record<string, unknown>).signer;
   if (signer === undefined) return;
   if (!isPlainObject(signer)) {
-    fail(`${path}.context.signer`, `expected an object, got ${describe(signer)}`);
+    rejectAction(i, 'context.signer', `expected an object, got ${describe(signer)}`, where);
   }
   for (const key of ['publicKey', 'signature'] as const) {
     const value = (signer as Record<string, unknown>)[key];
     if (typeof value !== 'string') {
-      fail(`${path}.context.signer.${key}`, `expected a string, got ${describe(value)}`);
+      rejectAction(i, `context.signer.${key}`, `expected a string, got ${describe(value)}`, where);
     }
   }
 }
