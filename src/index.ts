@@ -1,11 +1,61 @@
 /**
- * seriatim: strictly ordered document-operation jobs per document/scope/branch lane.
- * This file is the allow-list of public names.
+ * seriatim: strictly ordered document-operation jobs per document/scope/branch lane, on XState v5
+ * actors. This file is the allow-list of public names; the durable adapters are the subpath
+ * entries `seriatim/sqlite` and `seriatim/postgres`, the example models `seriatim/examples`.
  * @module
  */
 
+// Runtime
+export {
+  type ExecutorStats,
+  type ExecutorStatus,
+  JobExecutorManager,
+  type JobExecutorManagerOptions,
+  type LaneFailurePolicy,
+} from './actors/job-executor-manager.js';
+// Memory adapters and validation
+export { MemoryEventBus, MemoryOperationStore, MemoryQueue } from './adapters/memory/index.js';
 export type * from './adapters/ports.js';
 export { type Clock, systemClock } from './clock.js';
+// Reactor
+export {
+  createReactor,
+  type Reactor,
+  type ReactorOptions,
+  type StorageOption,
+} from './create-reactor.js';
+export {
+  CREATE_DOCUMENT,
+  type CreateActionInput,
+  createAction,
+  createDocumentJob,
+  DELETE_DOCUMENT,
+  type DocumentJobInput,
+  deleteDocumentJob,
+} from './document/create-action.js';
+export {
+  DocumentJobExecutor,
+  type DocumentJobExecutorOptions,
+} from './document/document-job-executor.js';
+// Document layer
+export {
+  DOCUMENT_SCOPE,
+  type DocumentModel,
+  defineDocumentModel,
+  ModelRegistry,
+  type ReducerContext,
+} from './document/document-model.js';
+export { hashScopes, hashState } from './document/hash.js';
+export { operationId } from './document/operation-id.js';
+export {
+  generateSignerKeys,
+  type SignerKeys,
+  signAction,
+  signingPayload,
+  verifyAction,
+} from './document/signature.js';
+export { stableStringify } from './document/stable-stringify.js';
+// Domain, errors, events, ports
 export {
   errorCodeName,
   isRetryableCode,
@@ -18,5 +68,11 @@ export {
   WriteConflictError,
 } from './errors.js';
 export * from './events.js';
+export { backoffDelay } from './machines/backoff.js';
+// Machines (for inspection, model-based tests and diagrams)
+export { jobLifecycleMachine } from './machines/job-lifecycle-machine.js';
+export { laneMachine } from './machines/lane-machine.js';
+export { supervisorMachine } from './machines/supervisor-machine.js';
 export { DEFAULTS, type ExecutorOptions, resolveOptions } from './options.js';
 export * from './types.js';
+export { validateJobInput } from './validate-job.js';
