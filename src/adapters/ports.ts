@@ -140,7 +140,7 @@ export interface IOperationStore {
 
 // ─── Event bus ─────────────────────────────────────────────────────────────────────────────────
 
-export type EventHandler<T = unknown> = (payload: T, type: number) => void | Promise<void>;
+export type EventHandler<T = unknown> = (payload: T, type: number) => unknown;
 
 /**
  * Publish/subscribe by numeric event type. `publish` is synchronous and never waits for a
