@@ -53,7 +53,7 @@ describe('lane ordering (property)', () => {
         const scripts = new Map<string, Step[]>();
         const inputs: JobInput[] = jobs.map((j, i) => {
           scripts.set(`j${i}`, j.steps);
-          return jobInput(`j${i}`, `d${j.doc}`, j.scopes);
+          return jobInput(`j${i}`, `d${j.doc}`, [...j.scopes]);
         });
         const rt = makeRuntime({
           seed,
