@@ -1,0 +1,78 @@
+/**
+ * Rows of the `jobs` table and their conversion to jobs.
+ * @module
+ */
+import type { Job, JobStatus } from '../../types.js';
+import type { QueuedJob } from '../ports.js';
+
+/** A row of `jobs`, as better-sqlite3 returns it. @internal */
+export type JobRow = {
+  seq: number;
+  id: string;
+  document_id: string;
+  branch: string;
+  scopes: string;
+  actions: string;
+  resulting_hash: string | null;
+  status: JobStatus;
+  created_at: number;
+  attempts: number;
+  max_retries: number | null;
+  run_at: number | null;
+  meta: string | null;
+  blockers: number;
+  claim_token: string | null;
+  runner_id: string | null;
+  heartbeat_at: number | null;
+  finished_at: number | null;
+  last_error_code: number | null;
+  last_error_message: string | null;
+  halted: 0 | 1;
+};
+
+/** The columns that locate a job's lanes. @internal */
+export type JobLanesRow = Pick<JobRow, 'seq' | 'id' | 'document_id' | 'branch' | 'scopes'>;
+
+/**
+ * The key of a lane in `job_lanes`: the JSON array `[documentId, scope, branch]`, unambiguous
+ * whatever the ids contain. @internal
+ */
+export function laneKeyOf(documentId: string, scope: string, branch: string): string {
+  return JSON.stringify([documentId, scope, branch]);
+}
+
+/** The lane keys of a job row. @internal */
+export function laneKeysOf(row: JobLanesRow): string[] {
+  const scopes = JSON.parse(row.scopes) as string[];
+  return scopes.map((scope) => laneKeyOf(row.document_id, scope, row.branch));
+}
+
+/** The job a row holds; optional fields only when set. @internal */
+export function jobFromRow(row: JobRow): Job {
+  const job: Job = {
+    id: row.id,
+    documentId: row.document_id,
+    scopes: JSON.parse(row.scopes) as string[],
+    branch: row.branch,
+    actions: JSON.parse(row.actions) as Job['actions'],
+    status: row.status,
+    createdAt: row.created_at,
+    attempts: row.attempts,
+  };
+  if (row.resulting_hash !== null) job.resultingHash = row.resulting_hash;
+  if (row.max_retries !== null) job.maxRetries = row.max_retries;
+  if (row.run_at !== null) job.runAt = row.run_at;
+  if (row.meta !== null) job.meta = JSON.parse(row.meta) as Record<string, unknown>;
+  return job;
+}
+
+/** The job a row holds, with how it ended. @internal */
+export function queuedJobFromRow(row: JobRow): QueuedJob {
+  const job: QueuedJob = jobFromRow(row);
+  if (row.finished_at !== null) job.finishedAt = row.finished_at;
+  if (row.last_error_code !== null) {
+    job.lastError = { code: row.last_error_code, message: row.last_error_message ?? '' };
+  }
+  if (row.halted === 1) job.halted = true;
+  return job;
+}

@@ -1,0 +1,27 @@
+/**
+ * Rows of the `operations` table.
+ * @module
+ */
+import type { Action, Operation } from '../../types.js';
+
+/** A row of `operations` as the store reads it. @internal */
+export type OperationRow = {
+  id: string;
+  idx: number;
+  skip: number;
+  hash: string;
+  timestamp_utc_ms: string;
+  action: string;
+};
+
+/** The operation a row holds. @internal */
+export function toOperation(row: OperationRow): Operation {
+  return {
+    id: row.id,
+    index: row.idx,
+    skip: row.skip,
+    hash: row.hash,
+    timestampUtcMs: row.timestamp_utc_ms,
+    action: JSON.parse(row.action) as Action,
+  };
+}

@@ -1,0 +1,418 @@
+/**
+ * The SQLite job queue: jobs in a table, lane order kept by `job_lanes` and a `blockers` count.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { Clock } from '../../clock.js';
+import { JobValidationError, StaleClaimError } from '../../errors.js';
+import { QueueEventTypes } from '../../events.js';
+import type { Job, JobInput } from '../../types.js';
+import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
+import type {
+  BlockedLane,
+  Claim,
+  ClaimRef,
+  IEventBus,
+  IQueue,
+  JobFailure,
+  QueueCounts,
+  QueuedJob,
+} from '../ports.js';
+import { JobLanes } from './job-lanes.js';
+import {
+  type JobLanesRow,
+  type JobRow,
+  jobFromRow,
+  laneKeyOf,
+  queuedJobFromRow,
+} from './job-row.js';
+import { cancelJob } from './statements/cancel-job.js';
+import { claimJobs } from './statements/claim-jobs.js';
+import { completeJob } from './statements/complete-job.js';
+import { consumeCompletedClaim } from './statements/consume-completed-claim.js';
+import { countJobs } from './statements/count-jobs.js';
+import { countPending } from './statements/count-pending.js';
+import { failJob } from './statements/fail-job.js';
+import { getJob } from './statements/get-job.js';
+import { haltedJobs } from './statements/halted-jobs.js';
+import { heartbeatClaims } from './statements/heartbeat-claims.js';
+import { heldClaim } from './statements/held-claim.js';
+import { insertJob } from './statements/insert-job.js';
+import { jobIdTaken } from './statements/job-id-taken.js';
+import { nextRunAt } from './statements/next-run-at.js';
+import { releaseJob } from './statements/release-job.js';
+import { retryJob } from './statements/retry-job.js';
+import { skipJob } from './statements/skip-job.js';
+import { prepare, type StatementDef } from './statements/statement.js';
+
+/** Options of {@link SqliteQueue}. */
+export type SqliteQueueOptions = {
+  /** Where `jobAvailable` is published. @default none: nothing is published */
+  bus?: IEventBus;
+  /** Time of `createdAt`, `finishedAt`, heartbeats and of `runAt` checks. */
+  clock: Clock;
+  /** Id of a job enqueued without one. @default crypto.randomUUID */
+  idFactory?: () => string;
+};
+
+/** A job ready to insert: the job and its JSON columns. */
+type NewJob = { job: Job; scopes: string; actions: string; meta: string | null };
+
+type Prepared<D> = D extends StatementDef<infer P, infer R> ? Statement<[P], R> : never;
+
+function prepareAll<T extends Record<string, StatementDef<object, unknown>>>(
+  db: Database,
+  defs: T,
+): { [K in keyof T]: Prepared<T[K]> } {
+  const out: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(defs)) out[name] = prepare(db, def);
+  return out as { [K in keyof T]: Prepared<T[K]> };
+}
+
+const STATEMENTS = {
+  insertJob,
+  jobIdTaken,
+  claimJobs,
+  completeJob,
+  consumeCompletedClaim,
+  heldClaim,
+  failJob,
+  releaseJob,
+  getJob,
+  countJobs,
+  countPending,
+  nextRunAt,
+  haltedJobs,
+  retryJob,
+  skipJob,
+  cancelJob,
+  heartbeatClaims,
+};
+
+/**
+ * An {@link IQueue} in a SQLite database, shared by any number of connections and processes.
+ *
+ * Every write is one IMMEDIATE transaction, so connections take turns and a claim never hands a
+ * job to two runners. The lane rule is kept by `job_lanes` (the lanes of unfinished jobs) and a
+ * per-job `blockers` count (lanes in which an earlier unfinished job waits); a claim takes the
+ * oldest due pending jobs with `blockers = 0` through a partial index (see `claim-jobs.ts`).
+ * Claims carry a token (`complete`, `fail` and `release` are fenced by it) and a heartbeat the
+ * storage refreshes for the claims this queue handed out ({@link SqliteQueue.heartbeat}).
+ *
+ * Finished jobs stay in the table (for `get` and `counts`); a cancelled job is deleted. Created
+ * by `createSqliteStorage`, which owns the connection: `close` here is a no-op.
+ *
+ * @example
+ * const storage = createSqliteStorage('jobs.db', { bus, clock: systemClock, runnerId: 'r1' });
+ * await storage.queue.enqueue({ documentId: 'doc-1', scopes: ['global'], actions: [action] });
+ * const [claim] = await storage.queue.claim('r1', 10);
+ */
+export class SqliteQueue implements IQueue {
+  readonly #bus: IEventBus | undefined;
+  readonly #clock: Clock;
+  readonly #idFactory: () => string;
+  readonly #sql: ReturnType<typeof prepareAll<typeof STATEMENTS>>;
+  readonly #lanes: JobLanes;
+  /** Tokens of the claims this queue handed out that may still hold their job (heartbeats). */
+  #live = new Set<string>();
+
+  readonly #insertTx: Transaction<(jobs: NewJob[], now: number) => void>;
+  readonly #claimTx: Transaction<(runnerId: string, limit: number, now: number) => JobRow[]>;
+  readonly #completeTx: Transaction<(ref: ClaimRef, attempts: number, now: number) => void>;
+  readonly #failTx: Transaction<(ref: ClaimRef, failure: JobFailure, now: number) => void>;
+  readonly #skipTx: Transaction<(jobId: string) => JobLanesRow | undefined>;
+  readonly #cancelTx: Transaction<(jobId: string) => JobLanesRow | undefined>;
+
+  /** @internal Use `createSqliteStorage`. */
+  constructor(db: Database, options: SqliteQueueOptions) {
+    this.#bus = options.bus;
+    this.#clock = options.clock;
+    this.#idFactory = options.idFactory ?? randomUUID;
+    this.#sql = prepareAll(db, STATEMENTS);
+    this.#lanes = new JobLanes(db);
+
+    this.#insertTx = db.transaction((jobs: NewJob[], now: number) => {
+      for (const entry of jobs) this.#insert(entry, now);
+    });
+    this.#claimTx = db.transaction((runnerId: string, limit: number, now: number) =>
+      this.#sql.claimJobs.all({ now, limit, runnerId, claimId: randomUUID() }),
+    );
+    this.#completeTx = db.transaction((ref: ClaimRef, attempts: number, now: number) => {
+      const row = this.#sql.completeJob.get({ ...idToken(ref), attempts, now, keepToken: 0 });
+      if (row !== undefined) {
+        this.#lanes.leave(row);
+        return;
+      }
+      // Completed already inside `store.append` with this claim: succeed once, as a no-op.
+      if (this.#sql.consumeCompletedClaim.run(idToken(ref)).changes === 1) return;
+      throw new StaleClaimError(ref.jobId);
+    });
+    this.#failTx = db.transaction((ref: ClaimRef, failure: JobFailure, now: number) => {
+      const row = this.#sql.failJob.get({
+        ...idToken(ref),
+        attempts: failure.attempts,
+        now,
+        errorCode: failure.errorCode,
+        errorMessage: failure.errorMessage,
+        halted: failure.halt ? 1 : 0,
+      });
+      if (row === undefined) throw new StaleClaimError(ref.jobId);
+      if (!failure.halt) this.#lanes.leave(row);
+    });
+    this.#skipTx = db.transaction((jobId: string) => {
+      const row = this.#sql.skipJob.get({ id: jobId });
+      if (row !== undefined) this.#lanes.leave(row);
+      return row;
+    });
+    this.#cancelTx = db.transaction((jobId: string) => {
+      const row = this.#sql.cancelJob.get({ id: jobId });
+      if (row !== undefined) this.#lanes.leave(row);
+      return row;
+    });
+  }
+
+  /** Validates and enqueues one job; publishes `jobAvailable`. */
+  async enqueue(input: JobInput): Promise<Job> {
+    validateJobInput(input);
+    const now = this.#clock.now();
+    const entry = this.#prepareJob(input, now, '');
+    this.#insertTx.immediate([entry], now);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
+      jobId: entry.job.id,
+      documentId: entry.job.documentId,
+    });
+    return { ...entry.job };
+  }
+
+  /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
+  async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
+    validateJobInputs(inputs);
+    if (inputs.length === 0) return [];
+    const now = this.#clock.now();
+    const entries = inputs.map((input, i) => this.#prepareJob(input, now, ` (batch input ${i})`));
+    this.#insertTx.immediate(entries, now);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {});
+    return entries.map((entry) => ({ ...entry.job }));
+  }
+
+  /** Claims up to `limit` ready, due jobs, oldest first (see {@link IQueue}). */
+  async claim(runnerId: string, limit: number): Promise<Claim[]> {
+    if (!(limit >= 1)) return [];
+    const rows = this.#claimTx.immediate(runnerId, Math.floor(limit), this.#clock.now());
+    rows.sort((a, b) => a.seq - b.seq);
+    return rows.map((row) => {
+      const token = row.claim_token as string;
+      this.#live.add(token);
+      return { job: jobFromRow(row), token };
+    });
+  }
+
+  /**
+   * Finishes a claimed job successfully and frees its lanes. After `store.append` completed the
+   * claim, the first `complete` with its token succeeds without changing anything.
+   */
+  async complete(ref: ClaimRef, attempts: number): Promise<void> {
+    this.#completeTx.immediate(ref, attempts, this.#clock.now());
+    this.#live.delete(ref.token);
+  }
+
+  /** Fails a claimed job for good; with `halt` it keeps blocking its lanes until `retry` or `skip`. */
+  async fail(ref: ClaimRef, failure: JobFailure): Promise<void> {
+    this.#failTx.immediate(ref, failure, this.#clock.now());
+    this.#live.delete(ref.token);
+  }
+
+  /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
+  async release(ref: ClaimRef, attempts: number): Promise<void> {
+    const row = this.#sql.releaseJob.get({ ...idToken(ref), attempts });
+    if (row === undefined) throw new StaleClaimError(ref.jobId);
+    this.#live.delete(ref.token);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
+      jobId: ref.jobId,
+      documentId: row.document_id,
+    });
+  }
+
+  /** The job with how it ended, or undefined when unknown (or cancelled). */
+  async get(jobId: string): Promise<QueuedJob | undefined> {
+    const row = this.#sql.getJob.get({ id: jobId });
+    return row === undefined ? undefined : queuedJobFromRow(row);
+  }
+
+  /** Jobs per status, finished ones included. */
+  async counts(): Promise<QueueCounts> {
+    const counts: QueueCounts = { pending: 0, running: 0, completed: 0, failed: 0 };
+    for (const { status, n } of this.#sql.countJobs.all({})) {
+      counts[status.toLowerCase() as keyof QueueCounts] = n;
+    }
+    return counts;
+  }
+
+  /** Pending jobs: waiting for their lanes, for their `runAt`, or ready. */
+  async backlog(): Promise<number> {
+    return this.#sql.countPending.get({})?.n ?? 0;
+  }
+
+  /** Earliest `runAt` of a pending lane head that is not due yet. */
+  async nextRunAt(): Promise<number | undefined> {
+    return this.#sql.nextRunAt.get({ now: this.#clock.now() })?.at ?? undefined;
+  }
+
+  /** The lanes of halted jobs, in the order the jobs failed. */
+  async blockedLanes(): Promise<BlockedLane[]> {
+    const blocked: BlockedLane[] = [];
+    for (const row of this.#sql.haltedJobs.all({})) {
+      for (const scope of JSON.parse(row.scopes) as string[]) {
+        blocked.push({
+          documentId: row.document_id,
+          scope,
+          branch: row.branch,
+          jobId: row.id,
+          errorCode: row.last_error_code ?? undefined,
+          errorMessage: row.last_error_message ?? undefined,
+        });
+      }
+    }
+    return blocked;
+  }
+
+  /**
+   * Puts a halted job back to `PENDING` at its place with its attempts reset; publishes
+   * `jobAvailable`. Throws a `JobValidationError` on `jobId` when the job is not halted.
+   */
+  async retry(jobId: string): Promise<void> {
+    const row = this.#sql.retryJob.get({ id: jobId });
+    if (row === undefined) throw this.#notHalted(jobId);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId, documentId: row.document_id });
+  }
+
+  /**
+   * Lets a halted job (which stays `FAILED`) stop blocking its lanes; publishes `jobAvailable`.
+   * Throws a `JobValidationError` on `jobId` when the job is not halted.
+   */
+  async skip(jobId: string): Promise<void> {
+    const row = this.#skipTx.immediate(jobId);
+    if (row === undefined) throw this.#notHalted(jobId);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId, documentId: row.document_id });
+  }
+
+  /** Deletes a pending job (delayed or not, head or not); false when it is not pending. */
+  async cancel(jobId: string): Promise<boolean> {
+    const row = this.#cancelTx.immediate(jobId);
+    if (row === undefined) return false;
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { documentId: row.document_id });
+    return true;
+  }
+
+  /** The connection belongs to the storage: close it with `storage.close()`. */
+  async close(): Promise<void> {}
+
+  /**
+   * Records a heartbeat on every running claim this queue handed out and that still holds its
+   * job; forgets the others (completed, failed, released, or reaped). Returns how many beat.
+   * Called by the storage every `heartbeatInterval` after `start()`.
+   */
+  heartbeat(): number {
+    if (this.#live.size === 0) return 0;
+    const rows = this.#sql.heartbeatClaims.all({
+      tokens: JSON.stringify([...this.#live]),
+      now: this.#clock.now(),
+    });
+    this.#live = new Set(rows.map((row) => row.claim_token));
+    return rows.length;
+  }
+
+  /** Claims of this queue that may still be running (for tests and monitoring). */
+  get liveClaims(): number {
+    return this.#live.size;
+  }
+
+  /**
+   * Throws `StaleClaimError` unless `ref` still holds its running job. For `store.append`,
+   * inside its transaction.
+   * @internal
+   */
+  assertClaimHeld(ref: ClaimRef): void {
+    if (this.#sql.heldClaim.get(idToken(ref))?.held !== 1) throw new StaleClaimError(ref.jobId);
+  }
+
+  /**
+   * Completes the claim inside the caller's transaction, keeping its token so that the runtime's
+   * `complete` with it is a no-op success. Throws `StaleClaimError` when the claim is stale.
+   * @internal
+   */
+  completeClaimWithin(ref: ClaimRef): void {
+    const row = this.#sql.completeJob.get({
+      ...idToken(ref),
+      attempts: null,
+      now: this.#clock.now(),
+      keepToken: 1,
+    });
+    if (row === undefined) throw new StaleClaimError(ref.jobId);
+    this.#lanes.leave(row);
+    this.#live.delete(ref.token);
+  }
+
+  // ─── internals ───────────────────────────────────────────────────────────────────────────────
+
+  /** Builds the job and serialises its JSON columns, naming the field that cannot be. */
+  #prepareJob(input: JobInput, now: number, where: string): NewJob {
+    const job = toJob(input, { createdAt: now, generateId: this.#idFactory });
+    return {
+      job,
+      scopes: JSON.stringify(job.scopes),
+      actions: toJson(job.actions, 'actions', where),
+      meta: job.meta === undefined ? null : toJson(job.meta, 'meta', where),
+    };
+  }
+
+  #insert({ job, scopes, actions, meta }: NewJob, now: number): void {
+    if (this.#sql.jobIdTaken.get({ id: job.id })?.taken === 1) {
+      throw new JobValidationError(
+        'id',
+        `expected a unique job id, got ${JSON.stringify(job.id)}, which the queue already holds`,
+      );
+    }
+    const laneKeys = job.scopes.map((scope) => laneKeyOf(job.documentId, scope, job.branch));
+    const inserted = this.#sql.insertJob.get({
+      id: job.id,
+      documentId: job.documentId,
+      branch: job.branch,
+      scopes,
+      actions,
+      resultingHash: job.resultingHash ?? null,
+      createdAt: now,
+      maxRetries: job.maxRetries ?? null,
+      runAt: job.runAt ?? null,
+      meta,
+      blockers: this.#lanes.blockers(laneKeys),
+    });
+    this.#lanes.enter(laneKeys, (inserted as { seq: number }).seq, job.id);
+  }
+
+  #notHalted(jobId: string): JobValidationError {
+    const row = this.#sql.getJob.get({ id: jobId });
+    return new JobValidationError(
+      'jobId',
+      `expected the id of a job halted by a failure, got ${JSON.stringify(jobId)}, which is ${
+        row === undefined ? 'unknown' : `${row.status} and not halted`
+      }`,
+    );
+  }
+}
+
+function idToken(ref: ClaimRef): { id: string; token: string } {
+  return { id: ref.jobId, token: ref.token };
+}
+
+function toJson(value: unknown, field: string, where: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new JobValidationError(
+      field,
+      `expected JSON-serialisable data for the SQLite queue: ${(error as Error).message}${where}`,
+    );
+  }
+}

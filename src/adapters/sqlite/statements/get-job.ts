@@ -1,0 +1,10 @@
+import type { JobRow } from '../job-row.js';
+import { defineStatement } from './statement.js';
+
+/**
+ * The job with id `@id`.
+ * - `@id`: the job id.
+ */
+export const getJob = defineStatement<{ id: string }, JobRow>(`
+SELECT * FROM jobs WHERE id = @id
+`);

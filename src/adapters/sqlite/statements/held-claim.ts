@@ -1,0 +1,11 @@
+import { defineStatement } from './statement.js';
+
+/**
+ * 1 when claim `@token` still holds running job `@id`, else 0.
+ * - `@id`, `@token`: the claim.
+ */
+export const heldClaim = defineStatement<{ id: string; token: string }, { held: 0 | 1 }>(`
+SELECT EXISTS (
+  SELECT 1 FROM jobs WHERE id = @id AND claim_token = @token AND status = 'RUNNING'
+) AS held
+`);

@@ -1,0 +1,21 @@
+import { defineStatement } from './statement.js';
+
+/**
+ * Puts a job held by claim `@token` back to `PENDING`, in its place (it still heads its lanes).
+ * Returns its document (no row: the claim is stale).
+ * - `@id`, `@token`: the claim.
+ * - `@attempts`: attempts to store (an aborted attempt is not counted).
+ */
+export const releaseJob = defineStatement<
+  { id: string; token: string; attempts: number },
+  { document_id: string }
+>(`
+UPDATE jobs
+SET status = 'PENDING',
+    attempts = @attempts,
+    claim_token = NULL,
+    runner_id = NULL,
+    heartbeat_at = NULL
+WHERE id = @id AND claim_token = @token AND status = 'RUNNING'
+RETURNING document_id
+`);
