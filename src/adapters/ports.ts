@@ -177,6 +177,55 @@ export interface IAuthorizer {
   authorize(request: { job: Job; action: Action; signer?: string }): boolean | Promise<boolean>;
 }
 
+// ─── Schedule store ────────────────────────────────────────────────────────────────────────────
+
+/** A recurring schedule as stored: plain JSON, so a durable adapter can keep it in one row. */
+export type ScheduleRecord = {
+  id: string;
+  /** Cron pattern in croner's syntax (5, 6 or 7 fields, or a nickname such as `@daily`). */
+  cron: string;
+  /** IANA time zone the pattern is read in. */
+  timezone: string;
+  /**
+   * The job input each tick enqueues. Absent when the schedule's job is a function: only a process
+   * that registered the function can run such a schedule.
+   */
+  job?: JobInput;
+  /** When the schedule was first saved, ms since epoch. */
+  createdAt: number;
+  /** Ticks at or before this instant never run: the schedule's creation, or its pattern's last change. */
+  since: number;
+  /** When the record was last saved; a change tells other processes to reload it. */
+  updatedAt: number;
+};
+
+/**
+ * Where recurring schedules and their claimed ticks live. Contract, for every backend:
+ * - `save` inserts the schedule, or replaces the one with the same id; a replaced schedule keeps
+ *   its claimed ticks, so registering it again after a restart does not run old ticks again.
+ * - `get` and `list` return copies (changing them changes nothing stored); `list` orders by
+ *   `createdAt`, then `id`.
+ * - `delete` removes the schedule and its ticks; true when it existed.
+ * - `claimTick(scheduleId, tickAt)` is atomic across every process sharing the store: it returns
+ *   true for exactly one caller per schedule and tick, and records `tickAt` as the schedule's last
+ *   tick. It returns false when the schedule does not exist, or when that tick or a later one was
+ *   claimed already (ticks are claimed in increasing order: a late claim of an older tick loses).
+ *   Durable adapters can do it in one statement, `UPDATE … SET last_tick = $2 WHERE id = $1 AND
+ *   (last_tick IS NULL OR last_tick < $2)`, claimed when one row changed; or with a unique key on
+ *   (schedule id, tick) plus the same ordering check, or an advisory lock.
+ * - `lastTick(scheduleId)` is the latest claimed tick (ms since epoch), undefined when none was
+ *   claimed or the schedule does not exist.
+ * The store does not own a connection of its own: a durable `Storage` shares its backend's.
+ */
+export interface IScheduleStore {
+  save(schedule: ScheduleRecord): Promise<void>;
+  get(scheduleId: string): Promise<ScheduleRecord | undefined>;
+  list(): Promise<ScheduleRecord[]>;
+  delete(scheduleId: string): Promise<boolean>;
+  claimTick(scheduleId: string, tickAt: number): Promise<boolean>;
+  lastTick(scheduleId: string): Promise<number | undefined>;
+}
+
 // ─── Storage ───────────────────────────────────────────────────────────────────────────────────
 
 /** What a storage factory receives from `createReactor`. */
@@ -197,6 +246,8 @@ export type Storage = {
   store: IOperationStore;
   /** Durable adapters: returns stalled claims of dead runners to pending (SPEC section 8). */
   reaper?: { reap(): Promise<number> };
+  /** Durable adapters: recurring schedules kept in the same backend. @default a MemoryScheduleStore */
+  scheduleStore?: IScheduleStore;
   /** Starts background work (LISTEN, heartbeats, reaper); called by `reactor.start()`. */
   start?(): Promise<void>;
   /** Stops background work and closes connections. */
