@@ -1,0 +1,18 @@
+/**
+ * Inspection adapters: live (`createWebSocketInspector`, to a local Stately inspector bridge) and
+ * headless (`createRecorder`, JSON lines). Both give an `inspect` observer for `createReactor`.
+ * @module
+ */
+export {
+  createRecorder,
+  type RecordedEvent,
+  type Recorder,
+  type RecorderOptions,
+} from './recorder.js';
+export { type SummarizeOptions, summarize } from './summarize.js';
+export {
+  createWebSocketInspector,
+  DEFAULT_INSPECTOR_URL,
+  type WebSocketInspector,
+  type WebSocketInspectorOptions,
+} from './websocket-inspector.js';

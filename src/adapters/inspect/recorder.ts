@@ -1,0 +1,149 @@
+/**
+ * A headless inspector: writes the actors' inspection events to a file as JSON lines.
+ * @module
+ */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AnyActorRef, InspectionEvent, Observer } from 'xstate';
+import { summarize } from './summarize.js';
+
+/** One line of a recording. */
+export type RecordedEvent = {
+  /** Milliseconds since the epoch. */
+  t: number;
+  type:
+    | '@xstate.actor'
+    | '@xstate.event'
+    | '@xstate.snapshot'
+    | '@xstate.microstep'
+    | '@xstate.action';
+  /** The actor's session id (unique per actor instance). */
+  sessionId: string;
+  rootId?: string;
+  /** The machine's id (`lane`, `supervisor`, …) or the actor's own id. */
+  actor: string;
+  parentId?: string;
+  /** `@xstate.event`: the sender's session id, when known. */
+  sourceId?: string;
+  /** `@xstate.event` and `@xstate.snapshot`: the event's type and a summary of its payload. */
+  event?: { type: string; [key: string]: unknown };
+  /** `@xstate.actor` and `@xstate.snapshot`: status, state value and a summary of the context. */
+  snapshot?: { status?: string; value?: unknown; context?: unknown; output?: unknown };
+};
+
+export type RecorderOptions = {
+  /** Inspection event types written. @default ['@xstate.actor', '@xstate.event', '@xstate.snapshot'] */
+  types?: RecordedEvent['type'][];
+  /** Nesting kept in context and event summaries. @default 3 */
+  depth?: number;
+  /** @default Date.now */
+  now?: () => number;
+};
+
+/** A recording in progress. */
+export type Recorder = {
+  /** Pass as the `inspect` option of `createReactor` (or of any `createActor`). */
+  inspect: Observer<InspectionEvent>;
+  /** Lines written so far. */
+  readonly count: number;
+  /** Flushes and closes the file; later events are ignored. */
+  close(): Promise<void>;
+};
+
+/**
+ * Records inspection events to `file` as JSON lines (one {@link RecordedEvent} per line),
+ * serialised safely: payloads are summarised (functions, cycles and class instances made plain).
+ * @example
+ * const recorder = createRecorder('.seriatim/inspect.jsonl');
+ * const reactor = await createReactor({ models, inspect: recorder.inspect });
+ * // …
+ * await reactor.close();
+ * await recorder.close();
+ */
+export function createRecorder(file: string, options: RecorderOptions = {}): Recorder {
+  const types = new Set(options.types ?? ['@xstate.actor', '@xstate.event', '@xstate.snapshot']);
+  const depth = options.depth ?? 3;
+  const now = options.now ?? Date.now;
+  mkdirSync(dirname(file), { recursive: true });
+  const out = createWriteStream(file, { flags: 'w' });
+  let failure: unknown;
+  out.on('error', (error) => {
+    failure = error;
+  });
+  let count = 0;
+  let closed = false;
+
+  const record = (event: InspectionEvent): RecordedEvent => {
+    const actorRef = event.actorRef as AnyActorRef;
+    const line: RecordedEvent = {
+      t: now(),
+      type: event.type as RecordedEvent['type'],
+      sessionId: actorRef.sessionId,
+      rootId: event.rootId,
+      actor: actorName(actorRef),
+    };
+    const parentId = (actorRef as { _parent?: AnyActorRef })._parent?.sessionId;
+    if (parentId !== undefined) line.parentId = parentId;
+    switch (event.type) {
+      case '@xstate.actor':
+        line.snapshot = snapshotSummary(actorRef.getSnapshot(), depth);
+        break;
+      case '@xstate.event':
+        if (event.sourceRef) line.sourceId = event.sourceRef.sessionId;
+        line.event = summarize(event.event, { depth }) as RecordedEvent['event'];
+        break;
+      case '@xstate.snapshot':
+        line.event = { type: String(event.event?.type ?? '') };
+        line.snapshot = snapshotSummary(event.snapshot, depth);
+        break;
+      default:
+        if ('event' in event) line.event = { type: String(event.event?.type ?? '') };
+    }
+    return line;
+  };
+
+  return {
+    inspect: {
+      next(event) {
+        if (closed || failure !== undefined || !types.has(event.type as RecordedEvent['type'])) {
+          return;
+        }
+        let text: string;
+        try {
+          text = JSON.stringify(record(event));
+        } catch {
+          return;
+        }
+        out.write(`${text}\n`);
+        count += 1;
+      },
+    },
+    get count() {
+      return count;
+    },
+    close() {
+      if (closed) return Promise.resolve();
+      closed = true;
+      return new Promise<void>((resolve, reject) => {
+        out.end(() => (failure === undefined ? resolve() : reject(failure)));
+      });
+    },
+  };
+}
+
+function actorName(actorRef: AnyActorRef): string {
+  const logicId = (actorRef as { logic?: { config?: { id?: unknown } } }).logic?.config?.id;
+  if (actorRef.id === actorRef.sessionId && typeof logicId === 'string') return logicId;
+  return actorRef.id;
+}
+
+function snapshotSummary(snapshot: unknown, depth: number): RecordedEvent['snapshot'] {
+  if (snapshot === null || typeof snapshot !== 'object') return undefined;
+  const s = snapshot as { status?: unknown; value?: unknown; context?: unknown; output?: unknown };
+  const out: NonNullable<RecordedEvent['snapshot']> = {};
+  if (typeof s.status === 'string') out.status = s.status;
+  if (s.value !== undefined) out.value = summarize(s.value, { depth: 8 });
+  if (s.context !== undefined) out.context = summarize(s.context, { depth });
+  if (s.output !== undefined) out.output = summarize(s.output, { depth });
+  return out;
+}

@@ -1,0 +1,50 @@
+/**
+ * The main command (`npm start`): runs a seeded workload through seriatim with live progress, a
+ * summary and a verification of every lane. `npm start -- --help` lists the options.
+ *
+ * Ctrl-C once: stop claiming, let running attempts finish, print the summary so far, exit 130.
+ * Twice: abort running attempts as well (their jobs go back to the queue). Three times: exit now.
+ * @module
+ */
+import { parseCliArgs, USAGE, UsageError } from './args.js';
+import { runMain } from './run.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseCliArgs>;
+  try {
+    parsed = parseCliArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`seriatim: ${error.message}\nRun with --help for the options.\n`);
+    return error.exitCode;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const interrupt = new AbortController();
+  const force = new AbortController();
+  let signals = 0;
+  process.on('SIGINT', () => {
+    signals += 1;
+    if (signals === 1) interrupt.abort();
+    else if (signals === 2) {
+      process.stderr.write('\nforcing stop: aborting running attempts (their jobs stay queued)…\n');
+      force.abort();
+    } else process.exit(130);
+  });
+  return runMain(parsed.options, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    interrupt: interrupt.signal,
+    force: force.signal,
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`seriatim: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

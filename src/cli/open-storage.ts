@@ -1,0 +1,112 @@
+/**
+ * Opening the main command's storage, with transient write faults injected by a store decorator.
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MemoryOperationStore } from '../adapters/memory/memory-operation-store.js';
+import { MemoryQueue } from '../adapters/memory/memory-queue.js';
+import type { IOperationStore, Storage, StorageContext } from '../adapters/ports.js';
+import type { StorageChoice } from './args.js';
+
+// Entry points of the durable adapters, loaded on demand (as `createReactor` does) so that a
+// memory run never loads a native module.
+const SQLITE_ENTRY = '../adapters/sqlite/index.js';
+const POSTGRES_ENTRY = '../adapters/postgres/index.js';
+type SqliteEntry = {
+  createSqliteStorage(path: string, ctx: StorageContext): Storage | Promise<Storage>;
+};
+type PostgresEntry = {
+  createPostgresStorage(url: string, ctx: StorageContext): Storage | Promise<Storage>;
+};
+
+/** The storage a run ended up with (SQLite falls back to memory while its adapter is missing). */
+export type OpenedStorage = { storage: Storage; label: string; durable: boolean };
+
+/**
+ * Opens the chosen storage. Only when the SQLite adapter module does not exist at all does it fall
+ * back to memory, and `warn` says so; any other failure (a bad path, a locked file) is thrown.
+ */
+export async function openStorage(
+  choice: StorageChoice,
+  ctx: StorageContext,
+  warn: (message: string) => void,
+): Promise<OpenedStorage> {
+  if (choice.kind === 'sqlite') {
+    let entry: SqliteEntry | undefined;
+    try {
+      entry = (await import(SQLITE_ENTRY)) as SqliteEntry;
+    } catch (error) {
+      if (!isMissingModule(error, 'adapters/sqlite')) throw error;
+      warn(
+        'The SQLite adapter (src/adapters/sqlite) is not available yet: running on memory storage ' +
+          '(nothing is kept, no resume). Use --storage memory to silence this message.',
+      );
+    }
+    if (entry) {
+      if (choice.path !== ':memory:') mkdirSync(dirname(choice.path), { recursive: true });
+      const storage = await entry.createSqliteStorage(choice.path, ctx);
+      return { storage, label: `sqlite:${choice.path}`, durable: true };
+    }
+  } else if (choice.kind === 'postgres') {
+    const entry = (await import(POSTGRES_ENTRY)) as PostgresEntry;
+    const storage = await entry.createPostgresStorage(choice.url, ctx);
+    return { storage, label: `postgres:${redact(choice.url)}`, durable: true };
+  }
+  const storage: Storage = {
+    queue: new MemoryQueue({ bus: ctx.bus, clock: ctx.clock }),
+    store: new MemoryOperationStore(),
+    close: async () => {},
+  };
+  return { storage, label: 'memory', durable: false };
+}
+
+function isMissingModule(error: unknown, path: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = String((error as Error | null)?.message ?? '');
+  return code === 'ERR_MODULE_NOT_FOUND' && message.includes(path);
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * A store decorator that makes `append` fail with a transient SQLite-busy error with probability
+ * `rate`, before the write reaches the store (so nothing is written). The runtime maps it to
+ * IO_ERROR and retries the job with backoff. `random` is seeded by the caller; `faults` counts.
+ */
+export class TransientFaultStore implements IOperationStore {
+  faults = 0;
+
+  constructor(
+    private readonly inner: IOperationStore,
+    private readonly rate: number,
+    private readonly random: () => number,
+  ) {}
+
+  getOperations(...args: Parameters<IOperationStore['getOperations']>) {
+    return this.inner.getOperations(...args);
+  }
+  getHead(...args: Parameters<IOperationStore['getHead']>) {
+    return this.inner.getHead(...args);
+  }
+  getSnapshot(...args: Parameters<IOperationStore['getSnapshot']>) {
+    return this.inner.getSnapshot(...args);
+  }
+  findOperations(...args: Parameters<IOperationStore['findOperations']>) {
+    return this.inner.findOperations(...args);
+  }
+  async append(request: Parameters<IOperationStore['append']>[0]) {
+    if (this.rate > 0 && this.random() < this.rate) {
+      this.faults += 1;
+      throw Object.assign(new Error('database is locked (injected transient fault)'), {
+        code: 'SQLITE_BUSY',
+      });
+    }
+    return this.inner.append(request);
+  }
+  close() {
+    return this.inner.close();
+  }
+}

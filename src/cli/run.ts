@@ -1,0 +1,198 @@
+/**
+ * One run of the main command: open storage, resume or enqueue the workload, execute it with live
+ * progress, then verify and summarise.
+ * @module
+ */
+import type { InspectionEvent, Observer } from 'xstate';
+import { createRecorder, type Recorder } from '../adapters/inspect/recorder.js';
+import {
+  createWebSocketInspector,
+  type WebSocketInspector,
+} from '../adapters/inspect/websocket-inspector.js';
+import type { IQueue, StorageContext } from '../adapters/ports.js';
+import { createReactor } from '../create-reactor.js';
+import type { CliOptions } from './args.js';
+import { type OpenedStorage, openStorage, TransientFaultStore } from './open-storage.js';
+import { startProgress } from './progress.js';
+import { RunTally } from './run-tally.js';
+import { formatSummary } from './summary.js';
+import { formatVerdict, verifyRun } from './verify.js';
+import { buildWorkload, mulberry32, type Workload, workloadModels } from './workload.js';
+
+type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+/** Where a run writes and how it is stopped. */
+export type RunIo = {
+  /** Header, summary and verdict. */
+  stdout: Out;
+  /** Progress and warnings. */
+  stderr: Out;
+  /** Aborted: stop gracefully (running attempts finish), summarise, exit 130. */
+  interrupt?: AbortSignal;
+  /** Aborted after `interrupt`: abort running attempts too (their jobs go back to the queue). */
+  force?: AbortSignal;
+  /** Opens the storage instead of `--storage` (tests share one memory storage across runs). */
+  openStorage?: (ctx: StorageContext) => Promise<OpenedStorage>;
+};
+
+const ENQUEUE_BATCH = 250;
+
+/**
+ * Runs the workload described by `options`; resolves with the exit code: 0 done and verified,
+ * 1 verification failed, 130 interrupted.
+ */
+export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
+  const { stdout, stderr } = io;
+  const workload = buildWorkload(options);
+  const inspectors = openInspectors(options);
+  if (inspectors.ws) {
+    const connected = await inspectors.ws.waitForConnection(2_000);
+    stderr.write(
+      connected
+        ? `inspect: streaming to ${inspectors.ws.url}\n`
+        : `inspect: no inspector bridge at ${inspectors.ws.url} yet; events are buffered and sent once it accepts\n`,
+    );
+  }
+  let opened: OpenedStorage | undefined;
+  let faulty: TransientFaultStore | undefined;
+  const reactor = await createReactor({
+    models: workloadModels,
+    config: { maxConcurrency: options.concurrency },
+    inspect: inspectors.observer,
+    onError: (error) => stderr.write(`\nseriatim: ${(error as Error)?.stack ?? String(error)}\n`),
+    async storage(ctx) {
+      opened = io.openStorage
+        ? await io.openStorage(ctx)
+        : await openStorage(options.storage, ctx, (message) => stderr.write(`${message}\n`));
+      const inner = opened.storage;
+      faulty = new TransientFaultStore(inner.store, options.faultRate, mulberry32(~options.seed));
+      return {
+        queue: inner.queue,
+        store: faulty,
+        reaper: inner.reaper,
+        start: inner.start ? () => inner.start!() : undefined,
+        close: () => inner.close(),
+      };
+    },
+  });
+  const total = workload.jobs.length;
+  const tally = new RunTally();
+  const ours = `${workload.prefix}:`;
+  const detach = tally.attach(reactor, (id) => id.startsWith(ours));
+  stdout.write(
+    `seriatim: ${options.documents} documents, ${total} jobs (seed ${options.seed}) on ${opened!.label}, ` +
+      `concurrency ${options.concurrency}, fault rate ${options.faultRate}\n`,
+  );
+
+  const enqueued = await enqueuedPrefix(reactor.queue, workload);
+  if (enqueued > 0) {
+    tally.finishedBefore = await countFinished(reactor.queue, workload, enqueued);
+    stdout.write(
+      `resuming: ${enqueued} of ${total} jobs were enqueued by an earlier run, ${tally.finishedBefore} finished; ` +
+        `enqueueing the other ${total - enqueued}\n`,
+    );
+  }
+
+  let interrupted = io.interrupt?.aborted ?? false;
+  const finished = new Promise<void>((resolve) => {
+    const check = () => {
+      if (tally.done >= total || io.interrupt?.aborted) resolve();
+    };
+    reactor.manager.on('jobCompleted', check);
+    reactor.manager.on('jobFailed', check);
+    io.interrupt?.addEventListener('abort', check, { once: true });
+    check();
+  });
+  io.force?.addEventListener('abort', () => void reactor.stop(false), { once: true });
+
+  await reactor.start();
+  const progress = startProgress({
+    stream: stderr,
+    total,
+    tally,
+    running: () => reactor.manager.supervisorActor.getSnapshot().context.used,
+  });
+  for (let i = enqueued; i < total && !io.interrupt?.aborted; i += ENQUEUE_BATCH) {
+    await reactor.queue.enqueueMany(workload.jobs.slice(i, i + ENQUEUE_BATCH));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await finished;
+  interrupted = interrupted || (io.interrupt?.aborted ?? false) || tally.done < total;
+  if (interrupted) stderr.write('\ninterrupted: letting running jobs finish…\n');
+  await reactor.stop(true);
+  progress.stop();
+  const elapsedMs = Date.now() - tally.startedAt;
+  detach();
+
+  const verdict = await verifyRun(reactor.queue, reactor.store, workload);
+  stdout.write(
+    `${formatSummary({
+      tally,
+      verdict,
+      expected: workload.expected,
+      total,
+      elapsedMs,
+      injectedFaults: faulty?.faults ?? 0,
+      storage: opened!.label,
+      interrupted,
+    })}\n\n${formatVerdict(verdict)}\n`,
+  );
+  await reactor.close();
+  await inspectors.close(stderr);
+  if (interrupted) return 130;
+  return verdict.ok ? 0 : 1;
+}
+
+/** How many of the workload's jobs are in the queue: always a prefix, since it is enqueued in order. */
+async function enqueuedPrefix(queue: IQueue, workload: Workload): Promise<number> {
+  let low = 0;
+  let high = workload.jobs.length;
+  // Invariant: jobs[0, low) are enqueued, jobs[high, n) are not.
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (await queue.get(workload.jobs[mid]!.id)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+async function countFinished(queue: IQueue, workload: Workload, upTo: number): Promise<number> {
+  let finished = 0;
+  for (const job of workload.jobs.slice(0, upTo)) {
+    const status = (await queue.get(job.id))?.status;
+    if (status === 'COMPLETED' || status === 'FAILED') finished += 1;
+  }
+  return finished;
+}
+
+type Inspectors = {
+  ws?: WebSocketInspector;
+  recorder?: Recorder;
+  observer?: Observer<InspectionEvent>;
+  close(stderr: Out): Promise<void>;
+};
+
+function openInspectors(options: CliOptions): Inspectors {
+  const ws = options.inspect ? createWebSocketInspector({ url: options.inspect }) : undefined;
+  const recorder = options.record ? createRecorder(options.record) : undefined;
+  const targets = [ws?.inspect, recorder?.inspect].filter((o) => o !== undefined);
+  return {
+    ws,
+    recorder,
+    observer:
+      targets.length === 0
+        ? undefined
+        : {
+            next(event) {
+              for (const target of targets) target.next?.(event);
+            },
+          },
+    async close(stderr) {
+      await ws?.close();
+      if (recorder) {
+        await recorder.close();
+        stderr.write(`inspect: recorded ${recorder.count} events to ${options.record}\n`);
+      }
+    },
+  };
+}
