@@ -1,0 +1,62 @@
+/**
+ * Enqueue → `jobStarted` latency through `createReactor` on an otherwise idle runtime: one job at
+ * a time (the next is submitted after the previous completed), round-robin over a few documents.
+ */
+import { createReactor, type StorageOption } from '../../src/create-reactor.js';
+import { counterModel } from '../../src/examples/counter-model.js';
+import { incrementInputs } from './documents.js';
+import { Countdown } from './workloads.js';
+
+/** Latencies in ms of `samples` jobs after `warmup` unmeasured ones. */
+export async function measureStartLatency(
+  storage: StorageOption,
+  options: { samples: number; warmup: number; documents: number; prefix: string },
+): Promise<number[]> {
+  const { samples, warmup, documents, prefix } = options;
+  const reactor = await createReactor({
+    models: [counterModel],
+    storage,
+    config: { maxConcurrency: 10 },
+  });
+  try {
+    await reactor.start();
+    const created = new Countdown(documents);
+    const off = reactor.manager.on('jobCompleted', created.tick);
+    for (let d = 0; d < documents; d++) {
+      await reactor.createDocument({
+        documentId: `${prefix}doc-${d}`,
+        documentType: counterModel.documentType,
+      });
+    }
+    await created.done;
+    off();
+
+    const total = warmup + samples;
+    const inputs = incrementInputs(total, documents, prefix);
+    const latencies: number[] = [];
+    let submittedAt = 0;
+    let onStarted: () => void = () => {};
+    let onFinished: () => void = () => {};
+    reactor.manager.on('jobStarted', () => {
+      latencies.push(performance.now() - submittedAt);
+      onStarted();
+    });
+    reactor.manager.on('jobCompleted', () => onFinished());
+    reactor.manager.on('jobFailed', () => onFinished());
+    for (const input of inputs) {
+      const started = new Promise<void>((resolve) => {
+        onStarted = resolve;
+      });
+      const finished = new Promise<void>((resolve) => {
+        onFinished = resolve;
+      });
+      submittedAt = performance.now();
+      await reactor.submit(input);
+      await started;
+      await finished;
+    }
+    return latencies.slice(warmup);
+  } finally {
+    await reactor.close();
+  }
+}
