@@ -1,0 +1,112 @@
+/**
+ * Options of the PostgreSQL storage: one sentence and a default each, one `DEFAULTS`, one resolver
+ * that rejects a bad value naming the option.
+ * @module
+ */
+import { JobValidationError } from '../../errors.js';
+
+/** Options of {@link createPostgresStorage}. */
+export type PostgresStorageOptions = {
+  /**
+   * Schema holding seriatim's tables (created and migrated on first use); lower-case letters,
+   * digits and `_`. Processes that share a schema share the queue.
+   * @default 'seriatim'
+   */
+  schema?: string;
+  /** Connections in the pool (plus one dedicated to LISTEN after `start()`). @default 10 */
+  poolSize?: number;
+  /**
+   * Backstop for LISTEN/NOTIFY: every `pollInterval` ms, publish `jobAvailable` when a job is
+   * ready. @default 1000
+   */
+  pollInterval?: number;
+  /** Every `heartbeatInterval` ms, the claims this storage holds are marked alive. @default 10000 */
+  heartbeatInterval?: number;
+  /**
+   * A running claim whose last heartbeat is older than this (ms) belongs to a dead runner and is
+   * reaped. Must exceed `heartbeatInterval`. @default 60000
+   */
+  stalledThreshold?: number;
+  /** Every `reapInterval` ms the reaper runs (in one process at a time). @default 30000 */
+  reapInterval?: number;
+  /** Stalled claims reaped by one run of the reaper at most. @default 100 */
+  maxReapBatch?: number;
+};
+
+export type ResolvedPostgresStorageOptions = Required<PostgresStorageOptions>;
+
+/** The defaults of every option. */
+export const POSTGRES_DEFAULTS = Object.freeze({
+  schema: 'seriatim',
+  poolSize: 10,
+  pollInterval: 1_000,
+  heartbeatInterval: 10_000,
+  stalledThreshold: 60_000,
+  reapInterval: 30_000,
+  maxReapBatch: 100,
+} as const) satisfies ResolvedPostgresStorageOptions;
+
+/** Minimum value of each integer option. */
+const MINIMUM = {
+  poolSize: 1,
+  pollInterval: 1,
+  heartbeatInterval: 1,
+  stalledThreshold: 1,
+  reapInterval: 1,
+  maxReapBatch: 1,
+} as const;
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Merges `options` over the defaults; throws a `JobValidationError` naming a bad option. */
+export function resolvePostgresOptions(
+  options: PostgresStorageOptions = {},
+): ResolvedPostgresStorageOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new JobValidationError('options', `expected an object, got ${describe(options)}`);
+  }
+  const resolved: ResolvedPostgresStorageOptions = { ...POSTGRES_DEFAULTS };
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (key === 'schema') {
+      if (typeof value !== 'string' || !SCHEMA_NAME.test(value)) {
+        throw new JobValidationError(
+          'schema',
+          `expected \`schema\` to be a lower-case identifier (a-z, 0-9, _; at most 63), got ${describe(value)}`,
+        );
+      }
+      resolved.schema = value;
+      continue;
+    }
+    if (!(key in MINIMUM)) {
+      throw new JobValidationError(
+        key,
+        `unknown option; expected one of schema, ${Object.keys(MINIMUM).join(', ')}`,
+      );
+    }
+    const name = key as keyof typeof MINIMUM;
+    const min = MINIMUM[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      throw new JobValidationError(
+        name,
+        `expected \`${name}\` to be an integer ≥ ${min}, got ${describe(value)}`,
+      );
+    }
+    resolved[name] = value;
+  }
+  if (resolved.stalledThreshold <= resolved.heartbeatInterval) {
+    throw new JobValidationError(
+      'stalledThreshold',
+      `expected \`stalledThreshold\` (${resolved.stalledThreshold}) > \`heartbeatInterval\` (${resolved.heartbeatInterval}), or live runners would be reaped`,
+    );
+  }
+  return resolved;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) {
+    return String(value);
+  }
+  return typeof value;
+}

@@ -1,0 +1,545 @@
+/**
+ * The PostgreSQL job queue: jobs in a total `seq` order, lanes as `job_lanes` rows, claims fenced
+ * by tokens.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Clock } from '../../clock.js';
+import { laneKey } from '../../document/lane-key.js';
+import { JobValidationError, StaleClaimError } from '../../errors.js';
+import { QueueEventTypes } from '../../events.js';
+import type { Job, JobInput } from '../../types.js';
+import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
+import type {
+  BlockedLane,
+  Claim,
+  ClaimRef,
+  IEventBus,
+  IQueue,
+  JobFailure,
+  QueueCounts,
+  QueuedJob,
+} from '../ports.js';
+import { isClaimToken, type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
+import { inTransaction, sqlState } from './postgres-transaction.js';
+import { claimJobs } from './statements/claim-jobs.js';
+import { confirmAppendedClaims } from './statements/confirm-appended-claims.js';
+import { countBacklog } from './statements/count-backlog.js';
+import { countJobs } from './statements/count-jobs.js';
+import { deletePendingJob } from './statements/delete-pending-job.js';
+import { finishClaims } from './statements/finish-claims.js';
+import { heartbeatClaims } from './statements/heartbeat-claims.js';
+import { insertJobs } from './statements/insert-jobs.js';
+import { leaveLanes } from './statements/leave-lanes.js';
+import { lockLanes } from './statements/lock-lanes.js';
+import { nextRunAt } from './statements/next-run-at.js';
+import { reserveJobs } from './statements/reserve-jobs.js';
+import { retryJob } from './statements/retry-job.js';
+import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
+import { selectJob } from './statements/select-job.js';
+import { type Queryable, run } from './statements/statement.js';
+import { unhaltJob } from './statements/unhalt-job.js';
+
+/** What {@link PostgresQueue} needs; {@link createPostgresStorage} provides it. */
+export type PostgresQueueOptions = {
+  /** Connections whose search_path is the storage's schema. */
+  pool: Pool;
+  /** Time of `createdAt`, `finishedAt`, heartbeats and `runAt` checks. */
+  clock: Clock;
+  /** Where `jobAvailable` is published for this process's own changes. */
+  bus?: IEventBus;
+  /** Resolves once the schema is migrated; awaited before the first statement. */
+  ready: () => Promise<void>;
+  /** NOTIFY channel that wakes the other processes. */
+  channel: string;
+  /** This storage instance, as the NOTIFY payload (its own notifications are ignored). */
+  origin: string;
+  /** Id of a job enqueued without one. @default crypto.randomUUID */
+  idFactory?: () => string;
+};
+
+/** One `complete` / `fail` / `release` call waiting for its batch. */
+type Finish = {
+  ref: ClaimRef;
+  kind: 'complete' | 'fail' | 'release';
+  attempts: number;
+  failure?: JobFailure;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+};
+
+type FinishRow = { id: string; seq: string; kind: Finish['kind']; leaves: boolean };
+
+/** Most claims ended by one statement. */
+const MAX_FINISH_BATCH = 500;
+
+/**
+ * An {@link IQueue} in PostgreSQL, for any number of processes sharing one database.
+ *
+ * Every job gets its place in a total order (`seq`) at enqueue, under the advisory locks of its
+ * lanes; each job counts the lanes in which an earlier unfinished job waits (`blockers`), and
+ * whoever removes a lane's head decrements the next job of that lane, under the same locks. A job
+ * with no blockers heads every one of its lanes, so the claim is one statement over a partial
+ * index (see `statements/claim-jobs.ts`).
+ *
+ * `complete`, `fail` and `release` calls made in the same tick are ended together by one
+ * `unnest` statement (one transaction), each still fenced by its own claim token. The queue
+ * publishes `jobAvailable` on its bus for its own enqueue, release, retry, skip and cancel, and
+ * NOTIFYs the other processes (also when a completion makes a job ready).
+ *
+ * Construct it through {@link createPostgresStorage}.
+ */
+export class PostgresQueue implements IQueue {
+  readonly #pool: Pool;
+  readonly #clock: Clock;
+  readonly #bus: IEventBus | undefined;
+  readonly #ready: () => Promise<void>;
+  readonly #channel: string;
+  readonly #origin: string;
+  readonly #idFactory: () => string;
+
+  /** Tokens of the claims this queue handed out that have not ended (heartbeats). */
+  readonly #held = new Set<string>();
+  #waiting: Finish[] = [];
+  #flushScheduled = false;
+  #flushing: Promise<void> | undefined;
+
+  constructor(options: PostgresQueueOptions) {
+    this.#pool = options.pool;
+    this.#clock = options.clock;
+    this.#bus = options.bus;
+    this.#ready = options.ready;
+    this.#channel = options.channel;
+    this.#origin = options.origin;
+    this.#idFactory = options.idFactory ?? randomUUID;
+  }
+
+  /** Validates and enqueues one job; publishes `jobAvailable`. */
+  async enqueue(input: JobInput): Promise<Job> {
+    validateJobInput(input);
+    const job = toJob(input, { createdAt: this.#clock.now(), generateId: this.#idFactory });
+    await this.#insert([job]);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
+      jobId: job.id,
+      documentId: job.documentId,
+    });
+    return job;
+  }
+
+  /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
+  async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
+    validateJobInputs(inputs);
+    if (inputs.length === 0) return [];
+    const defaults = { createdAt: this.#clock.now(), generateId: this.#idFactory };
+    const jobs = inputs.map((input) => toJob(input, defaults));
+    const batch = new Set<string>();
+    for (const job of jobs) {
+      if (batch.has(job.id)) throw duplicateId(job.id, 'twice in the batch');
+      batch.add(job.id);
+    }
+    await this.#insert(jobs);
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {});
+    return jobs;
+  }
+
+  /** Claims up to `limit` ready, due jobs, oldest first (see {@link IQueue}). */
+  async claim(runnerId: string, limit: number): Promise<Claim[]> {
+    if (!(limit >= 1)) return [];
+    await this.#ready();
+    const rows = await run<JobRow>(this.#pool, claimJobs, [
+      runnerId,
+      Math.floor(Math.min(limit, 2 ** 31 - 1)),
+      this.#clock.now(),
+    ]);
+    rows.sort(bySeq);
+    return rows.map((row) => {
+      const token = row.claim_token as string;
+      this.#held.add(token);
+      return { job: rowToJob(row), token };
+    });
+  }
+
+  /**
+   * Finishes a claimed job successfully and frees its lanes. After `store.append` completed the
+   * job with this claim, this is a no-op success (storing `attempts`).
+   */
+  complete(ref: ClaimRef, attempts: number): Promise<void> {
+    return this.#finish(ref, 'complete', attempts);
+  }
+
+  /** Fails a claimed job for good; with `halt` it keeps blocking its lanes until `retry` or `skip`. */
+  fail(ref: ClaimRef, failure: JobFailure): Promise<void> {
+    return this.#finish(ref, 'fail', failure.attempts, failure);
+  }
+
+  /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
+  release(ref: ClaimRef, attempts: number): Promise<void> {
+    return this.#finish(ref, 'release', attempts);
+  }
+
+  /** The job with how it ended, or undefined when unknown. */
+  async get(jobId: string): Promise<QueuedJob | undefined> {
+    await this.#ready();
+    const [row] = await run<JobRow>(this.#pool, selectJob, [jobId]);
+    return row === undefined ? undefined : rowToQueuedJob(row);
+  }
+
+  /** Jobs per status (finished jobs are kept). */
+  async counts(): Promise<QueueCounts> {
+    await this.#ready();
+    const counts: QueueCounts = { pending: 0, running: 0, completed: 0, failed: 0 };
+    const rows = await run<{ status: string; n: number }>(this.#pool, countJobs, []);
+    for (const { status, n } of rows) {
+      counts[status.toLowerCase() as keyof QueueCounts] = n;
+    }
+    return counts;
+  }
+
+  /** Pending jobs: waiting for their lanes, for their `runAt`, or ready. */
+  async backlog(): Promise<number> {
+    await this.#ready();
+    const [row] = await run<{ n: number }>(this.#pool, countBacklog, []);
+    return row?.n ?? 0;
+  }
+
+  /** Earliest `runAt` of a pending lane head that is not due yet. */
+  async nextRunAt(): Promise<number | undefined> {
+    await this.#ready();
+    const [row] = await run<{ run_at: string | null }>(this.#pool, nextRunAt, [this.#clock.now()]);
+    return row?.run_at == null ? undefined : Number(row.run_at);
+  }
+
+  /** The lanes of halted jobs, in the order the jobs failed. */
+  async blockedLanes(): Promise<BlockedLane[]> {
+    await this.#ready();
+    const rows = await run<{
+      id: string;
+      document_id: string;
+      scope: string;
+      branch: string;
+      last_error_code: number | null;
+      last_error_message: string | null;
+    }>(this.#pool, selectBlockedLanes, []);
+    return rows.map((row) => ({
+      documentId: row.document_id,
+      scope: row.scope,
+      branch: row.branch,
+      jobId: row.id,
+      errorCode: row.last_error_code ?? undefined,
+      errorMessage: row.last_error_message ?? undefined,
+    }));
+  }
+
+  /**
+   * Puts a halted job back to `PENDING` at its place with its attempts reset; publishes
+   * `jobAvailable`. Throws a `JobValidationError` on `jobId` when the job is not halted.
+   */
+  async retry(jobId: string): Promise<void> {
+    await this.#ready();
+    const [row] = await run<{ document_id: string }>(this.#pool, retryJob, [
+      jobId,
+      this.#channel,
+      this.#origin,
+    ]);
+    if (row === undefined) throw notHalted(jobId, await this.get(jobId));
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId, documentId: row.document_id });
+  }
+
+  /**
+   * Lets a halted job (which stays `FAILED`) stop blocking its lanes; publishes `jobAvailable`.
+   * Throws a `JobValidationError` on `jobId` when the job is not halted.
+   */
+  async skip(jobId: string): Promise<void> {
+    await this.#ready();
+    const documentId = await inTransaction(this.#pool, async (client) => {
+      const [job] = await run<JobRow>(client, selectJob, [jobId]);
+      if (job === undefined || !job.halted) throw notHalted(jobId, job && rowToQueuedJob(job));
+      await run(client, lockLanes, [...jobLanes(job), [], []]);
+      const [unhalted] = await run<{ seq: string }>(client, unhaltJob, [jobId]);
+      if (unhalted === undefined) throw notHalted(jobId, undefined);
+      await run(client, leaveLanes, [[unhalted.seq], this.#channel, this.#origin]);
+      return job.document_id;
+    });
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId, documentId });
+  }
+
+  /** Removes a pending job (delayed or not, head or not); false when it is not pending. */
+  async cancel(jobId: string): Promise<boolean> {
+    await this.#ready();
+    const documentId = await inTransaction(this.#pool, async (client) => {
+      const [job] = await run<JobRow>(client, selectJob, [jobId]);
+      if (job === undefined || job.status !== 'PENDING') return undefined;
+      await run(client, lockLanes, [...jobLanes(job), [], []]);
+      const [deleted] = await run<{ seq: string }>(client, deletePendingJob, [jobId]);
+      if (deleted === undefined) return undefined; // claimed meanwhile
+      await run(client, leaveLanes, [[deleted.seq], this.#channel, this.#origin]);
+      return job.document_id;
+    });
+    if (documentId === undefined) return false;
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { documentId });
+    return true;
+  }
+
+  /**
+   * Marks every claim this queue holds as alive (`heartbeat_at` = now). Claims the reaper took
+   * meanwhile are dropped from the set: this runner no longer owns them.
+   * @returns the number of claims still held.
+   * @internal
+   */
+  async heartbeat(): Promise<number> {
+    if (this.#held.size === 0) return 0;
+    const tokens = [...this.#held];
+    await this.#ready();
+    const rows = await run<{ token: string }>(this.#pool, heartbeatClaims, [
+      this.#clock.now(),
+      tokens,
+    ]);
+    const alive = new Set(rows.map((row) => row.token));
+    for (const token of tokens) if (!alive.has(token)) this.#held.delete(token);
+    return alive.size;
+  }
+
+  /** Tokens of the claims this queue holds (heartbeats). @internal */
+  get heldClaims(): number {
+    return this.#held.size;
+  }
+
+  /** Waits for the `complete` / `fail` / `release` calls already made. The pool is the storage's. */
+  async close(): Promise<void> {
+    while (this.#flushing !== undefined || this.#waiting.length > 0) {
+      if (this.#flushing === undefined) this.#startFlush();
+      await this.#flushing;
+    }
+  }
+
+  // ─── internals ───────────────────────────────────────────────────────────────────────────────
+
+  /** Inserts validated jobs (with unique ids within the batch) in one transaction. */
+  async #insert(jobs: Job[]): Promise<void> {
+    await this.#ready();
+    // The batch's distinct lanes, and each job's lanes as positions in that list.
+    const laneIndex = new Map<string, number>();
+    const docs: string[] = [];
+    const branches: string[] = [];
+    const scopes: string[] = [];
+    const jobLaneIndexes = jobs.map((job) =>
+      job.scopes.map((scope) => {
+        const key = laneKey(job.documentId, scope, job.branch);
+        let index = laneIndex.get(key);
+        if (index === undefined) {
+          index = docs.length;
+          laneIndex.set(key, index);
+          docs.push(job.documentId);
+          branches.push(job.branch);
+          scopes.push(scope);
+        }
+        return index;
+      }),
+    );
+    try {
+      await inTransaction(this.#pool, async (client) => {
+        await run(client, lockLanes, [docs, branches, scopes, [], []]);
+        const [reserved] = await run<{ seqs: string[]; occupied: number[] }>(client, reserveJobs, [
+          jobs.length,
+          docs,
+          branches,
+          scopes,
+        ]);
+        const seqs = (reserved?.seqs ?? []).map(BigInt).sort((a, b) => (a < b ? -1 : 1));
+        // A lane blocks a job when an unfinished job holds it already, or an earlier one of the batch.
+        const taken = new Set((reserved?.occupied ?? []).map((position) => position - 1));
+        const blockers = jobLaneIndexes.map((indexes) => {
+          let count = 0;
+          for (const index of indexes) if (taken.has(index)) count++;
+          for (const index of indexes) taken.add(index);
+          return count;
+        });
+        const laneDocs: string[] = [];
+        const laneBranches: string[] = [];
+        const laneScopes: string[] = [];
+        const laneSeqs: string[] = [];
+        jobs.forEach((job, i) => {
+          for (const scope of job.scopes) {
+            laneDocs.push(job.documentId);
+            laneBranches.push(job.branch);
+            laneScopes.push(scope);
+            laneSeqs.push(String(seqs[i]));
+          }
+        });
+        await run(client, insertJobs, [
+          seqs.map(String),
+          jobs.map((job) => job.id),
+          jobs.map((job) => job.documentId),
+          jobs.map((job) => job.branch),
+          jobs.map((job) => JSON.stringify(job.scopes)),
+          jobs.map((job) => JSON.stringify(job.actions)),
+          jobs.map((job) => job.resultingHash ?? null),
+          jobs.map((job) => job.maxRetries ?? null),
+          jobs.map((job) => job.runAt ?? null),
+          jobs.map((job) => (job.meta === undefined ? null : JSON.stringify(job.meta))),
+          blockers,
+          laneDocs,
+          laneBranches,
+          laneScopes,
+          laneSeqs,
+          jobs[0]?.createdAt ?? this.#clock.now(),
+          this.#channel,
+          this.#origin,
+        ]);
+      });
+    } catch (error) {
+      if (sqlState(error) === '23505' && constraintOf(error) === 'jobs_id_key') {
+        throw duplicateId(idOfConflict(error) ?? '', 'which the queue already holds');
+      }
+      throw error;
+    }
+  }
+
+  /** Queues a `complete` / `fail` / `release` for the batch of this tick. */
+  #finish(
+    ref: ClaimRef,
+    kind: Finish['kind'],
+    attempts: number,
+    failure?: JobFailure,
+  ): Promise<void> {
+    if (!isClaimToken(ref.token) || typeof ref.jobId !== 'string') {
+      return Promise.reject(new StaleClaimError(ref.jobId));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ ref, kind, attempts, failure, resolve, reject });
+      if (this.#flushScheduled || this.#flushing !== undefined) return;
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        if (this.#flushing === undefined) this.#startFlush();
+      });
+    });
+  }
+
+  /** Ends the waiting calls, one batch at a time; calls made meanwhile form the next batch. */
+  #startFlush(): void {
+    this.#flushing = (async () => {
+      while (this.#waiting.length > 0) {
+        const batch: Finish[] = [];
+        const rest: Finish[] = [];
+        const jobIds = new Set<string>();
+        for (const item of this.#waiting) {
+          // The same job twice goes to the next batch, so each call gets its own answer.
+          if (batch.length >= MAX_FINISH_BATCH || jobIds.has(item.ref.jobId)) rest.push(item);
+          else {
+            jobIds.add(item.ref.jobId);
+            batch.push(item);
+          }
+        }
+        this.#waiting = rest;
+        await this.#finishBatch(batch);
+      }
+    })().finally(() => {
+      this.#flushing = undefined;
+    });
+  }
+
+  async #finishBatch(batch: Finish[]): Promise<void> {
+    const now = this.#clock.now();
+    const leaving = batch.filter(
+      (item) => item.kind === 'complete' || (item.kind === 'fail' && !item.failure?.halt),
+    );
+    const end = async (db: Queryable): Promise<FinishRow[]> => {
+      if (leaving.length > 0) {
+        await run(db, lockLanes, [
+          [],
+          [],
+          [],
+          leaving.map((item) => item.ref.jobId),
+          leaving.map((item) => item.ref.token),
+        ]);
+      }
+      const rows = await run<FinishRow>(db, finishClaims, [
+        batch.map((item) => item.ref.jobId),
+        batch.map((item) => item.ref.token),
+        batch.map((item) => item.kind),
+        batch.map((item) => item.attempts),
+        batch.map((item) => item.failure?.errorCode ?? null),
+        batch.map((item) => item.failure?.errorMessage ?? null),
+        batch.map((item) => item.failure?.halt === true),
+        now,
+        this.#channel,
+        this.#origin,
+      ]);
+      const seqs = rows.filter((row) => row.leaves).map((row) => row.seq);
+      if (seqs.length > 0) await run(db, leaveLanes, [seqs, this.#channel, this.#origin]);
+      return rows;
+    };
+    let ended: Set<string>;
+    try {
+      await this.#ready();
+      const rows =
+        leaving.length > 0 ? await inTransaction(this.#pool, end) : await end(this.#pool);
+      ended = new Set(rows.map((row) => row.id));
+      // A complete that matched nothing may follow an append that completed the job already.
+      const unmatched = batch.filter(
+        (item) => item.kind === 'complete' && !ended.has(item.ref.jobId),
+      );
+      if (unmatched.length > 0) {
+        const confirmed = await run<{ id: string }>(this.#pool, confirmAppendedClaims, [
+          unmatched.map((item) => item.ref.jobId),
+          unmatched.map((item) => item.ref.token),
+          unmatched.map((item) => item.attempts),
+        ]);
+        for (const row of confirmed) ended.add(row.id);
+      }
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    for (const item of batch) {
+      this.#held.delete(item.ref.token);
+      if (!ended.has(item.ref.jobId)) {
+        item.reject(new StaleClaimError(item.ref.jobId));
+        continue;
+      }
+      if (item.kind === 'release') {
+        this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId: item.ref.jobId });
+      }
+      item.resolve();
+    }
+  }
+}
+
+function bySeq(a: JobRow, b: JobRow): number {
+  return a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0);
+}
+
+/** The lanes of a job row as the three arrays `lockLanes` takes. */
+function jobLanes(job: JobRow): [string[], string[], string[]] {
+  return [job.scopes.map(() => job.document_id), job.scopes.map(() => job.branch), job.scopes];
+}
+
+function duplicateId(id: string, where: string): JobValidationError {
+  return new JobValidationError(
+    'id',
+    `expected a unique job id, got ${JSON.stringify(id)} ${where}`,
+  );
+}
+
+function notHalted(jobId: string, job: QueuedJob | undefined): JobValidationError {
+  return new JobValidationError(
+    'jobId',
+    `expected the id of a job halted by a failure, got ${JSON.stringify(jobId)}, which is ${
+      job === undefined ? 'unknown' : `${job.status} and not halted`
+    }`,
+  );
+}
+
+function constraintOf(error: unknown): string | undefined {
+  return (error as { constraint?: string }).constraint;
+}
+
+/** The id in a unique violation's detail: `Key (id)=(…) already exists.` */
+function idOfConflict(error: unknown): string | undefined {
+  const detail = (error as { detail?: string }).detail;
+  return detail === undefined
+    ? undefined
+    : /^Key \(id\)=\((.*)\) already exists\.$/s.exec(detail)?.[1];
+}

@@ -1,0 +1,153 @@
+/**
+ * `createPostgresStorage`: the queue, the operation store and the reaper on one PostgreSQL pool,
+ * with heartbeats, LISTEN/NOTIFY and polling.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { JobValidationError } from '../../errors.js';
+import { QueueEventTypes } from '../../events.js';
+import type { Storage, StorageContext } from '../ports.js';
+import { PostgresListener } from './postgres-listener.js';
+import { migrate } from './postgres-migrator.js';
+import { PostgresOperationStore } from './postgres-operation-store.js';
+import {
+  type PostgresStorageOptions,
+  type ResolvedPostgresStorageOptions,
+  resolvePostgresOptions,
+} from './postgres-options.js';
+import { PostgresQueue } from './postgres-queue.js';
+import { PostgresReaper } from './postgres-reaper.js';
+import { type Repetition, repeat } from './repeat.js';
+import { anyReady } from './statements/any-ready.js';
+import { run } from './statements/statement.js';
+
+/** The storage {@link createPostgresStorage} returns: the ports plus PostgreSQL specifics. */
+export type PostgresStorage = Storage & {
+  queue: PostgresQueue;
+  store: PostgresOperationStore;
+  reaper: PostgresReaper;
+  /** The resolved options. */
+  readonly options: Readonly<ResolvedPostgresStorageOptions>;
+  /** Migrates the schema now (otherwise the first statement does). */
+  migrate(): Promise<void>;
+};
+
+/**
+ * PostgreSQL storage for any number of executor processes sharing one database (SPEC section 7):
+ * lane order holds across processes, claims carry the runner id and a claim token, running
+ * claims heartbeat, a reaper returns the jobs of dead runners to pending in their place, and
+ * LISTEN/NOTIFY (with polling as a backstop) wakes runners on `jobAvailable`.
+ *
+ * The schema (`options.schema`) is created and migrated on first use, safely from several
+ * processes at once. `start()` opens the LISTEN connection and starts heartbeats, the reaper and
+ * polling, all timed by `ctx.clock`; `close()` stops them and ends the pool.
+ *
+ * @example
+ * const storage = createPostgresStorage(process.env.DATABASE_URL!, { bus, clock: systemClock, runnerId });
+ * await storage.start();
+ * await storage.queue.enqueue(createDocumentJob({ documentId: 'd1', documentType, scopes }));
+ * // … run a JobExecutorManager over storage.queue and a DocumentJobExecutor over storage.store …
+ * await storage.close();
+ */
+export function createPostgresStorage(
+  connectionString: string,
+  ctx: StorageContext,
+  options: PostgresStorageOptions = {},
+): PostgresStorage {
+  if (typeof connectionString !== 'string' || connectionString.length === 0) {
+    throw new JobValidationError(
+      'connectionString',
+      `expected a PostgreSQL connection string, got ${typeof connectionString === 'string' ? 'an empty string' : typeof connectionString}`,
+    );
+  }
+  const resolved = resolvePostgresOptions(options);
+  const { schema } = resolved;
+  const { bus, clock } = ctx;
+  const onError = (error: unknown) => console.error('[seriatim] postgres:', error);
+
+  const pool = new pg.Pool({
+    connectionString,
+    max: resolved.poolSize,
+    options: `-c search_path=${schema}`,
+  });
+  // An idle connection that fails is dropped by the pool; without a listener it would crash us.
+  pool.on('error', onError);
+
+  let migrated: Promise<void> | undefined;
+  const ready = (): Promise<void> => {
+    migrated ??= migrate(pool, schema).then(
+      () => {},
+      (error: unknown) => {
+        migrated = undefined; // let the next call try again
+        throw error;
+      },
+    );
+    return migrated;
+  };
+
+  const channel = `seriatim_${schema}`;
+  const origin = randomUUID();
+  const queue = new PostgresQueue({ pool, clock, bus, ready, channel, origin });
+  const store = new PostgresOperationStore({ pool, clock, ready, channel, origin });
+  const reaper = new PostgresReaper({
+    pool,
+    clock,
+    bus,
+    ready,
+    channel,
+    origin,
+    stalledThreshold: resolved.stalledThreshold,
+    maxReapBatch: resolved.maxReapBatch,
+  });
+  const listener = new PostgresListener({
+    connectionString,
+    channel,
+    origin,
+    bus,
+    clock,
+    reconnectDelay: resolved.pollInterval,
+    onError,
+  });
+
+  let repetitions: Repetition[] = [];
+  let started: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+
+  const poll = async () => {
+    const [row] = await run<{ ready: boolean }>(pool, anyReady, [clock.now()]);
+    if (row?.ready) bus.publish(QueueEventTypes.JOB_AVAILABLE, {});
+  };
+
+  return {
+    queue,
+    store,
+    reaper,
+    options: Object.freeze({ ...resolved }),
+    migrate: ready,
+    start() {
+      if (closed !== undefined) return Promise.reject(new Error('The storage is closed'));
+      started ??= (async () => {
+        await ready();
+        await listener.start();
+        repetitions = [
+          repeat(clock, resolved.heartbeatInterval, () => queue.heartbeat(), onError),
+          repeat(clock, resolved.reapInterval, () => reaper.reap(), onError),
+          repeat(clock, resolved.pollInterval, poll, onError),
+        ];
+      })();
+      return started;
+    },
+    close() {
+      closed ??= (async () => {
+        await started?.catch(() => {});
+        await Promise.all(repetitions.map((repetition) => repetition.stop()));
+        await listener.stop();
+        await queue.close();
+        await store.close();
+        await pool.end();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Append, step 2 (after `lockLanes` on the request's lanes): each lane's head, and which of the
+ * request's operation ids are stored already (for the replay check), in one round trip.
+ *
+ * $1 text    document_id
+ * $2 text    branch
+ * $3 text[]  scopes of the request's lanes
+ * $4 text[]  ids of the request's operations
+ * Returns `heads` (integer[], in $3 order, -1 for an empty lane) and `found` (a JSON array of
+ * the stored operations among $4, as `Operation` objects).
+ * @internal
+ * @module
+ */
+import type { Statement } from './statement.js';
+
+export const selectAppendState: Statement = {
+  name: 'seriatim_select_append_state',
+  text: `
+SELECT
+  ARRAY(
+    SELECT coalesce((SELECT max(o.idx) FROM operations AS o
+                     WHERE o.document_id = $1 AND o.scope = s.scope AND o.branch = $2), -1)
+    FROM unnest($3::text[]) WITH ORDINALITY AS s(scope, ord)
+    ORDER BY s.ord
+  ) AS heads,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'id', o.id, 'index', o.idx, 'skip', o.skip, 'hash', o.hash,
+            'timestampUtcMs', o.timestamp_utc_ms, 'action', o.action)), '[]'::jsonb)
+   FROM operations AS o
+   WHERE o.id = ANY($4::text[]) AND o.document_id = $1 AND o.branch = $2) AS found`,
+};
