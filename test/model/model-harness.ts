@@ -14,6 +14,7 @@ import {
   type EventObject,
   type InspectionEvent,
   SimulatedClock,
+  type StateValue,
 } from 'xstate';
 import {
   type AdjacencyMap,
@@ -73,11 +74,19 @@ export function transitionKey(t: AnyTransitionDefinition): string {
   return `${t.source.id} ${event}${guard} → ${target}`;
 }
 
-/** Ids of the state nodes a snapshot is in. */
+/** Ids of the state nodes a snapshot is in, read off its state value. */
 export function activeNodeIds(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): string[] {
-  return getStateNodes(machine.root)
-    .filter((node) => snapshot.matches(node.path.join('.') as never))
-    .map((node) => node.id);
+  const ids: string[] = [];
+  const visit = (node: AnyStateNode, value: StateValue) => {
+    const entries = typeof value === 'string' ? [[value, {}] as const] : Object.entries(value);
+    for (const [key, sub] of entries) {
+      const child = node.states[key]!;
+      ids.push(child.id);
+      if (sub !== undefined) visit(child, sub);
+    }
+  };
+  visit(machine.root, snapshot.value);
+  return ids;
 }
 
 // ─── The walk ────────────────────────────────────────────────────────────────────────────────────
@@ -177,10 +186,7 @@ class RecordingActor<TSnapshot extends AnyMachineSnapshot, TEvent extends EventO
   private error: unknown;
   readonly initialVisited: Set<string>;
 
-  constructor(
-    machine: AnyStateMachine,
-    from: { input?: unknown } | { snapshot: TSnapshot },
-  ) {
+  constructor(machine: AnyStateMachine, from: { input?: unknown } | { snapshot: TSnapshot }) {
     const inspect = (event: InspectionEvent) => {
       if (event.type !== '@xstate.microstep') return;
       this.taken.push(...event._transitions);
