@@ -4,14 +4,18 @@
  */
 import type { InspectionEvent, Observer } from 'xstate';
 import { JobExecutorManager, type LaneFailurePolicy } from './actors/job-executor-manager.js';
+import { Metrics } from './actors/metrics.js';
+import { Scheduler } from './actors/scheduler.js';
 import { MemoryEventBus } from './adapters/memory/memory-event-bus.js';
 import { MemoryOperationStore } from './adapters/memory/memory-operation-store.js';
 import { MemoryQueue } from './adapters/memory/memory-queue.js';
+import { MemoryScheduleStore } from './adapters/memory/memory-schedule-store.js';
 import type {
   IAuthorizer,
   IEventBus,
   IOperationStore,
   IQueue,
+  IScheduleStore,
   ISyncSource,
   Storage,
   StorageContext,
@@ -60,6 +64,11 @@ export type ReactorOptions = {
   runnerId?: string;
   /** Errors not attributable to a job. @default console.error */
   onError?: (error: unknown) => void;
+  /**
+   * Where recurring schedules live. @default the storage's `scheduleStore` when it has one, else
+   * a new MemoryScheduleStore
+   */
+  scheduleStore?: IScheduleStore;
 };
 
 export type Reactor = {
@@ -71,6 +80,10 @@ export type Reactor = {
   models: ModelRegistry;
   /** Durable storage only: returns stalled claims of dead runners to pending. */
   reaper: Storage['reaper'];
+  /** Delayed and recurring jobs; started and stopped with the reactor. */
+  scheduler: Scheduler;
+  /** Job counts and processing time, in total and by document type. */
+  metrics: Metrics;
   /** Validates and enqueues a job; never waits for its execution. */
   submit(input: JobInput): Promise<Job>;
   /** Submits the `CREATE_DOCUMENT` job of a new document of a registered model. */
@@ -81,9 +94,9 @@ export type Reactor = {
   }): Promise<Job>;
   /** The current state of one lane of a document. */
   getState(documentId: string, scope: string, branch?: string): Promise<unknown>;
-  /** Starts the storage's background work and the manager. */
+  /** Starts the storage's background work, the manager and the scheduler. */
   start(config?: ExecutorOptions): Promise<void>;
-  /** Stops the manager (gracefully by default). */
+  /** Stops the scheduler, then the manager (gracefully by default). */
   stop(graceful?: boolean): Promise<void>;
   /** Stops everything and closes the storage. */
   close(): Promise<void>;
@@ -131,6 +144,13 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     resync: sync ? (job) => executor.syncFrom(sync, job) : undefined,
     onError: options.onError,
   });
+  const scheduler = new Scheduler({
+    queue: storage.queue,
+    store: options.scheduleStore ?? storage.scheduleStore ?? new MemoryScheduleStore(),
+    clock,
+    onError: options.onError,
+  });
+  const metrics = new Metrics({ bus, queue: storage.queue, clock });
   let storageStarted = false;
   let closed = false;
 
@@ -142,6 +162,8 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     executor,
     models,
     reaper: storage.reaper,
+    scheduler,
+    metrics,
     submit: (input) => storage.queue.enqueue(input),
     async createDocument({ documentId, documentType, branch }) {
       const model = models.get(documentType);
@@ -163,13 +185,19 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
         await storage.start?.();
       }
       await manager.start(startConfig);
+      await scheduler.start();
     },
-    stop: (graceful = true) => manager.stop(graceful),
+    async stop(graceful = true) {
+      await scheduler.stop();
+      await manager.stop(graceful);
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await scheduler.stop();
       await manager.stop(true);
       manager.dispose();
+      metrics.dispose();
       await storage.close();
     },
   };

@@ -13,8 +13,23 @@ export {
   type JobExecutorManagerOptions,
   type LaneFailurePolicy,
 } from './actors/job-executor-manager.js';
+export {
+  type JobStats,
+  Metrics,
+  type MetricsOptions,
+  UNKNOWN_DOCUMENT_TYPE,
+} from './actors/metrics.js';
+export {
+  type RecurringJob,
+  type RecurringScheduleInput,
+  type ScheduleInfo,
+  Scheduler,
+  type SchedulerOptions,
+  tickJobId,
+} from './actors/scheduler.js';
 // Memory adapters and validation
 export { MemoryEventBus, MemoryOperationStore, MemoryQueue } from './adapters/memory/index.js';
+export { MemoryScheduleStore } from './adapters/memory/memory-schedule-store.js';
 export type * from './adapters/ports.js';
 export { type Clock, systemClock } from './clock.js';
 // Reactor

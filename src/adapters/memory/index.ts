@@ -5,3 +5,4 @@
 export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus.js';
 export { MemoryOperationStore } from './memory-operation-store.js';
 export { MemoryQueue, type MemoryQueueOptions } from './memory-queue.js';
+export { MemoryScheduleStore } from './memory-schedule-store.js';
