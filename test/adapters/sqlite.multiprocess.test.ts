@@ -1,0 +1,273 @@
+/**
+ * Several OS processes on one SQLite file, each a full runtime (`JobExecutorManager` +
+ * `DocumentJobExecutor`): lane order and exactly-once application across processes, and
+ * recovery of the claims of a process killed mid-run. Nothing waits for time: the tests wait for
+ * conditions in the database and for the children's exit.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryEventBus } from '../../src/adapters/memory/index.js';
+import { createSqliteStorage, type SqliteStorage } from '../../src/adapters/sqlite/index.js';
+import { systemClock } from '../../src/clock.js';
+import { createDocumentJob, DOCUMENT_SCOPE } from '../../src/document/create-action.js';
+import { counterActions, counterModel } from '../../src/examples/index.js';
+import type { Action, JobInput } from '../../src/types.js';
+import { removeDb, tempDbPath } from '../support/sqlite-files.js';
+import { openRaw } from '../support/sqlite-inspect.js';
+import type { SqliteWorkerConfig, SqliteWorkerMessage } from '../support/sqlite-worker.js';
+
+const WORKER = fileURLToPath(new URL('../support/sqlite-worker.ts', import.meta.url));
+const DOCUMENTS = 100;
+const JOBS_PER_DOCUMENT = 20; // the CREATE_DOCUMENT job and 19 counter jobs
+const TIMEOUT = 180_000;
+
+type Done = Extract<SqliteWorkerMessage, { event: 'done' }>;
+
+/** A child process running `test/support/sqlite-worker.ts`. */
+type Worker = {
+  child: ChildProcess;
+  ready: Promise<void>;
+  /** Settles when the process exits: its exit code or signal, and its `done` line if any. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; done?: Done }>;
+  stderr: () => string;
+};
+
+function startWorker(path: string, config: SqliteWorkerConfig): Worker {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, path, JSON.stringify(config)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  let done: Done | undefined;
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    let message: SqliteWorkerMessage;
+    try {
+      message = JSON.parse(line) as SqliteWorkerMessage;
+    } catch {
+      return; // not a protocol line
+    }
+    if (message.event === 'ready') onReady();
+    if (message.event === 'done') done = message;
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; done?: Done }>(
+    (resolve) => child.on('exit', (code, signal) => resolve({ code, signal, done })),
+  );
+  // A child that dies before `ready` must not leave the test waiting on `ready`.
+  exit.then(() => onReady());
+  return { child, ready, exit, stderr: () => stderr };
+}
+
+/** Resolves once `check()` holds; polls the database, never sleeps on a guess. */
+async function waitUntil(check: () => Promise<boolean>, what: string, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * The workload: per document a CREATE_DOCUMENT job (lanes global, local, document), then counter
+ * jobs on `global`, on `local`, or on both (two actions). Jobs of different documents are
+ * interleaved in the enqueue order.
+ */
+function workload(): JobInput[] {
+  const { documentType, scopes } = counterModel;
+  const perDocument: JobInput[][] = [];
+  for (let d = 0; d < DOCUMENTS; d++) {
+    const documentId = `doc-${String(d).padStart(3, '0')}`;
+    const jobs: JobInput[] = [createDocumentJob({ documentId, documentType, scopes })];
+    for (let j = 1; j < JOBS_PER_DOCUMENT; j++) {
+      const kind = (d + j) % 3;
+      const actions: Action[] =
+        kind === 0
+          ? [counterActions.increment(j, 'global')]
+          : kind === 1
+            ? [counterActions.increment(j, 'local')]
+            : [counterActions.increment(j, 'global'), counterActions.increment(1, 'local')];
+      const jobScopes = [...new Set(actions.map((action) => action.scope))];
+      jobs.push({ documentId, scopes: jobScopes, actions });
+    }
+    perDocument.push(jobs);
+  }
+  const interleaved: JobInput[] = [];
+  for (let j = 0; j < JOBS_PER_DOCUMENT; j++) {
+    for (const jobs of perDocument) interleaved.push(jobs[j] as JobInput);
+  }
+  return interleaved;
+}
+
+/**
+ * Checks the result against the enqueued jobs: every job completed; in every lane the operations
+ * are contiguous from 0 and are the jobs' actions in enqueue order; each action applied once.
+ */
+async function verify(storage: SqliteStorage, path: string, inputs: JobInput[]): Promise<void> {
+  const total = inputs.length;
+  expect(await storage.queue.counts()).toEqual({
+    pending: 0,
+    running: 0,
+    completed: total,
+    failed: 0,
+  });
+  const expected = new Map<string, string[]>(); // lane → action ids in enqueue order
+  let actions = 0;
+  for (const input of inputs) {
+    for (const action of input.actions) {
+      const lane = `${input.documentId}/${action.scope}`;
+      expected.set(lane, [...(expected.get(lane) ?? []), action.id]);
+      actions += 1;
+    }
+  }
+  for (const [lane, actionIds] of expected) {
+    const [documentId, scope] = lane.split('/') as [string, string];
+    const operations = await storage.store.getOperations(documentId, scope, 'main');
+    expect(
+      operations.map((operation) => operation.index),
+      lane,
+    ).toEqual(actionIds.map((_, i) => i));
+    expect(
+      operations.map((operation) => operation.action.id),
+      lane,
+    ).toEqual(actionIds);
+  }
+  const db = openRaw(path);
+  try {
+    const stored = db
+      .prepare(
+        "SELECT COUNT(*) AS n, COUNT(DISTINCT json_extract(action, '$.id')) AS distinctActions FROM operations",
+      )
+      .get();
+    expect(stored).toEqual({ n: actions, distinctActions: actions });
+    expect(db.prepare('SELECT COUNT(*) FROM job_lanes').pluck().get()).toBe(0);
+  } finally {
+    db.close();
+  }
+  // The counters add up: every increment applied exactly once.
+  for (let d = 0; d < DOCUMENTS; d++) {
+    const documentId = `doc-${String(d).padStart(3, '0')}`;
+    for (const scope of counterModel.scopes) {
+      const sum = inputs
+        .filter((input) => input.documentId === documentId)
+        .flatMap((input) => input.actions)
+        .filter((action) => action.scope === scope && action.type === 'INCREMENT')
+        .reduce((n, action) => n + (action.input as { by: number }).by, 0);
+      const snapshot = await storage.store.getSnapshot(documentId, scope, 'main');
+      const head = await storage.store.getHead(documentId, scope, 'main');
+      expect(snapshot?.index, `${documentId}/${scope}`).toBe(head);
+      expect((snapshot?.state as { count: number }).count, `${documentId}/${scope}`).toBe(sum);
+    }
+  }
+  expect(await storage.store.getHead('doc-000', DOCUMENT_SCOPE, 'main')).toBe(0);
+}
+
+describe('SQLite, several processes on one file', () => {
+  let path: string;
+  let parent: SqliteStorage;
+  let workers: Worker[];
+
+  beforeEach(() => {
+    path = tempDbPath('seriatim-mp-');
+    parent = createSqliteStorage(path, {
+      bus: new MemoryEventBus(),
+      clock: systemClock,
+      runnerId: 'test',
+    });
+    workers = [];
+  });
+  afterEach(async () => {
+    for (const worker of workers) {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) {
+        worker.child.kill('SIGKILL');
+        await worker.exit;
+      }
+    }
+    await parent.close();
+    removeDb(path);
+  });
+
+  function start(config: SqliteWorkerConfig): Worker {
+    const worker = startWorker(path, config);
+    workers.push(worker);
+    return worker;
+  }
+
+  it(
+    'two processes share the jobs, keep every lane in order and apply each job once',
+    async () => {
+      const inputs = workload();
+      await parent.queue.enqueueMany(inputs);
+      const a = start({ runnerId: 'proc-a', waitForGo: true });
+      const b = start({ runnerId: 'proc-b', waitForGo: true });
+      await Promise.all([a.ready, b.ready]);
+      for (const worker of [a, b]) worker.child.stdin?.write('go\n');
+
+      const [exitA, exitB] = await Promise.all([a.exit, b.exit]);
+      for (const [exit, worker] of [
+        [exitA, a],
+        [exitB, b],
+      ] as const) {
+        expect(exit.code, worker.stderr()).toBe(0);
+        expect(exit.done?.errors, worker.stderr()).toEqual([]);
+        expect(exit.done?.failed).toBe(0);
+      }
+      const completedA = exitA.done?.completed ?? 0;
+      const completedB = exitB.done?.completed ?? 0;
+      expect(completedA + completedB).toBe(inputs.length);
+      expect(completedA).toBeGreaterThan(0);
+      expect(completedB).toBeGreaterThan(0);
+      await verify(parent, path, inputs);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a process killed mid-run loses nothing: the next one reaps its claims and finishes',
+    async () => {
+      const inputs = workload();
+      await parent.queue.enqueueMany(inputs);
+      const recovery = { heartbeatInterval: 100, stalledThreshold: 1_000, reapInterval: 100 };
+      const victim = start({ runnerId: 'victim', storage: recovery });
+      await waitUntil(async () => {
+        const counts = await parent.queue.counts();
+        return counts.completed >= 300 && counts.running >= 1;
+      }, 'the first process has completed 300 jobs and holds claims');
+      victim.child.kill('SIGKILL');
+      const killed = await victim.exit;
+      expect(killed.signal).toBe('SIGKILL');
+
+      const db = openRaw(path);
+      const orphaned = db
+        .prepare("SELECT id FROM jobs WHERE status = 'RUNNING' AND runner_id = 'victim'")
+        .pluck()
+        .all() as string[];
+      db.close();
+      expect(orphaned.length).toBeGreaterThan(0);
+      const before = await parent.queue.counts();
+      expect(before.completed).toBeLessThan(inputs.length);
+
+      const rescuer = start({ runnerId: 'rescuer', storage: recovery });
+      const exit = await rescuer.exit;
+      expect(exit.code, rescuer.stderr()).toBe(0);
+      expect(exit.done?.errors, rescuer.stderr()).toEqual([]);
+      expect(exit.done?.failed).toBe(0);
+      expect(exit.done?.completed).toBe(inputs.length - before.completed);
+
+      // The orphaned claims were run again (a second claim), and completed once.
+      for (const id of orphaned) {
+        const job = await parent.queue.get(id);
+        expect(job?.status).toBe('COMPLETED');
+        expect(job?.attempts).toBeGreaterThanOrEqual(2);
+      }
+      await verify(parent, path, inputs);
+    },
+    TIMEOUT,
+  );
+});
