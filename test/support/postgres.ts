@@ -8,6 +8,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { MemoryEventBus } from '../../src/adapters/memory/index.js';
+import type { StorageContext } from '../../src/adapters/ports.js';
+import {
+  createPostgresStorage,
+  type PostgresStorage,
+  type PostgresStorageOptions,
+} from '../../src/adapters/postgres/index.js';
+import { systemClock } from '../../src/clock.js';
 import { adapterSelected } from '../conformance/fixtures.js';
 
 /** The server's URL, or undefined when the PostgreSQL tests are skipped. */
@@ -74,4 +82,21 @@ export async function closeAdmin(): Promise<void> {
   const pool = admin;
   admin = undefined;
   await pool?.end();
+}
+
+/** Opens a PostgreSQL storage on `schema` of the test database (the caller closes it). */
+export function openStorage(
+  schema: string,
+  ctx: Partial<StorageContext> = {},
+  options: PostgresStorageOptions = {},
+): PostgresStorage {
+  return createPostgresStorage(
+    PG_URL as string,
+    {
+      bus: ctx.bus ?? new MemoryEventBus(),
+      clock: ctx.clock ?? systemClock,
+      runnerId: ctx.runnerId ?? 'runner-test',
+    },
+    { schema, ...options },
+  );
 }

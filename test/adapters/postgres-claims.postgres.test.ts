@@ -1,0 +1,272 @@
+/**
+ * PostgreSQL-only claim behaviour: concurrent claimers on separate connections, batched and
+ * fenced completion, and `store.append` completing its claim in the same transaction.
+ */
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import type { Claim, ClaimRef } from '../../src/adapters/ports.js';
+import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
+import { laneKey } from '../../src/document/lane-key.js';
+import { StaleClaimError } from '../../src/errors.js';
+import { JobStatus } from '../../src/types.js';
+import { jobInput, makeOperations, T0 } from '../conformance/fixtures.js';
+import {
+  closeAdmin,
+  dropSchema,
+  hasPostgres,
+  openStorage,
+  query,
+  schemaName,
+} from '../support/postgres.js';
+
+const ref = (claim: Claim): ClaimRef => ({ jobId: claim.job.id, token: claim.token });
+
+describe.skipIf(!hasPostgres)('postgres claims', () => {
+  let schema: string;
+  let clock: SimulatedClock;
+  let storages: PostgresStorage[];
+
+  function open(): PostgresStorage {
+    const storage = openStorage(schema, { clock }, { poolSize: 4 });
+    storages.push(storage);
+    return storage;
+  }
+
+  beforeEach(() => {
+    schema = schemaName('claims');
+    clock = new SimulatedClock();
+    clock.set(T0);
+    storages = [];
+  });
+  afterEach(async () => {
+    await Promise.all(storages.map((storage) => storage.close()));
+    await dropSchema(schema);
+  });
+  afterAll(closeAdmin);
+
+  describe('concurrent claimers', () => {
+    it('never hold two jobs of one lane at once and run each lane in enqueue order', async () => {
+      // Arrange: 400 jobs over 20 lanes of 5 documents, a quarter of them on two lanes.
+      const main = open();
+      const inputs = Array.from({ length: 400 }, (_, i) => {
+        const doc = `doc-${i % 5}`;
+        const a = `s${i % 4}`;
+        const scopes = i % 4 === 0 ? [a, `s${(i + 1) % 4}`] : [a];
+        return jobInput(doc, scopes, { id: `job-${String(i).padStart(3, '0')}` });
+      });
+      await main.queue.enqueueMany(inputs.slice(0, 200));
+      for (const input of inputs.slice(200)) await main.queue.enqueue(input);
+      const expected = new Map<string, string[]>();
+      for (const input of inputs) {
+        for (const scope of input.scopes) {
+          const key = laneKey(input.documentId, scope, 'main');
+          expected.set(key, [...(expected.get(key) ?? []), input.id as string]);
+        }
+      }
+
+      // Act: 4 claimers on their own pools claim and complete until nothing is left.
+      const holder = new Map<string, string>();
+      const ran = new Map<string, string[]>();
+      const claimed: string[] = [];
+      const violations: string[] = [];
+      async function worker(storage: PostgresStorage, runner: string): Promise<void> {
+        for (let idle = 0; idle < 50; ) {
+          const claims = await storage.queue.claim(runner, 3);
+          if (claims.length === 0) {
+            idle++;
+            await new Promise((resolve) => setImmediate(resolve));
+            continue;
+          }
+          idle = 0;
+          for (const { job } of claims) {
+            claimed.push(job.id);
+            for (const scope of job.scopes) {
+              const key = laneKey(job.documentId, scope, job.branch);
+              const other = holder.get(key);
+              if (other !== undefined) violations.push(`${job.id} and ${other} on ${key}`);
+              holder.set(key, job.id);
+              ran.set(key, [...(ran.get(key) ?? []), job.id]);
+            }
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+          for (const { job } of claims) {
+            for (const scope of job.scopes)
+              holder.delete(laneKey(job.documentId, scope, job.branch));
+          }
+          await Promise.all(claims.map((claim) => storage.queue.complete(ref(claim), 1)));
+        }
+      }
+      await Promise.all(['r1', 'r2', 'r3', 'r4'].map((runner) => worker(open(), runner)));
+
+      // Assert
+      expect(violations).toEqual([]);
+      expect(claimed).toHaveLength(400);
+      expect(new Set(claimed).size).toBe(400);
+      expect(Object.fromEntries(ran)).toEqual(Object.fromEntries(expected));
+      expect(await main.queue.counts()).toEqual({
+        pending: 0,
+        running: 0,
+        completed: 400,
+        failed: 0,
+      });
+      const [lanes] = await query<{ n: number }>(
+        schema,
+        'SELECT count(*)::int AS n FROM job_lanes',
+      );
+      expect(lanes?.n).toBe(0);
+    });
+  });
+
+  describe('batched completion', () => {
+    it('ends the calls of one tick together, answering each by its own token', async () => {
+      const { queue } = open();
+      await queue.enqueueMany(
+        Array.from({ length: 6 }, (_, i) => jobInput(`doc-${i}`, ['a'], { id: `j${i}` })),
+      );
+      await queue.enqueue(jobInput('doc-0', ['a'], { id: 'behind' }));
+      const claims = await queue.claim('r1', 10);
+      expect(claims).toHaveLength(6);
+      const [c0, c1, c2, c3, c4, c5] = claims as [Claim, Claim, Claim, Claim, Claim, Claim];
+
+      const outcomes = await Promise.allSettled([
+        queue.complete(ref(c0), 1),
+        queue.fail(ref(c1), { attempts: 1, errorCode: 90005, errorMessage: 'no' }),
+        queue.fail(ref(c2), { attempts: 1, errorCode: 90003, errorMessage: 'hm', halt: true }),
+        queue.release(ref(c3), 0),
+        queue.complete({ jobId: c4.job.id, token: c5.token }, 1), // someone else's token
+        queue.complete({ jobId: c5.job.id, token: 'not-a-uuid' }, 1),
+      ]);
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'rejected',
+      ]);
+      for (const outcome of outcomes.slice(4)) {
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(StaleClaimError);
+      }
+      expect(await queue.get('j0')).toMatchObject({ status: JobStatus.COMPLETED });
+      expect(await queue.get('j1')).toMatchObject({ status: JobStatus.FAILED });
+      expect(await queue.get('j2')).toMatchObject({ status: JobStatus.FAILED, halted: true });
+      expect(await queue.get('j3')).toMatchObject({ status: JobStatus.PENDING, attempts: 0 });
+      expect(await queue.get('j4')).toMatchObject({ status: JobStatus.RUNNING });
+      expect(await queue.get('j5')).toMatchObject({ status: JobStatus.RUNNING });
+      // j0 freed doc-0's lane, j3 went back in its place.
+      expect((await queue.claim('r1', 10)).map((claim) => claim.job.id)).toEqual(['j3', 'behind']);
+    });
+  });
+
+  describe('store.append with a claim', () => {
+    async function claimOne(storage: PostgresStorage, id = 'job-1'): Promise<Claim> {
+      await storage.queue.enqueue(jobInput('doc-1', ['a'], { id }));
+      const [claim] = await storage.queue.claim('r1', 1);
+      return claim as Claim;
+    }
+
+    it('writes the operations and completes the job in one transaction', async () => {
+      const storage = open();
+      const claim = await claimOne(storage);
+      await storage.queue.enqueue(jobInput('doc-1', ['a'], { id: 'next' }));
+      const operations = makeOperations('a', 0, 2);
+
+      await storage.store.append({
+        documentId: 'doc-1',
+        branch: 'main',
+        lanes: [{ scope: 'a', expectedHead: -1, operations }],
+        claim: ref(claim),
+      });
+
+      expect(await storage.store.getOperations('doc-1', 'a', 'main')).toEqual(operations);
+      expect(await storage.queue.get('job-1')).toMatchObject({
+        status: JobStatus.COMPLETED,
+        finishedAt: T0,
+      });
+      // The lane moved on already, before the runtime's own complete.
+      expect((await storage.queue.claim('r1', 5)).map((c) => c.job.id)).toEqual(['next']);
+    });
+
+    it("makes the runtime's later complete a no-op success, and a second one stale", async () => {
+      const storage = open();
+      const claim = await claimOne(storage);
+      await storage.store.append({
+        documentId: 'doc-1',
+        branch: 'main',
+        lanes: [{ scope: 'a', expectedHead: -1, operations: makeOperations('a', 0, 1) }],
+        claim: ref(claim),
+      });
+
+      await storage.queue.complete(ref(claim), 2);
+      expect(await storage.queue.get('job-1')).toMatchObject({
+        status: JobStatus.COMPLETED,
+        attempts: 2,
+      });
+      await expect(storage.queue.complete(ref(claim), 2)).rejects.toBeInstanceOf(StaleClaimError);
+      await expect(storage.queue.release(ref(claim), 2)).rejects.toBeInstanceOf(StaleClaimError);
+    });
+
+    it('completes the claim of a replay (operations stored by an earlier attempt)', async () => {
+      const storage = open();
+      const claim = await claimOne(storage);
+      const lanes = [{ scope: 'a', expectedHead: -1, operations: makeOperations('a', 0, 1) }];
+      await storage.store.append({ documentId: 'doc-1', branch: 'main', lanes });
+
+      const result = await storage.store.append({
+        documentId: 'doc-1',
+        branch: 'main',
+        lanes,
+        claim: ref(claim),
+      });
+
+      expect(result.replayed).toBe(true);
+      expect(await storage.queue.get('job-1')).toMatchObject({ status: JobStatus.COMPLETED });
+    });
+
+    it('refuses a stale claim and writes nothing', async () => {
+      const storage = open();
+      const claim = await claimOne(storage);
+      await storage.queue.release(ref(claim), 1);
+      const before = await storage.queue.get('job-1');
+
+      const error = await storage.store
+        .append({
+          documentId: 'doc-1',
+          branch: 'main',
+          lanes: [{ scope: 'a', expectedHead: -1, operations: makeOperations('a', 0, 1) }],
+          claim: ref(claim),
+        })
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(StaleClaimError);
+      expect(await storage.store.getHead('doc-1', 'a', 'main')).toBe(-1);
+      expect(await storage.store.getSnapshot('doc-1', 'a', 'main')).toBeUndefined();
+      expect(await storage.queue.get('job-1')).toEqual(before);
+    });
+
+    it('writes nothing and leaves the claim running when the write conflicts', async () => {
+      const storage = open();
+      const claim = await claimOne(storage);
+      await storage.store.append({
+        documentId: 'doc-1',
+        branch: 'main',
+        lanes: [{ scope: 'a', expectedHead: -1, operations: makeOperations('a', 0, 1) }],
+      });
+      const late = makeOperations('a', 0, 1, { branch: 'main' }).map((op) => ({
+        ...op,
+        id: 'f'.repeat(32),
+      }));
+
+      await expect(
+        storage.store.append({
+          documentId: 'doc-1',
+          branch: 'main',
+          lanes: [{ scope: 'a', expectedHead: -1, operations: late }],
+          claim: ref(claim),
+        }),
+      ).rejects.toMatchObject({ name: 'WriteConflictError' });
+      expect(await storage.queue.get('job-1')).toMatchObject({ status: JobStatus.RUNNING });
+    });
+  });
+});
