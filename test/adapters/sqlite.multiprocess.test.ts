@@ -162,7 +162,7 @@ async function verify(storage: SqliteStorage, path: string, inputs: JobInput[]):
       const snapshot = await storage.store.getSnapshot(documentId, scope, 'main');
       const head = await storage.store.getHead(documentId, scope, 'main');
       expect(snapshot?.index, `${documentId}/${scope}`).toBe(head);
-      expect((snapshot?.state as { count: number }).count, `${documentId}/${scope}`).toBe(sum);
+      expect(snapshot?.state, `${documentId}/${scope}`).toMatchObject({ count: sum });
     }
   }
   expect(await storage.store.getHead('doc-000', DOCUMENT_SCOPE, 'main')).toBe(0);
