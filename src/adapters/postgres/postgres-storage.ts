@@ -31,6 +31,8 @@ export type PostgresStorage = Storage & {
   readonly options: Readonly<ResolvedPostgresStorageOptions>;
   /** Migrates the schema now (otherwise the first statement does). */
   migrate(): Promise<void>;
+  /** Migrates, then starts LISTEN, heartbeats, the reaper and polling; idempotent. */
+  start(): Promise<void>;
 };
 
 /**
