@@ -203,16 +203,6 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
   };
 }
 
-// The durable adapters are separate entry points (`seriatim/sqlite`, `seriatim/postgres`).
-const SQLITE_ENTRY = './adapters/sqlite/index.js';
-const POSTGRES_ENTRY = './adapters/postgres/index.js';
-type SqliteEntry = {
-  createSqliteStorage(path: string, ctx: StorageContext): Storage | Promise<Storage>;
-};
-type PostgresEntry = {
-  createPostgresStorage(url: string, ctx: StorageContext): Storage | Promise<Storage>;
-};
-
 async function openStorage(option: StorageOption, ctx: StorageContext): Promise<Storage> {
   if (option === 'memory') {
     const queue = new MemoryQueue({ bus: ctx.bus, clock: ctx.clock });
@@ -224,11 +214,11 @@ async function openStorage(option: StorageOption, ctx: StorageContext): Promise<
     if ('queue' in option && 'store' in option) return option;
     if ('sqlite' in option && typeof option.sqlite === 'string') {
       // Loaded on demand so memory-only users never load the native module.
-      const { createSqliteStorage } = (await import(SQLITE_ENTRY)) as SqliteEntry;
+      const { createSqliteStorage } = await import('./adapters/sqlite/index.js');
       return createSqliteStorage(option.sqlite, ctx);
     }
     if ('postgres' in option && typeof option.postgres === 'string') {
-      const { createPostgresStorage } = (await import(POSTGRES_ENTRY)) as PostgresEntry;
+      const { createPostgresStorage } = await import('./adapters/postgres/index.js');
       return createPostgresStorage(option.postgres, ctx);
     }
   }
