@@ -80,6 +80,11 @@ export const supervisorMachine = setup({
     })),
     /** Reserve every free slot and ask the runtime to claim that many jobs. */
     startClaim: enqueueActions(({ context, enqueue }) => {
+      // One claim at a time: resumed while a claim is in flight, claim again when it returns.
+      if (context.claiming) {
+        enqueue.assign({ claimAgain: true });
+        return;
+      }
       const limit = free(context);
       if (limit <= 0) return;
       enqueue.assign({ claiming: true, claimLimit: limit, claimAgain: false });
@@ -182,11 +187,15 @@ export const supervisorMachine = setup({
           { guard: 'isClaiming', actions: 'markClaimAgain' },
           { actions: 'startClaim' },
         ],
+        // The claim's unused reservation frees slots: waiting retries get them first.
         'claim.done': [
-          { guard: 'shouldClaimAgain', actions: ['acceptClaims', 'startClaim'] },
-          { actions: 'acceptClaims' },
+          {
+            guard: 'shouldClaimAgain',
+            actions: ['acceptClaims', 'serveWaiters', 'startClaim'],
+          },
+          { actions: ['acceptClaims', 'serveWaiters'] },
         ],
-        'claim.failed': { actions: 'claimFailed' },
+        'claim.failed': { actions: ['claimFailed', 'serveWaiters'] },
         'slot.request': { actions: ['queueSlotRequest', 'serveWaiters'] },
         'slots.released': [
           { guard: 'isClaiming', actions: ['releaseSlots', 'serveWaiters', 'markClaimAgain'] },

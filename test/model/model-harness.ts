@@ -105,23 +105,23 @@ export type Walk<TSnapshot extends AnyMachineSnapshot, TEvent extends EventObjec
  * The reachable state graph of `machine` from its initial snapshot for `input`, with `events`
  * offered in every state (the traversal's default would offer only the events a state handles).
  */
-export function walk<TMachine extends AnyStateMachine>(
+export function walk<TMachine extends AnyStateMachine, TEvent extends EventObject>(
   machine: TMachine,
   options: {
     input?: unknown;
-    events: (snapshot: ReturnType<TMachine['transition']>) => EventObject[];
+    events: (snapshot: ReturnType<TMachine['transition']>) => TEvent[];
     stopWhen?: (snapshot: ReturnType<TMachine['transition']>) => boolean;
   },
-): Walk<ReturnType<TMachine['transition']>, EventObject> {
+): Walk<ReturnType<TMachine['transition']>, TEvent> {
   type S = ReturnType<TMachine['transition']>;
   const traversal = {
     input: options.input,
     events: options.events,
     stopWhen: options.stopWhen,
-  } as Parameters<typeof getAdjacencyMap<S, EventObject, unknown>>[1];
-  const adjacency = getAdjacencyMap<S, EventObject, unknown>(machine as never, traversal);
-  const paths = new Map<string, StatePath<S, EventObject>>();
-  for (const path of getShortestPaths(machine, traversal as never) as StatePath<S, EventObject>[]) {
+  } as Parameters<typeof getAdjacencyMap<S, TEvent, unknown>>[1];
+  const adjacency = getAdjacencyMap<S, TEvent, unknown>(machine as never, traversal);
+  const paths = new Map<string, StatePath<S, TEvent>>();
+  for (const path of getShortestPaths(machine, traversal as never) as StatePath<S, TEvent>[]) {
     paths.set(serializeSnapshot(path.state), path);
   }
   return {
