@@ -50,9 +50,8 @@ CREATE INDEX jobs_ready ON jobs (seq) WHERE status = 'PENDING' AND blockers = 0;
 -- Pending lane heads waiting for their \`run_at\` (nextRunAt).
 CREATE INDEX jobs_delayed ON jobs (run_at)
   WHERE status = 'PENDING' AND blockers = 0 AND run_at IS NOT NULL;
--- Running claims by heartbeat (the reaper) and by token (heartbeats).
+-- Running claims by heartbeat (the reaper).
 CREATE INDEX jobs_running ON jobs (heartbeat_at) WHERE status = 'RUNNING';
-CREATE INDEX jobs_claim_token ON jobs (claim_token) WHERE claim_token IS NOT NULL;
 CREATE INDEX jobs_status ON jobs (status);
 CREATE INDEX jobs_halted ON jobs (finished_at, seq) WHERE halted = 1;
 

@@ -114,8 +114,8 @@ export class SqliteQueue implements IQueue {
   readonly #idFactory: () => string;
   readonly #sql: ReturnType<typeof prepareAll<typeof STATEMENTS>>;
   readonly #lanes: JobLanes;
-  /** Tokens of the claims this queue handed out that may still hold their job (heartbeats). */
-  #live = new Set<string>();
+  /** Claims this queue handed out that may still hold their job (heartbeats): token → job id. */
+  #live = new Map<string, string>();
 
   readonly #insertTx: Transaction<(jobs: NewJob[], now: number) => void>;
   readonly #claimTx: Transaction<(runnerId: string, limit: number, now: number) => JobRow[]>;
@@ -203,7 +203,7 @@ export class SqliteQueue implements IQueue {
     rows.sort((a, b) => a.seq - b.seq);
     return rows.map((row) => {
       const token = row.claim_token as string;
-      this.#live.add(token);
+      this.#live.set(token, row.id);
       return { job: jobFromRow(row), token };
     });
   }
@@ -315,11 +315,13 @@ export class SqliteQueue implements IQueue {
    */
   heartbeat(): number {
     if (this.#live.size === 0) return 0;
+    const claims = [...this.#live].map(([token, jobId]) => [jobId, token]);
     const rows = this.#sql.heartbeatClaims.all({
-      tokens: JSON.stringify([...this.#live]),
+      claims: JSON.stringify(claims),
       now: this.#clock.now(),
     });
-    this.#live = new Set(rows.map((row) => row.claim_token));
+    const beating = new Set(rows.map((row) => row.claim_token));
+    for (const token of this.#live.keys()) if (!beating.has(token)) this.#live.delete(token);
     return rows.length;
   }
 
