@@ -231,6 +231,17 @@ describe('SQLite storage', () => {
     });
   });
 
+  describe('claim', () => {
+    it('accepts any limit ≥ 1, Infinity included', async () => {
+      const storage = open();
+      await storage.queue.enqueueMany(
+        Array.from({ length: 3 }, (_, i) => jobInput(`doc-${i}`, ['a'])),
+      );
+      expect(await storage.queue.claim('r', 1.5)).toHaveLength(1);
+      expect(await storage.queue.claim('r', Number.POSITIVE_INFINITY)).toHaveLength(2);
+    });
+  });
+
   describe('change polling', () => {
     it('publishes jobAvailable when another connection committed, not for its own commits', async () => {
       const a = open({ pollInterval: 50 });
@@ -388,6 +399,22 @@ describe('SQLite storage', () => {
       expect(await live.queue.get('held-by-live')).toMatchObject({ status: JobStatus.RUNNING });
       expect(live.queue.liveClaims).toBe(1);
       await live.close();
+    });
+
+    it('stop beating for a claim whose completion failed, so the reaper recovers it', async () => {
+      const storage = open({ ...options, busyTimeout: 0 });
+      await storage.queue.enqueue(jobInput('doc-1', ['a'], { id: 'job' }));
+      const [claim] = await storage.queue.claim('r', 1);
+      const db = inspect();
+      db.exec('BEGIN IMMEDIATE'); // another connection holds the write lock
+      const error = await storage.queue.complete(ref(claim as Claim), 1).catch((e: unknown) => e);
+      db.exec('COMMIT');
+      expect((error as { code?: string }).code).toBe('SQLITE_BUSY');
+      expect(storage.queue.heartbeat()).toBe(0);
+      expect(await storage.queue.get('job')).toMatchObject({ status: JobStatus.RUNNING });
+      clock.increment(5_001);
+      expect(await storage.reaper.reap()).toBe(1);
+      expect(ids(await storage.queue.claim('r', 1))).toEqual(['job']);
     });
 
     it('report background errors to onError and keep going', async () => {

@@ -56,6 +56,9 @@ export type SqliteQueueOptions = {
   idFactory?: () => string;
 };
 
+/** Jobs per claim at most (SQLite's LIMIT takes a 64-bit integer; a claim this big is a bug). */
+const MAX_CLAIM = 1_000_000;
+
 /** A job ready to insert: the job and its JSON columns. */
 type NewJob = { job: Job; scopes: string; actions: string; meta: string | null };
 
@@ -98,7 +101,10 @@ const STATEMENTS = {
  * per-job `blockers` count (lanes in which an earlier unfinished job waits); a claim takes the
  * oldest due pending jobs with `blockers = 0` through a partial index (see `claim-jobs.ts`).
  * Claims carry a token (`complete`, `fail` and `release` are fenced by it) and a heartbeat the
- * storage refreshes for the claims this queue handed out ({@link SqliteQueue.heartbeat}).
+ * storage refreshes for the claims this queue handed out ({@link SqliteQueue.heartbeat}). A claim
+ * stops beating as soon as `complete`, `fail` or `release` is called for it, even when the call
+ * fails (e.g. `SQLITE_BUSY` past the busy timeout): the job is then not left running forever,
+ * the reaper returns it to pending after `stalledThreshold`, and it is replayed idempotently.
  *
  * Finished jobs stay in the table (for `get` and `counts`); a cancelled job is deleted. Created
  * by `createSqliteStorage`, which owns the connection: `close` here is a no-op.
@@ -199,7 +205,8 @@ export class SqliteQueue implements IQueue {
   /** Claims up to `limit` ready, due jobs, oldest first (see {@link IQueue}). */
   async claim(runnerId: string, limit: number): Promise<Claim[]> {
     if (!(limit >= 1)) return [];
-    const rows = this.#claimTx.immediate(runnerId, Math.floor(limit), this.#clock.now());
+    const max = Math.min(Math.floor(limit), MAX_CLAIM);
+    const rows = this.#claimTx.immediate(runnerId, max, this.#clock.now());
     rows.sort((a, b) => a.seq - b.seq);
     return rows.map((row) => {
       const token = row.claim_token as string;
@@ -213,21 +220,31 @@ export class SqliteQueue implements IQueue {
    * claim, the first `complete` with its token succeeds without changing anything.
    */
   async complete(ref: ClaimRef, attempts: number): Promise<void> {
-    this.#completeTx.immediate(ref, attempts, this.#clock.now());
-    this.#live.delete(ref.token);
+    try {
+      this.#completeTx.immediate(ref, attempts, this.#clock.now());
+    } finally {
+      this.#live.delete(ref.token);
+    }
   }
 
   /** Fails a claimed job for good; with `halt` it keeps blocking its lanes until `retry` or `skip`. */
   async fail(ref: ClaimRef, failure: JobFailure): Promise<void> {
-    this.#failTx.immediate(ref, failure, this.#clock.now());
-    this.#live.delete(ref.token);
+    try {
+      this.#failTx.immediate(ref, failure, this.#clock.now());
+    } finally {
+      this.#live.delete(ref.token);
+    }
   }
 
   /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
   async release(ref: ClaimRef, attempts: number): Promise<void> {
-    const row = this.#sql.releaseJob.get({ ...idToken(ref), attempts });
+    let row: { document_id: string } | undefined;
+    try {
+      row = this.#sql.releaseJob.get({ ...idToken(ref), attempts });
+    } finally {
+      this.#live.delete(ref.token);
+    }
     if (row === undefined) throw new StaleClaimError(ref.jobId);
-    this.#live.delete(ref.token);
     this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
       jobId: ref.jobId,
       documentId: row.document_id,
