@@ -2,10 +2,24 @@
  * Enqueue → `jobStarted` latency through `createReactor` on an otherwise idle runtime: one job at
  * a time (the next is submitted after the previous completed), round-robin over a few documents.
  */
-import { createReactor, type StorageOption } from '../../src/create-reactor.js';
+import { createReactor, type Reactor, type StorageOption } from '../../src/create-reactor.js';
 import { counterModel } from '../../src/examples/counter-model.js';
 import { incrementInputs } from './documents.js';
 import { Countdown } from './workloads.js';
+
+/** A job that has not finished this long after its submit is reported, and the bench fails. */
+const STUCK_AFTER = 10_000;
+
+async function stuck(reactor: Reactor, jobId: string): Promise<void> {
+  const supervisor = reactor.manager.supervisorActor.getSnapshot();
+  console.error('stuck job', {
+    job: await reactor.queue.get(jobId),
+    counts: await reactor.queue.counts(),
+    supervisor: { state: supervisor.value, context: supervisor.context },
+    residentLanes: reactor.manager.residentLanes,
+  });
+  process.exit(2);
+}
 
 /** Latencies in ms of `samples` jobs after `warmup` unmeasured ones. */
 export async function measureStartLatency(
@@ -51,9 +65,11 @@ export async function measureStartLatency(
         onFinished = resolve;
       });
       submittedAt = performance.now();
-      await reactor.submit(input);
+      const job = await reactor.submit(input);
+      const watchdog = setTimeout(() => void stuck(reactor, job.id), STUCK_AFTER);
       await started;
       await finished;
+      clearTimeout(watchdog);
     }
     return latencies.slice(warmup);
   } finally {
