@@ -259,10 +259,19 @@ describe('SQLite storage', () => {
       expect(seen.count).toBe(2);
       clock.increment(500);
       expect(seen.count).toBe(2); // nothing new
+      // A claim that finds nothing writes nothing: idle runners do not wake each other up.
+      await b.queue.claim('rb', 10);
+      expect(await b.queue.claim('rb', 10)).toEqual([]);
+      clock.increment(50);
+      expect(seen.count).toBe(3); // the first claim did change something
+      await b.queue.claim('rb', 10);
+      await b.queue.nextRunAt();
+      clock.increment(500);
+      expect(seen.count).toBe(3);
       await a.close();
       await b.queue.enqueue(jobInput('doc-3', ['a']));
       clock.increment(500);
-      expect(seen.count).toBe(2); // closed: polling stopped
+      expect(seen.count).toBe(3); // closed: polling stopped
     });
   });
 
