@@ -457,7 +457,10 @@ export class Scheduler {
       if (active.nextRunAt !== undefined && active.nextRunAt < at) at = active.nextRunAt;
     }
     for (const retry of this.#retries) if (retry.at < at) at = retry.at;
-    if (this.#timer !== undefined && this.#timerAt === at) return;
+    if (this.#timer !== undefined && this.#timerAt === at) {
+      this.#keepAlive();
+      return;
+    }
     this.#clearTimer();
     if (at === Number.POSITIVE_INFINITY) return;
     this.#timerAt = at;
@@ -467,6 +470,14 @@ export class Scheduler {
       this.#timerAt = Number.POSITIVE_INFINITY;
       this.#exclusive(() => this.#wake()).catch((error: unknown) => this.#onError(error));
     }, delay);
+    this.#keepAlive();
+  }
+
+  /** With no schedule to tick, the reload timer alone does not keep a Node process alive. */
+  #keepAlive(): void {
+    const handle = this.#timer as { ref?: () => void; unref?: () => void } | null | undefined;
+    if (this.#active.size === 0 && this.#retries.length === 0) handle?.unref?.();
+    else handle?.ref?.();
   }
 
   #clearTimer(): void {
