@@ -22,7 +22,7 @@ import type {
   QueuedJob,
 } from '../ports.js';
 import { isClaimToken, type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
-import { inTransaction, sqlState } from './postgres-transaction.js';
+import { inTransaction, isRerunnable, sqlState } from './postgres-transaction.js';
 import { claimJobs } from './statements/claim-jobs.js';
 import { confirmAppendedClaims } from './statements/confirm-appended-claims.js';
 import { countBacklog } from './statements/count-backlog.js';
@@ -475,7 +475,9 @@ export class PostgresQueue implements IQueue {
     try {
       await this.#ready();
       const rows =
-        leaving.length > 0 ? await inTransaction(this.#pool, end) : await end(this.#pool);
+        leaving.length > 0
+          ? await inTransaction(this.#pool, end)
+          : await rerun(() => end(this.#pool));
       ended = new Set(rows.map((row) => row.id));
       // A complete that matched nothing may follow an append that completed the job already.
       const unmatched = batch.filter(
@@ -490,7 +492,13 @@ export class PostgresQueue implements IQueue {
         for (const row of confirmed) ended.add(row.id);
       }
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      // The end of these claims is not recorded: stop heartbeating them, so that the reaper
+      // returns their jobs to the queue (a re-run replays stored operations) instead of the
+      // jobs staying RUNNING for as long as this process lives.
+      for (const item of batch) {
+        this.#held.delete(item.ref.token);
+        item.reject(error);
+      }
       return;
     }
     for (const item of batch) {
@@ -503,6 +511,17 @@ export class PostgresQueue implements IQueue {
         this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId: item.ref.jobId });
       }
       item.resolve();
+    }
+  }
+}
+
+/** Runs one autocommit statement again after a deadlock or serialization failure (rolled back). */
+async function rerun<T>(statement: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await statement();
+    } catch (error) {
+      if (attempt >= attempts || !isRerunnable(error)) throw error;
     }
   }
 }

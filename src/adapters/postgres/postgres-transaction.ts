@@ -8,6 +8,11 @@ import type { Pool, PoolClient } from 'pg';
 /** Deadlock and serialization failures: the transaction was rolled back and may simply rerun. */
 const RERUN_CODES: ReadonlySet<string> = new Set(['40P01', '40001']);
 
+/** Whether `error` is a deadlock or serialization failure: rolled back, safe to run again. */
+export function isRerunnable(error: unknown): boolean {
+  return RERUN_CODES.has(sqlState(error) ?? '');
+}
+
 /** The SQLSTATE of a driver error, if any. */
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -38,7 +43,7 @@ export async function inTransaction<T>(
       } catch (rollbackError) {
         broken = rollbackError as Error; // the connection is unusable: do not return it
       }
-      if (broken === undefined && attempt < attempts && RERUN_CODES.has(sqlState(error) ?? '')) {
+      if (broken === undefined && attempt < attempts && isRerunnable(error)) {
         continue;
       }
       throw error;

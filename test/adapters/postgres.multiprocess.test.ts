@@ -1,0 +1,292 @@
+/**
+ * Several OS processes on one PostgreSQL schema, each a full runtime (`JobExecutorManager` +
+ * `DocumentJobExecutor` over `createPostgresStorage`): lane order and exactly-once application
+ * across processes, and recovery of the claims of a process killed mid-run by the survivors'
+ * reaper. Nothing waits for time: the tests wait for conditions in the database and for the
+ * children's exit.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
+import { createDocumentJob, DOCUMENT_SCOPE } from '../../src/document/create-action.js';
+import { counterActions, counterModel } from '../../src/examples/index.js';
+import type { Action, JobInput } from '../../src/types.js';
+import {
+  closeAdmin,
+  dropSchema,
+  hasPostgres,
+  openStorage,
+  PG_URL,
+  query,
+  schemaName,
+} from '../support/postgres.js';
+import type { PostgresWorkerConfig, PostgresWorkerMessage } from '../support/postgres-worker.js';
+
+const WORKER = fileURLToPath(new URL('../support/postgres-worker.ts', import.meta.url));
+const DOCUMENTS = 100; // 200 counter lanes (global, local), plus each document's `document` lane
+const JOBS_PER_DOCUMENT = 50; // the CREATE_DOCUMENT job and 49 counter jobs: 5,000 in all
+const TIMEOUT = 240_000;
+
+type Done = Extract<PostgresWorkerMessage, { event: 'done' }>;
+type Exit = { code: number | null; signal: NodeJS.Signals | null; done?: Done };
+
+/** A child process running `test/support/postgres-worker.ts`. */
+type Worker = {
+  child: ChildProcess;
+  ready: Promise<void>;
+  /** Settles when the process exits: its exit code or signal, and its `done` line if any. */
+  exit: Promise<Exit>;
+  stderr: () => string;
+};
+
+function startWorker(config: PostgresWorkerConfig): Worker {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(config)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  let done: Done | undefined;
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    let message: PostgresWorkerMessage;
+    try {
+      message = JSON.parse(line) as PostgresWorkerMessage;
+    } catch {
+      return; // not a protocol line
+    }
+    if (message.event === 'ready') onReady();
+    if (message.event === 'done') done = message;
+  });
+  const exit = new Promise<Exit>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, done })),
+  );
+  // A child that dies before `ready` must not leave the test waiting on `ready`.
+  exit.then(() => onReady());
+  return { child, ready, exit, stderr: () => stderr };
+}
+
+/** Resolves once `check()` holds; polls the database, never sleeps on a guess. */
+async function waitUntil(check: () => Promise<boolean>, what: string, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * The workload: per document a CREATE_DOCUMENT job (lanes global, local, document), then counter
+ * jobs on `global`, on `local`, or on both (two actions, one per lane). Jobs of different
+ * documents are interleaved in the enqueue order.
+ */
+function workload(): JobInput[] {
+  const { documentType, scopes } = counterModel;
+  const perDocument: JobInput[][] = [];
+  for (let d = 0; d < DOCUMENTS; d++) {
+    const documentId = documentName(d);
+    const jobs: JobInput[] = [createDocumentJob({ documentId, documentType, scopes })];
+    for (let j = 1; j < JOBS_PER_DOCUMENT; j++) {
+      const kind = (d + j) % 3;
+      const actions: Action[] =
+        kind === 0
+          ? [counterActions.increment(j, 'global')]
+          : kind === 1
+            ? [counterActions.increment(j, 'local')]
+            : [counterActions.increment(j, 'global'), counterActions.increment(1, 'local')];
+      jobs.push({ documentId, scopes: [...new Set(actions.map((a) => a.scope))], actions });
+    }
+    perDocument.push(jobs);
+  }
+  const interleaved: JobInput[] = [];
+  for (let j = 0; j < JOBS_PER_DOCUMENT; j++) {
+    for (const jobs of perDocument) interleaved.push(jobs[j] as JobInput);
+  }
+  return interleaved;
+}
+
+function documentName(d: number): string {
+  return `doc-${String(d).padStart(3, '0')}`;
+}
+
+/**
+ * Checks the result against the enqueued jobs: every job completed; in every lane the operations
+ * are contiguous from 0 and are the jobs' actions in enqueue order; each action applied once; the
+ * counters add up.
+ */
+async function verify(storage: PostgresStorage, schema: string, inputs: JobInput[]) {
+  const total = inputs.length;
+  expect(await storage.queue.counts()).toEqual({
+    pending: 0,
+    running: 0,
+    completed: total,
+    failed: 0,
+  });
+  const expected = new Map<string, string[]>(); // lane → action ids in enqueue order
+  let actions = 0;
+  for (const input of inputs) {
+    for (const action of input.actions) {
+      const lane = `${input.documentId}/${action.scope}`;
+      expected.set(lane, [...(expected.get(lane) ?? []), action.id]);
+      actions += 1;
+    }
+  }
+  const lost: string[] = [];
+  const outOfOrder: string[] = [];
+  for (const [lane, actionIds] of expected) {
+    const [documentId, scope] = lane.split('/') as [string, string];
+    const operations = await storage.store.getOperations(documentId, scope, 'main');
+    if (operations.some((operation, i) => operation.index !== i)) outOfOrder.push(`${lane} gap`);
+    const stored = operations.map((operation) => operation.action.id);
+    if (stored.length < actionIds.length) lost.push(lane);
+    else if (stored.join() !== actionIds.join()) outOfOrder.push(lane);
+  }
+  expect(lost, 'lanes missing operations').toEqual([]);
+  expect(outOfOrder, 'lanes out of enqueue order').toEqual([]);
+  const [stored] = await query<{ n: number; distinct_actions: number }>(
+    schema,
+    "SELECT count(*)::int AS n, count(DISTINCT action->>'id')::int AS distinct_actions FROM operations",
+  );
+  expect(stored, 'operations: one per action, none twice').toEqual({
+    n: actions,
+    distinct_actions: actions,
+  });
+  const [lanes] = await query<{ n: number }>(schema, 'SELECT count(*)::int AS n FROM job_lanes');
+  expect(lanes?.n).toBe(0);
+  // The counters add up: every increment applied exactly once.
+  for (let d = 0; d < DOCUMENTS; d++) {
+    const documentId = documentName(d);
+    for (const scope of counterModel.scopes) {
+      const sum = inputs
+        .filter((input) => input.documentId === documentId)
+        .flatMap((input) => input.actions)
+        .filter((action) => action.scope === scope && action.type === 'INCREMENT')
+        .reduce((n, action) => n + (action.input as { by: number }).by, 0);
+      const snapshot = await storage.store.getSnapshot(documentId, scope, 'main');
+      const head = await storage.store.getHead(documentId, scope, 'main');
+      expect(snapshot?.index, `${documentId}/${scope}`).toBe(head);
+      expect(snapshot?.state, `${documentId}/${scope}`).toMatchObject({ count: sum });
+    }
+  }
+  expect(await storage.store.getHead(documentName(0), DOCUMENT_SCOPE, 'main')).toBe(0);
+}
+
+function expectClean(exit: Exit, worker: Worker): void {
+  expect(exit.code, worker.stderr()).toBe(0);
+  expect(exit.done?.errors, worker.stderr()).toEqual([]);
+  expect(exit.done?.failed).toBe(0);
+}
+
+describe.skipIf(!hasPostgres)('PostgreSQL, several processes on one schema', () => {
+  let schema: string;
+  let parent: PostgresStorage;
+  let workers: Worker[];
+
+  beforeEach(async () => {
+    schema = schemaName('mp');
+    parent = openStorage(schema, {}, { poolSize: 3 });
+    await parent.migrate();
+    workers = [];
+  });
+  afterEach(async () => {
+    for (const worker of workers) {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) {
+        worker.child.kill('SIGKILL');
+        await worker.exit;
+      }
+    }
+    await parent.close();
+    await dropSchema(schema);
+  });
+  afterAll(closeAdmin);
+
+  function start(runnerId: string, storage: PostgresWorkerConfig['storage'] = {}): Worker {
+    const worker = startWorker({
+      url: PG_URL as string,
+      schema,
+      runnerId,
+      storage: { poolSize: 6, ...storage },
+      executor: { maxConcurrency: 8 },
+      waitForGo: true,
+    });
+    workers.push(worker);
+    return worker;
+  }
+
+  async function go(...started: Worker[]): Promise<void> {
+    await Promise.all(started.map((worker) => worker.ready));
+    for (const worker of started) worker.child.stdin?.write('go\n');
+  }
+
+  it(
+    '3 processes share 5,000 jobs over 200 lanes, keep every lane in order and apply each job once',
+    async () => {
+      const inputs = workload();
+      await parent.queue.enqueueMany(inputs);
+      const procs = [start('proc-a'), start('proc-b'), start('proc-c')];
+      await go(...procs);
+
+      const exits = await Promise.all(procs.map((worker) => worker.exit));
+
+      exits.forEach((exit, i) => {
+        expectClean(exit, procs[i] as Worker);
+      });
+      const completed = exits.map((exit) => exit.done?.completed ?? 0);
+      expect(completed.reduce((a, b) => a + b, 0)).toBe(inputs.length);
+      for (const n of completed) expect(n).toBeGreaterThan(0);
+      expect(exits.map((exit) => exit.done?.staleClaims)).toEqual([0, 0, 0]);
+      await verify(parent, schema, inputs);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a process SIGKILLed mid-run loses nothing: the others reap its claims and finish everything',
+    async () => {
+      const inputs = workload();
+      await parent.queue.enqueueMany(inputs);
+      const recovery = { heartbeatInterval: 100, stalledThreshold: 1_500, reapInterval: 100 };
+      const victim = start('victim', recovery);
+      const survivors = [start('survivor-1', recovery), start('survivor-2', recovery)];
+      await go(victim, ...survivors);
+      const victimClaims = async () =>
+        (
+          await query<{ id: string }>(
+            schema,
+            "SELECT id FROM jobs WHERE status = 'RUNNING' AND runner_id = 'victim'",
+          )
+        ).map((row) => row.id);
+      await waitUntil(async () => {
+        const counts = await parent.queue.counts();
+        return counts.completed >= 1_000 && (await victimClaims()).length >= 1;
+      }, '1,000 jobs are completed and the victim holds claims');
+
+      victim.child.kill('SIGKILL');
+      const killed = await victim.exit;
+      expect(killed.signal).toBe('SIGKILL');
+      const orphaned = await victimClaims(); // the victim is dead: these stay until reaped
+      expect(orphaned.length).toBeGreaterThan(0);
+      expect((await parent.queue.counts()).completed).toBeLessThan(inputs.length);
+
+      const exits = await Promise.all(survivors.map((worker) => worker.exit));
+
+      exits.forEach((exit, i) => {
+        expectClean(exit, survivors[i] as Worker);
+      });
+      // The orphaned claims were claimed again (a second attempt) and completed once.
+      for (const id of orphaned) {
+        const job = await parent.queue.get(id);
+        expect(job?.status, id).toBe('COMPLETED');
+        expect(job?.attempts, id).toBeGreaterThanOrEqual(2);
+      }
+      await verify(parent, schema, inputs);
+    },
+    TIMEOUT,
+  );
+});
