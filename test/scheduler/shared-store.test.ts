@@ -128,31 +128,3 @@ describe('scheduler: a shared schedule store', () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 });
-
-describe('MemoryScheduleStore', () => {
-  it('claims each tick once, in increasing order, and keeps ticks across a save', async () => {
-    const store = new MemoryScheduleStore();
-    const record = {
-      id: 's',
-      cron: '* * * * *',
-      timezone: 'UTC',
-      createdAt: 1,
-      since: 1,
-      updatedAt: 1,
-    };
-    expect(await store.claimTick('s', 100)).toBe(false); // no such schedule
-    await store.save(record);
-    const claims = await Promise.all([1, 2, 3].map(() => store.claimTick('s', 100)));
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await store.claimTick('s', 50)).toBe(false); // older than the last claimed
-    await store.save({ ...record, updatedAt: 2 });
-    expect(await store.lastTick('s')).toBe(100);
-    expect(await store.claimTick('s', 200)).toBe(true);
-    const copy = (await store.get('s'))!;
-    copy.cron = 'changed';
-    expect((await store.list())[0]!.cron).toBe('* * * * *');
-    expect(await store.delete('s')).toBe(true);
-    expect(await store.lastTick('s')).toBeUndefined();
-    expect(await store.delete('s')).toBe(false);
-  });
-});
