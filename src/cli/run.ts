@@ -35,7 +35,9 @@ export type RunIo = {
   openStorage?: (ctx: StorageContext) => Promise<OpenedStorage>;
 };
 
-const ENQUEUE_BATCH = 250;
+const ENQUEUE_BATCH = 100;
+const MAX_BACKLOG = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs the workload described by `options`; resolves with the exit code: 0 done and verified,
@@ -88,8 +90,10 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
   if (enqueued > 0) {
     tally.finishedBefore = await countFinished(reactor.queue, workload, enqueued);
     stdout.write(
-      `resuming: ${enqueued} of ${total} jobs were enqueued by an earlier run, ${tally.finishedBefore} finished; ` +
-        `enqueueing the other ${total - enqueued}\n`,
+      tally.finishedBefore === total
+        ? `resuming: all ${total} jobs finished in earlier runs; nothing to run, verifying\n`
+        : `resuming: ${enqueued} of ${total} jobs were enqueued by an earlier run, ${tally.finishedBefore} of them finished; ` +
+            `enqueueing the other ${total - enqueued}\n`,
     );
   }
 
@@ -112,9 +116,12 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
     tally,
     running: () => reactor.manager.supervisorActor.getSnapshot().context.used,
   });
+  // A stream, not a dump: keep at most MAX_BACKLOG jobs waiting, so latency measures execution
+  // rather than queue depth, and a Ctrl-C leaves little half-done.
   for (let i = enqueued; i < total && !io.interrupt?.aborted; i += ENQUEUE_BATCH) {
+    while (i - tally.done > MAX_BACKLOG && !io.interrupt?.aborted) await sleep(5);
+    if (io.interrupt?.aborted) break;
     await reactor.queue.enqueueMany(workload.jobs.slice(i, i + ENQUEUE_BATCH));
-    await new Promise((resolve) => setImmediate(resolve));
   }
   await finished;
   interrupted = interrupted || (io.interrupt?.aborted ?? false) || tally.done < total;

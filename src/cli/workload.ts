@@ -4,7 +4,7 @@
  * run with the same parameters recognises the jobs it already enqueued (resume).
  * @module
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createAction, createDocumentJob } from '../document/create-action.js';
 import type { DocumentModel } from '../document/document-model.js';
 import { signAction } from '../document/signature.js';
@@ -171,10 +171,10 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** An Ed25519 private key (base64 PKCS#8 DER) derived from the seed: signatures repeat on resume. */
-function signerKey(seed: number): string {
+/** An Ed25519 private key derived from the seed, so signatures repeat on resume. */
+function signerKey(seed: number): KeyObject {
   const raw = createHash('sha256').update(`seriatim-cli-signer:${seed}`).digest();
   // PKCS#8 wrapping of a raw 32-byte Ed25519 private key (RFC 8410).
   const prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
-  return Buffer.concat([prefix, raw]).toString('base64');
+  return createPrivateKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'pkcs8' });
 }
