@@ -34,7 +34,7 @@ export type RecordedEvent = {
 export type RecorderOptions = {
   /** Inspection event types written. @default ['@xstate.actor', '@xstate.event', '@xstate.snapshot'] */
   types?: RecordedEvent['type'][];
-  /** Nesting kept in context and event summaries. @default 3 */
+  /** Nesting kept in context and event summaries. @default 4 */
   depth?: number;
   /** @default Date.now */
   now?: () => number;
@@ -62,7 +62,7 @@ export type Recorder = {
  */
 export function createRecorder(file: string, options: RecorderOptions = {}): Recorder {
   const types = new Set(options.types ?? ['@xstate.actor', '@xstate.event', '@xstate.snapshot']);
-  const depth = options.depth ?? 3;
+  const depth = options.depth ?? 4;
   const now = options.now ?? Date.now;
   mkdirSync(dirname(file), { recursive: true });
   const out = createWriteStream(file, { flags: 'w' });
@@ -86,7 +86,10 @@ export function createRecorder(file: string, options: RecorderOptions = {}): Rec
     if (parentId !== undefined) line.parentId = parentId;
     switch (event.type) {
       case '@xstate.actor':
-        line.snapshot = snapshotSummary(actorRef.getSnapshot(), depth);
+        // Sent while the actor is being constructed: its snapshot may not exist yet.
+        try {
+          line.snapshot = snapshotSummary(actorRef.getSnapshot(), depth);
+        } catch {}
         break;
       case '@xstate.event':
         if (event.sourceRef) line.sourceId = event.sourceRef.sessionId;

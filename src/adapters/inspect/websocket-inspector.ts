@@ -3,6 +3,7 @@
  * `createWebSocketInspector`, pointed at a local bridge by default (never a hosted service).
  * @module
  */
+import { connect } from 'node:net';
 import { createWebSocketInspector as createStatelyWebSocketInspector } from '@statelyai/inspect';
 import type { InspectionEvent, Observer } from 'xstate';
 
@@ -52,15 +53,44 @@ export function createWebSocketInspector(
   options: WebSocketInspectorOptions = {},
 ): WebSocketInspector {
   const url = options.url ?? DEFAULT_INSPECTOR_URL;
+  const target = new URL(url);
   const inspector = createStatelyWebSocketInspector({
     url,
+    autoStart: false,
     maxDeferredEvents: options.maxDeferredEvents ?? 10_000,
     serializationDepthLimit: options.serializationDepthLimit ?? 10,
   });
   const adapter = inspector.adapter as unknown as AdapterInternals;
   const isConnected = () => adapter.status === 'open';
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  let started = false;
   let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  // The upstream adapter retries a failed connection every 5 s for ever, with a timer that keeps
+  // the process alive even after `stop()`. So it is started only once the bridge accepts TCP
+  // connections; until then a probe retries on an unref'd timer and events wait in its buffer.
+  const probe = () => {
+    if (closed || started) return;
+    const socket = connect({
+      host: target.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(target.port || (target.protocol === 'wss:' ? 443 : 80)),
+    });
+    socket.unref();
+    socket.once('connect', () => {
+      socket.destroy();
+      if (closed || started) return;
+      started = true;
+      inspector.start();
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      if (closed) return;
+      retry = setTimeout(probe, 500);
+      retry.unref();
+    });
+  };
+  probe();
 
   return {
     inspect: inspector.inspect,
@@ -74,6 +104,8 @@ export function createWebSocketInspector(
     async close(timeout = 2_000) {
       if (closed) return;
       closed = true;
+      clearTimeout(retry);
+      if (!started) return;
       // The upstream inspector converts each event in a zero-delay timer: let those run, then
       // wait for the socket to hand its buffer to the OS before closing it.
       await sleep(0);
