@@ -27,13 +27,17 @@ describe.skipIf(!hasPostgres)('postgres jobAvailable', () => {
   let schema: string;
   let storages: PostgresStorage[];
 
-  async function node(options = {}, clock: Clock = systemClock): Promise<Node> {
+  async function node(
+    options = {},
+    clock: Clock = systemClock,
+    runnerId = 'runner-test',
+  ): Promise<Node> {
     const bus = new MemoryEventBus();
     let count = 0;
     bus.subscribe(EventTypes.JOB_AVAILABLE, () => {
       count += 1;
     });
-    const storage = openStorage(schema, { bus, clock }, { poolSize: 2, ...options });
+    const storage = openStorage(schema, { bus, clock, runnerId }, { poolSize: 2, ...options });
     storages.push(storage);
     await storage.start();
     // start() publishes once after LISTEN (jobs may have become ready while nobody listened).
@@ -89,6 +93,22 @@ describe.skipIf(!hasPostgres)('postgres jobAvailable', () => {
     const [claim] = (await a.storage.queue.claim('a', 10)) as [Claim];
 
     await a.storage.queue.release({ jobId: claim.job.id, token: claim.token }, 0);
+
+    await vi.waitFor(() => expect(b.available()).toBe(2));
+  });
+
+  it('listens again after the LISTEN connection was lost', async () => {
+    const a = await node({ pollInterval: 50 });
+    const b = await node({ pollInterval: 50 }, systemClock, 'runner-b');
+    const [killed] = await query<{ n: number }>(
+      schema,
+      "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'seriatim listen runner-b'",
+    );
+    expect(killed?.n).toBe(1);
+    // After reconnecting, b publishes once (it may have missed notifications meanwhile).
+    await vi.waitFor(() => expect(b.available()).toBe(1));
+
+    await a.storage.queue.enqueue(jobInput('doc-1', ['x']));
 
     await vi.waitFor(() => expect(b.available()).toBe(2));
   });

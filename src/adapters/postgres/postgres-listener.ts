@@ -11,6 +11,8 @@ import type { IEventBus } from '../ports.js';
 /** What {@link PostgresListener} needs. */
 export type PostgresListenerOptions = {
   connectionString: string;
+  /** `application_name` of the listening connection (shows in pg_stat_activity). */
+  applicationName: string;
   channel: string;
   /** This storage instance: its own notifications are ignored (it published locally already). */
   origin: string;
@@ -58,8 +60,8 @@ export class PostgresListener {
   }
 
   async #connect(): Promise<void> {
-    const { connectionString, channel, origin, bus, onError } = this.#options;
-    const client = new pg.Client({ connectionString });
+    const { connectionString, applicationName, channel, origin, bus, onError } = this.#options;
+    const client = new pg.Client({ connectionString, application_name: applicationName });
     client.on('notification', (message) => {
       if (message.channel !== channel || message.payload === origin) return;
       bus.publish(QueueEventTypes.JOB_AVAILABLE, {});

@@ -300,11 +300,6 @@ export class PostgresQueue implements IQueue {
     return alive.size;
   }
 
-  /** Tokens of the claims this queue holds (heartbeats). @internal */
-  get heldClaims(): number {
-    return this.#held.size;
-  }
-
   /** Waits for the `complete` / `fail` / `release` calls already made. The pool is the storage's. */
   async close(): Promise<void> {
     while (this.#flushing !== undefined || this.#waiting.length > 0) {

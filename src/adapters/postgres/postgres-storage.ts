@@ -72,6 +72,7 @@ export function createPostgresStorage(
     connectionString,
     max: resolved.poolSize,
     options: `-c search_path=${schema}`,
+    application_name: `seriatim ${ctx.runnerId}`.slice(0, 63),
   });
   // An idle connection that fails is dropped by the pool; without a listener it would crash us.
   pool.on('error', onError);
@@ -104,6 +105,7 @@ export function createPostgresStorage(
   });
   const listener = new PostgresListener({
     connectionString,
+    applicationName: `seriatim listen ${ctx.runnerId}`.slice(0, 63),
     channel,
     origin,
     bus,
