@@ -2,7 +2,7 @@
  * The SQLite operation store.
  * @module
  */
-import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 import { WriteConflictError } from '../../errors.js';
 import type { Operation } from '../../types.js';
 import type {
@@ -19,7 +19,7 @@ import { insertOperation } from './statements/insert-operation.js';
 import { selectHead } from './statements/select-head.js';
 import { selectOperations } from './statements/select-operations.js';
 import { selectSnapshot } from './statements/select-snapshot.js';
-import { prepare, type StatementDef } from './statements/statement.js';
+import { type Prepared, prepare } from './statements/statement.js';
 import { upsertSnapshot } from './statements/upsert-snapshot.js';
 
 /** Completes the claim an append carries, inside the append's transaction (the queue does). */
@@ -37,7 +37,6 @@ export type SqliteOperationStoreOptions = {
 };
 
 type Lane = { documentId: string; scope: string; branch: string };
-type Prepared<D> = D extends StatementDef<infer P, infer R> ? Statement<[P], R> : never;
 
 /**
  * An {@link IOperationStore} in a SQLite database. Operations are rows keyed by lane and index;

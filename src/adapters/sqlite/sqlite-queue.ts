@@ -3,7 +3,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
@@ -44,7 +44,7 @@ import { nextRunAt } from './statements/next-run-at.js';
 import { releaseJob } from './statements/release-job.js';
 import { retryJob } from './statements/retry-job.js';
 import { skipJob } from './statements/skip-job.js';
-import { prepare, type StatementDef } from './statements/statement.js';
+import { prepareAll } from './statements/statement.js';
 
 /** Options of {@link SqliteQueue}. */
 export type SqliteQueueOptions = {
@@ -61,17 +61,6 @@ const MAX_CLAIM = 1_000_000;
 
 /** A job ready to insert: the job and its JSON columns. */
 type NewJob = { job: Job; scopes: string; actions: string; meta: string | null };
-
-type Prepared<D> = D extends StatementDef<infer P, infer R> ? Statement<[P], R> : never;
-
-function prepareAll<T extends Record<string, StatementDef<object, unknown>>>(
-  db: Database,
-  defs: T,
-): { [K in keyof T]: Prepared<T[K]> } {
-  const out: Record<string, unknown> = {};
-  for (const [name, def] of Object.entries(defs)) out[name] = prepare(db, def);
-  return out as { [K in keyof T]: Prepared<T[K]> };
-}
 
 const STATEMENTS = {
   insertJob,

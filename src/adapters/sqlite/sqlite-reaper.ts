@@ -2,7 +2,7 @@
  * The reaper of the SQLite storage: stalled claims of dead runners go back to pending.
  * @module
  */
-import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
 import { JobErrorCodes } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
@@ -11,7 +11,7 @@ import { JobLanes } from './job-lanes.js';
 import { reapToFailed } from './statements/reap-to-failed.js';
 import { reapToPending } from './statements/reap-to-pending.js';
 import { stalledJobs } from './statements/stalled-jobs.js';
-import { prepare, type StatementDef } from './statements/statement.js';
+import { type Prepared, prepare } from './statements/statement.js';
 
 /** Options of {@link SqliteReaper}. */
 export type SqliteReaperOptions = {
@@ -25,8 +25,6 @@ export type SqliteReaperOptions = {
   /** Retries of a job without its own `maxRetries`. */
   maxRetries: number;
 };
-
-type Prepared<D> = D extends StatementDef<infer P, infer R> ? Statement<[P], R> : never;
 
 /**
  * Finds running claims whose heartbeat is older than `stalledThreshold` (their runner died or

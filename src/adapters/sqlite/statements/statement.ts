@@ -24,3 +24,16 @@ export function prepare<P extends object, R>(
 ): Statement<[P], R> {
   return db.prepare<[P], R>(def.sql);
 }
+
+/** The prepared form of a {@link StatementDef}. */
+export type Prepared<D> = D extends StatementDef<infer P, infer R> ? Statement<[P], R> : never;
+
+/** Prepares every statement of `defs` on `db`, keeping their names and types. */
+export function prepareAll<T extends Record<string, StatementDef<object, unknown>>>(
+  db: Database,
+  defs: T,
+): { [K in keyof T]: Prepared<T[K]> } {
+  const prepared: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(defs)) prepared[name] = prepare(db, def);
+  return prepared as { [K in keyof T]: Prepared<T[K]> };
+}
