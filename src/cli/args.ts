@@ -49,7 +49,8 @@ Options:
   --concurrency N     attempts running at once (maxConcurrency)               (default 16)
   --fault-rate R      probability in [0, 1] that a store write fails with a
                       transient SQLITE_BUSY (retried as IO_ERROR)             (default 0.01)
-  --storage S         memory | sqlite:PATH | postgres:URL       (default ${DEFAULT_STORAGE})
+  --storage S         memory | sqlite:PATH | postgres:URL (or a postgres:// URL)
+                      (default ${DEFAULT_STORAGE}; run again on the same file to resume)
   --seed N            seed of the workload and of the injected faults        (default 1)
   --inspect [URL]     send live inspection events to a local Stately inspector bridge
                       (default URL ${DEFAULT_INSPECT_URL})
@@ -142,6 +143,7 @@ function storage(raw: string): StorageChoice {
   if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) {
     return { kind: 'sqlite', path: raw.slice('sqlite:'.length) };
   }
+  if (raw.startsWith('postgresql://')) return { kind: 'postgres', url: raw };
   if (raw.startsWith('postgres:') && raw.length > 'postgres:'.length) {
     const url = raw.slice('postgres:'.length);
     // Accept both `postgres:postgres://…` and the shorter `postgres://…`.

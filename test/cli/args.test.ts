@@ -77,6 +77,10 @@ describe('main command arguments', () => {
       kind: 'postgres',
       url: 'postgres://u:p@127.0.0.1/db',
     });
+    expect(options(['--storage', 'postgresql://127.0.0.1/db']).storage).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://127.0.0.1/db',
+    });
     expect(options(['--storage', 'postgres:postgres://127.0.0.1/db']).storage).toEqual({
       kind: 'postgres',
       url: 'postgres://127.0.0.1/db',
