@@ -36,7 +36,7 @@ export type RunIo = {
 };
 
 const ENQUEUE_BATCH = 100;
-const MAX_BACKLOG = 1_000;
+const MAX_BACKLOG = 400;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
