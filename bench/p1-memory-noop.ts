@@ -24,6 +24,8 @@ await runBaseline(noopInputs(Math.min(JOBS, 20_000), LANES, 'w'), new OrderCheck
 const seriatim: number[] = [];
 const baseline: number[] = [];
 const ratios: number[] = [];
+const cpu: number[] = [];
+const baselineCpu: number[] = [];
 let violations = 0;
 for (let i = 0; i < RUNS; i++) {
   const run = await runManager(noopInputs(JOBS, LANES, `r${i}-`), config);
@@ -34,6 +36,8 @@ for (let i = 0; i < RUNS; i++) {
   seriatim.push(run.jobsPerSecond);
   baseline.push(base.jobsPerSecond);
   ratios.push(run.jobsPerSecond / base.jobsPerSecond);
+  cpu.push(run.cpuMicrosPerJob);
+  baselineCpu.push(base.cpuMicrosPerJob);
 }
 
 report({
@@ -44,8 +48,19 @@ report({
   detail: {
     'baseline (chain + semaphore)': `${fmt(median(baseline))} jobs/s`,
     ratio: round(median(ratios), 2),
+    'CPU µs/job': `${round(median(cpu), 3)} (baseline ${round(median(baselineCpu), 2)})`,
     runs: RUNS,
     'order violations': violations,
   },
-  data: { jobs: JOBS, lanes: LANES, cap: CAP, seriatim, baseline, ratios, violations },
+  data: {
+    jobs: JOBS,
+    lanes: LANES,
+    cap: CAP,
+    seriatim,
+    baseline,
+    ratios,
+    cpu,
+    baselineCpu,
+    violations,
+  },
 });

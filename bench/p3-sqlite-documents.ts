@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDocuments } from './support/documents.js';
 import { begin, fmt, report, skip } from './support/report.js';
-import { median } from './support/stats.js';
+import { median, round } from './support/stats.js';
 import { findStorageFactory } from './support/storage-entry.js';
 
 const JOBS = Number(process.argv[2] ?? 10_000);
@@ -34,6 +34,7 @@ if (!entry.ok) {
       config,
     });
     const rates: number[] = [];
+    const cpu: number[] = [];
     let failed = 0;
     for (let i = 0; i < RUNS; i++) {
       const run = await runDocuments(file(i), {
@@ -43,6 +44,7 @@ if (!entry.ok) {
         config,
       });
       rates.push(run.jobsPerSecond);
+      cpu.push(run.cpuMicrosPerJob);
       failed += run.failed + (run.finalSum === JOBS ? 0 : 1);
     }
     report({
@@ -50,8 +52,12 @@ if (!entry.ok) {
       workload,
       result: `${fmt(median(rates))} jobs/s`,
       goal: '',
-      detail: { runs: RUNS, 'failed jobs or wrong counts': failed },
-      data: { jobs: JOBS, documents: DOCUMENTS, rates, failed },
+      detail: {
+        'CPU µs/job': round(median(cpu), 3),
+        runs: RUNS,
+        'failed jobs or wrong counts': failed,
+      },
+      data: { jobs: JOBS, documents: DOCUMENTS, rates, cpu, failed },
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@
  */
 import { runDocuments } from './support/documents.js';
 import { begin, fmt, report, skip } from './support/report.js';
-import { median } from './support/stats.js';
+import { median, round } from './support/stats.js';
 import { findStorageFactory } from './support/storage-entry.js';
 
 const JOBS = Number(process.argv[2] ?? 10_000);
@@ -32,6 +32,7 @@ else {
     config,
   });
   const rates: number[] = [];
+  const cpu: number[] = [];
   let failed = 0;
   for (let i = 0; i < RUNS; i++) {
     const run = await runDocuments(storage, {
@@ -41,6 +42,7 @@ else {
       config,
     });
     rates.push(run.jobsPerSecond);
+    cpu.push(run.cpuMicrosPerJob);
     failed += run.failed + (run.finalSum === JOBS ? 0 : 1);
   }
   report({
@@ -48,7 +50,11 @@ else {
     workload,
     result: `${fmt(median(rates))} jobs/s`,
     goal: '',
-    detail: { runs: RUNS, 'failed jobs or wrong counts': failed },
-    data: { jobs: JOBS, documents: DOCUMENTS, rates, failed },
+    detail: {
+      'CPU µs/job': round(median(cpu), 3),
+      runs: RUNS,
+      'failed jobs or wrong counts': failed,
+    },
+    data: { jobs: JOBS, documents: DOCUMENTS, rates, cpu, failed },
   });
 }

@@ -6,6 +6,7 @@
  * the cost of everything the runtime adds, measured on the same machine in the same run.
  */
 import type { IJobExecutor, Job, JobInput } from '../../src/types.js';
+import { cpuMicros } from './workloads.js';
 
 class Semaphore {
   private waiting: (() => void)[] = [];
@@ -39,8 +40,9 @@ export async function runBaseline(
   inputs: JobInput[],
   executor: IJobExecutor,
   cap: number,
-): Promise<{ seconds: number; jobsPerSecond: number }> {
+): Promise<{ seconds: number; jobsPerSecond: number; cpuMicrosPerJob: number }> {
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const semaphore = new Semaphore(cap);
   const tails = new Map<string, Promise<void>>();
   const all: Promise<void>[] = [];
@@ -74,6 +76,7 @@ export async function runBaseline(
     all.push(tail);
   }
   await Promise.all(all);
+  const cpuMicrosPerJob = cpuMicros(cpu) / inputs.length;
   const seconds = (performance.now() - start) / 1000;
-  return { seconds, jobsPerSecond: inputs.length / seconds };
+  return { seconds, jobsPerSecond: inputs.length / seconds, cpuMicrosPerJob };
 }

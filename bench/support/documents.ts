@@ -7,9 +7,11 @@ import { counterModel } from '../../src/examples/counter-model.js';
 import { counterActions } from '../../src/examples/example-actions.js';
 import type { ExecutorOptions } from '../../src/options.js';
 import type { JobInput } from '../../src/types.js';
-import { Countdown, enqueueAll } from './workloads.js';
+import { Countdown, cpuMicros, enqueueAll } from './workloads.js';
 
 export type DocumentRun = {
+  /** Process CPU time (all threads) per job, µs. */
+  cpuMicrosPerJob: number;
   seconds: number;
   jobsPerSecond: number;
   failed: number;
@@ -61,8 +63,10 @@ export async function runDocuments(
       finished.tick();
     });
     const start = performance.now();
+    const cpu = process.cpuUsage();
     await enqueueAll(reactor.queue, inputs, 5_000);
     await finished.done;
+    const cpuMicrosPerJob = cpuMicros(cpu) / jobs;
     const seconds = (performance.now() - start) / 1000;
 
     let finalSum = 0;
@@ -70,7 +74,7 @@ export async function runDocuments(
       const state = (await reactor.getState(`${prefix}doc-${d}`, 'global')) as { count: number };
       finalSum += state.count;
     }
-    return { seconds, jobsPerSecond: jobs / seconds, failed, finalSum };
+    return { seconds, jobsPerSecond: jobs / seconds, cpuMicrosPerJob, failed, finalSum };
   } finally {
     await reactor.close();
   }
