@@ -47,8 +47,8 @@ Options:
   --documents N       documents to create, half counters, half todo lists    (default 50)
   --jobs N            jobs to run on them, after the creation jobs            (default 5000)
   --concurrency N     attempts running at once (maxConcurrency)               (default 16)
-  --fault-rate R      probability in [0, 1] that a store write fails with a
-                      transient SQLITE_BUSY (retried as IO_ERROR)             (default 0.01)
+  --fault-rate R      probability in [0, 1] that a store write fails with a transient
+                      SQLITE_BUSY (Postgres: 40001), retried as IO_ERROR      (default 0.01)
   --storage S         memory | sqlite:PATH | postgres:URL (or a postgres:// URL)
                       (default ${DEFAULT_STORAGE}; run again on the same file to resume)
   --seed N            seed of the workload and of the injected faults        (default 1)

@@ -72,7 +72,8 @@ function redact(url: string): string {
 }
 
 /**
- * A store decorator that makes `append` fail with a transient SQLite-busy error with probability
+ * A store decorator that makes `append` fail with a transient driver error (SQLite busy, or a
+ * Postgres serialization failure) with probability
  * `rate`, before the write reaches the store (so nothing is written). The runtime maps it to
  * IO_ERROR and retries the job with backoff. `random` is seeded by the caller; `faults` counts.
  *
@@ -90,6 +91,8 @@ export class TransientFaultStore implements IOperationStore {
     private readonly inner: IOperationStore,
     private readonly rate: number,
     private readonly random: () => number,
+    /** The driver error code thrown: SQLite busy, or a Postgres serialization failure. */
+    private readonly code: 'SQLITE_BUSY' | '40001' = 'SQLITE_BUSY',
     private readonly yieldEvery = 20,
   ) {}
 
@@ -112,9 +115,11 @@ export class TransientFaultStore implements IOperationStore {
     }
     if (this.rate > 0 && this.random() < this.rate) {
       this.faults += 1;
-      throw Object.assign(new Error('database is locked (injected transient fault)'), {
-        code: 'SQLITE_BUSY',
-      });
+      const message =
+        this.code === 'SQLITE_BUSY'
+          ? 'database is locked (injected transient fault)'
+          : 'could not serialize access due to concurrent update (injected transient fault)';
+      throw Object.assign(new Error(message), { code: this.code });
     }
     return this.inner.append(request);
   }

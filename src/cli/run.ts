@@ -67,7 +67,12 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
         ? await io.openStorage(ctx)
         : await openStorage(options.storage, ctx, (message) => stderr.write(`${message}\n`));
       const inner = opened.storage;
-      faulty = new TransientFaultStore(inner.store, options.faultRate, mulberry32(~options.seed));
+      faulty = new TransientFaultStore(
+        inner.store,
+        options.faultRate,
+        mulberry32(~options.seed),
+        opened.label.startsWith('postgres') ? '40001' : 'SQLITE_BUSY',
+      );
       return {
         queue: inner.queue,
         store: faulty,
