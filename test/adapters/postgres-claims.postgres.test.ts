@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { Claim, ClaimRef } from '../../src/adapters/ports.js';
 import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
+import { MAX_LANE_LOCKS } from '../../src/adapters/postgres/postgres-queue.js';
 import { laneKey } from '../../src/document/lane-key.js';
 import { StaleClaimError } from '../../src/errors.js';
 import { JobStatus } from '../../src/types.js';
@@ -30,6 +31,34 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
     const storage = openStorage(schema, { clock }, { poolSize: 4 });
     storages.push(storage);
     return storage;
+  }
+
+  /**
+   * Claims and completes until nothing is pending or running and `producing()` is false; fails
+   * when nothing runs anywhere yet jobs stay pending (stuck). Appends the job ids it claims to
+   * `ran` (shared by all claimers: the global claim order).
+   */
+  async function drain(
+    storage: PostgresStorage,
+    runner: string,
+    producing: () => boolean,
+    ran: string[],
+  ): Promise<void> {
+    for (;;) {
+      let claims = await storage.queue.claim(runner, 4);
+      if (claims.length === 0) {
+        const counts = await storage.queue.counts();
+        if (producing() || counts.running > 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        if (counts.pending === 0) return;
+        claims = await storage.queue.claim(runner, 4);
+        if (claims.length === 0) throw new Error(`${counts.pending} pending jobs are stuck`);
+      }
+      ran.push(...claims.map((claim) => claim.job.id));
+      await Promise.all(claims.map((claim) => storage.queue.complete(ref(claim), 1)));
+    }
   }
 
   beforeEach(() => {
@@ -201,6 +230,45 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
           const mine = (ran.get(key) ?? []).filter((id) => id.startsWith(`p${p}-`));
           expect(mine, key).toEqual(ids.filter((id) => id.startsWith(`p${p}-`)));
         }
+      }
+    });
+  });
+
+  describe('an enqueue batch over more lanes than the lock limit', () => {
+    it('takes the lane barrier instead, and still never strands a job', async () => {
+      // Arrange: busy heads on 50 lanes, then big batches (each over MAX_LANE_LOCKS + 50 lanes,
+      // the busy ones among them) enqueued while consumers finish those heads.
+      const producer = open();
+      await producer.queue.enqueueMany(
+        Array.from({ length: 50 }, (_, i) => jobInput(`doc-${i}`, ['a'], { id: `head-${i}` })),
+      );
+      const batch = (b: number) =>
+        Array.from({ length: MAX_LANE_LOCKS + 50 }, (_, i) =>
+          jobInput(`doc-${i}`, i % 7 === 0 ? ['a', 'b'] : ['a'], { id: `b${b}-${i}` }),
+        );
+      let producing = true;
+
+      // Act
+      const ran: string[] = [];
+      const consumers = ['r1', 'r2'].map((runner) => drain(open(), runner, () => producing, ran));
+      for (const b of [0, 1, 2]) await producer.queue.enqueueMany(batch(b));
+      producing = false;
+      await Promise.all(consumers);
+
+      // Assert
+      expect(ran).toHaveLength(50 + 3 * (MAX_LANE_LOCKS + 50));
+      const [row] = await query<{ unfinished: number; lanes: number }>(
+        schema,
+        `SELECT count(*) FILTER (WHERE status <> 'COMPLETED')::int AS unfinished,
+                (SELECT count(*) FROM job_lanes)::int AS lanes FROM jobs`,
+      );
+      expect(row).toEqual({ unfinished: 0, lanes: 0 });
+      const order = new Map(ran.map((id, i) => [id, i]));
+      for (let i = 0; i < 50; i++) {
+        const lane = [`head-${i}`, `b0-${i}`, `b1-${i}`, `b2-${i}`].map(
+          (id) => order.get(id) ?? -1,
+        );
+        expect(lane, `doc-${i}`).toEqual([...lane].sort((x, y) => x - y));
       }
     });
   });

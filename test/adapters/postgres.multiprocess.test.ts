@@ -241,6 +241,11 @@ describe.skipIf(!hasPostgres)('PostgreSQL, several processes on one schema', () 
       expect(completed.reduce((a, b) => a + b, 0)).toBe(inputs.length);
       for (const n of completed) expect(n).toBeGreaterThan(0);
       expect(exits.map((exit) => exit.done?.staleClaims)).toEqual([0, 0, 0]);
+      console.info(
+        `[postgres multi-process] completed per process ${completed.join(' / ')}; retried attempts ${exits
+          .map((exit) => exit.done?.retries)
+          .join(' / ')}`,
+      );
       await verify(parent, schema, inputs);
     },
     TIMEOUT,

@@ -8,7 +8,7 @@
  * waitForGo? }`. Protocol, one JSON object per stdout line: `{ event: 'ready' }` once the storage
  * is started; with `waitForGo`, it then waits for a line `go` on stdin before starting the runtime
  * (so that several workers start together). It runs until the queue has no pending and no running
- * job, stops, closes the storage, prints `{ event: 'done', completed, failed, staleClaims, errors }`
+ * job, stops, closes the storage, prints `{ event: 'done', completed, failed, retries, staleClaims, errors }`
  * and exits 0.
  */
 import { createInterface } from 'node:readline';
@@ -43,6 +43,8 @@ export type PostgresWorkerMessage =
       runnerId: string;
       completed: number;
       failed: number;
+      /** Attempts that failed with a retryable error (e.g. a write conflict) and were retried. */
+      retries: number;
       staleClaims: number;
       errors: string[];
     };
@@ -85,6 +87,10 @@ const manager = new JobExecutorManager({
 });
 let completed = 0;
 let failed = 0;
+let retries = 0;
+manager.on('jobRetry', () => {
+  retries += 1;
+});
 manager.on('jobCompleted', () => {
   completed += 1;
 });
@@ -115,5 +121,5 @@ for (;;) {
 await manager.stop(true);
 manager.dispose();
 await storage.close();
-send({ event: 'done', runnerId, completed, failed, staleClaims, errors });
+send({ event: 'done', runnerId, completed, failed, retries, staleClaims, errors });
 process.exit(0);

@@ -32,6 +32,7 @@ import { finishClaims } from './statements/finish-claims.js';
 import { heartbeatClaims } from './statements/heartbeat-claims.js';
 import { insertJobs } from './statements/insert-jobs.js';
 import { leaveLanes } from './statements/leave-lanes.js';
+import { lockAllLanes } from './statements/lock-all-lanes.js';
 import { lockLanes } from './statements/lock-lanes.js';
 import { nextRunAt } from './statements/next-run-at.js';
 import { reserveJobs } from './statements/reserve-jobs.js';
@@ -71,8 +72,16 @@ type Finish = {
 
 type FinishRow = { id: string; seq: string; kind: Finish['kind']; leaves: boolean };
 
-/** Most claims ended by one statement. */
-const MAX_FINISH_BATCH = 500;
+/** Most claims ended by one statement (their lanes are locked one by one). */
+const MAX_FINISH_BATCH = 200;
+/**
+ * An enqueue batch with more distinct lanes than this takes the lane barrier exclusively instead
+ * of one advisory lock per lane: PostgreSQL's shared lock table holds `max_locks_per_transaction`
+ * × `max_connections` locks in all (6,400 by default), and 200,000 lane locks in one transaction
+ * fail with "out of shared memory".
+ * @internal
+ */
+export const MAX_LANE_LOCKS = 1_000;
 
 /**
  * An {@link IQueue} in PostgreSQL, for any number of processes sharing one database.
@@ -334,7 +343,8 @@ export class PostgresQueue implements IQueue {
     );
     try {
       await inTransaction(this.#pool, async (client) => {
-        await run(client, lockLanes, [docs, branches, scopes, [], []]);
+        if (docs.length > MAX_LANE_LOCKS) await run(client, lockAllLanes, []);
+        else await run(client, lockLanes, [docs, branches, scopes, [], []]);
         const [reserved] = await run<{ seqs: string[]; occupied: number[] }>(client, reserveJobs, [
           jobs.length,
           docs,

@@ -5,6 +5,9 @@
  * its lanes) runs after this one, in the same transaction, so it sees all earlier changes to
  * those lanes: enqueue and leave never miss each other.
  *
+ * Before any lane it takes the schema's lane barrier in shared mode: `lockAllLanes` takes it
+ * exclusively instead of one lock per lane, for batches too large for PostgreSQL's lock table.
+ *
  * $1 text[]  document ids } lanes to lock, element by element (may be empty)
  * $2 text[]  branches     }
  * $3 text[]  scopes       }
@@ -18,15 +21,20 @@ import type { Statement } from './statement.js';
 export const lockLanes: Statement = {
   name: 'seriatim_lock_lanes',
   text: `
-SELECT count(pg_advisory_xact_lock(keys.k))::int AS locked
+SELECT count(CASE WHEN keys.barrier THEN pg_advisory_xact_lock_shared(keys.k)
+                  ELSE pg_advisory_xact_lock(keys.k) END)::int AS locked
 FROM (
-  SELECT lane_lock_key(l.document_id, l.branch, l.scope) AS k
-  FROM unnest($1::text[], $2::text[], $3::text[]) AS l(document_id, branch, scope)
-  UNION
-  SELECT lane_lock_key(l.document_id, l.branch, l.scope)
-  FROM unnest($4::text[], $5::uuid[]) AS c(id, token)
-  JOIN jobs j ON j.id = c.id AND j.claim_token = c.token AND j.status = 'RUNNING'
-  JOIN job_lanes l ON l.seq = j.seq
-  ORDER BY 1
+  SELECT true AS barrier, lane_barrier_key() AS k
+  UNION ALL
+  SELECT false, lanes.k FROM (
+    SELECT lane_lock_key(l.document_id, l.branch, l.scope) AS k
+    FROM unnest($1::text[], $2::text[], $3::text[]) AS l(document_id, branch, scope)
+    UNION
+    SELECT lane_lock_key(l.document_id, l.branch, l.scope)
+    FROM unnest($4::text[], $5::uuid[]) AS c(id, token)
+    JOIN jobs j ON j.id = c.id AND j.claim_token = c.token AND j.status = 'RUNNING'
+    JOIN job_lanes l ON l.seq = j.seq
+  ) AS lanes
+  ORDER BY 1 DESC, 2
 ) AS keys`,
 };
