@@ -45,16 +45,30 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
     ran: string[],
   ): Promise<void> {
     for (;;) {
-      let claims = await storage.queue.claim(runner, 4);
+      const claims = await storage.queue.claim(runner, 4);
       if (claims.length === 0) {
-        const counts = await storage.queue.counts();
-        if (producing() || counts.running > 0) {
+        if (producing()) {
           await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
-        if (counts.pending === 0) return;
-        claims = await storage.queue.claim(runner, 4);
-        if (claims.length === 0) throw new Error(`${counts.pending} pending jobs are stuck`);
+        // One snapshot: nothing running and nothing claimable means nobody can make progress.
+        const [state] = await query<{ running: number; pending: number; ready: number }>(
+          schema,
+          `SELECT count(*) FILTER (WHERE status = 'RUNNING')::int AS running,
+                  count(*) FILTER (WHERE status = 'PENDING')::int AS pending,
+                  count(*) FILTER (WHERE status = 'PENDING' AND blockers = 0)::int AS ready
+           FROM jobs`,
+        );
+        if (state?.pending === 0 && state.running === 0) return;
+        if (state?.running === 0 && state.ready === 0) {
+          const stuck = await query(
+            schema,
+            "SELECT id, blockers, (SELECT json_agg(l) FROM job_lanes l WHERE l.seq = j.seq) AS lanes FROM jobs j WHERE status = 'PENDING'",
+          );
+          throw new Error(`${state.pending} pending jobs are stuck: ${JSON.stringify(stuck)}`);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
       }
       ran.push(...claims.map((claim) => claim.job.id));
       await Promise.all(claims.map((claim) => storage.queue.complete(ref(claim), 1)));
@@ -152,7 +166,6 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
       // enqueue (counting blockers) and completion (unblocking successors) race on every lane.
       const producer = open();
       const expected = new Map<string, string[]>();
-      const ran = new Map<string, string[]>();
       let produced = 0;
       let producing = true;
       async function produce(p: number): Promise<void> {
@@ -168,38 +181,30 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
           produced += 1;
         }
       }
-      async function consume(storage: PostgresStorage, runner: string): Promise<void> {
-        for (;;) {
-          const claims = await storage.queue.claim(runner, 4);
-          if (claims.length === 0) {
-            const counts = await storage.queue.counts();
-            if (!producing && counts.running === 0) {
-              if (counts.pending === 0) return;
-              // Nothing runs anywhere, so nothing can unblock the pending jobs: if a second claim
-              // finds nothing either, a job is stuck behind a lane head that already left.
-              const again = await storage.queue.claim(runner, 4);
-              if (again.length === 0) throw new Error(`${counts.pending} pending jobs are stuck`);
-              claims.push(...again);
-            } else {
-              await new Promise((resolve) => setImmediate(resolve));
-              continue;
-            }
-          }
-          for (const { job } of claims) {
-            for (const scope of job.scopes) {
-              const key = `${job.documentId}/${scope}`;
-              ran.set(key, [...(ran.get(key) ?? []), job.id]);
-            }
-          }
-          await Promise.all(claims.map((claim) => storage.queue.complete(ref(claim), 1)));
-        }
-      }
-
       // Act
-      const consumers = ['r1', 'r2', 'r3'].map((runner) => consume(open(), runner));
+      const order: string[] = [];
+      const consumers = ['r1', 'r2', 'r3'].map((runner) =>
+        drain(open(), runner, () => producing, order),
+      );
       await Promise.all([0, 1, 2].map(produce));
       producing = false;
       await Promise.all(consumers);
+      const ran = new Map<string, string[]>();
+      const jobs = new Map(
+        (
+          await query<{ id: string; document_id: string; scopes: string[] }>(
+            schema,
+            'SELECT id, document_id, scopes FROM jobs',
+          )
+        ).map((job) => [job.id, job]),
+      );
+      for (const id of order) {
+        const job = jobs.get(id);
+        for (const scope of job?.scopes ?? []) {
+          const key = `${job?.document_id}/${scope}`;
+          ran.set(key, [...(ran.get(key) ?? []), id]);
+        }
+      }
 
       // Assert: all ran, each lane in enqueue order (per producer the order is its own; across
       // producers the queue's order is whatever enqueue committed first, so compare per lane
