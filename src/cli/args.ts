@@ -58,7 +58,8 @@ Options:
   -h, --help          print this help
 
 Exit codes: 0 done and verified, 1 verification failed or run error, 2 bad arguments,
-130 interrupted (Ctrl-C: running jobs finish, the rest stays queued for the next run).`;
+130 interrupted (Ctrl-C: running jobs finish, the rest stays queued for the next run;
+SIGTERM 143, SIGHUP 129).`;
 
 /**
  * Parses the main command's arguments.

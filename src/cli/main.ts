@@ -4,6 +4,7 @@
  *
  * Ctrl-C once: stop claiming, let running attempts finish, print the summary so far, exit 130.
  * Twice: abort running attempts as well (their jobs go back to the queue). Three times: exit now.
+ * SIGTERM and SIGHUP stop the same way (exit 143 and 129).
  * @module
  */
 import { parseCliArgs, USAGE, UsageError } from './args.js';
@@ -25,20 +26,30 @@ async function main(argv: readonly string[]): Promise<number> {
   const interrupt = new AbortController();
   const force = new AbortController();
   let signals = 0;
-  process.on('SIGINT', () => {
+  let exitCode = 130;
+  const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals === 1) interrupt.abort();
-    else if (signals === 2) {
+    if (signals === 1) {
+      exitCode = signal === 'SIGINT' ? 130 : 128 + (signal === 'SIGTERM' ? 15 : 1);
+      interrupt.abort();
+    } else if (signals === 2) {
       process.stderr.write('\nforcing stop: aborting running attempts (their jobs stay queued)…\n');
       force.abort();
-    } else process.exit(130);
-  });
-  return runMain(parsed.options, {
+    } else process.exit(exitCode);
+  };
+  // SIGTERM (service managers) and SIGHUP (a closed terminal) stop as gracefully as Ctrl-C: a
+  // process killed mid-run leaves its claims to the reaper, which waits for them to go stale.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  // A closed terminal or pipe must not turn the graceful stop into a crash.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  const code = await runMain(parsed.options, {
     stdout: process.stdout,
     stderr: process.stderr,
     interrupt: interrupt.signal,
     force: force.signal,
   });
+  return code === 130 ? exitCode : code;
 }
 
 main(process.argv.slice(2)).then(

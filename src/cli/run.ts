@@ -93,13 +93,20 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
 
   const enqueued = await enqueuedPrefix(reactor.queue, workload);
   if (enqueued > 0) {
-    tally.finishedBefore = await countFinished(reactor.queue, workload, enqueued);
+    const { finished, running } = await countStatuses(reactor.queue, workload, enqueued);
+    tally.finishedBefore = finished;
     stdout.write(
       tally.finishedBefore === total
         ? `resuming: all ${total} jobs finished in earlier runs; nothing to run, verifying\n`
         : `resuming: ${enqueued} of ${total} jobs were enqueued by an earlier run, ${tally.finishedBefore} of them finished; ` +
             `enqueueing the other ${total - enqueued}\n`,
     );
+    if (running > 0) {
+      stdout.write(
+        `resuming: ${running} jobs are still claimed by a run that did not stop cleanly; the reaper ` +
+          'returns them to the queue once their heartbeat is older than the stalled threshold (60 s by default)\n',
+      );
+    }
   }
 
   let interrupted = io.interrupt?.aborted ?? false;
@@ -168,13 +175,15 @@ async function enqueuedPrefix(queue: IQueue, workload: Workload): Promise<number
   return low;
 }
 
-async function countFinished(queue: IQueue, workload: Workload, upTo: number): Promise<number> {
+async function countStatuses(queue: IQueue, workload: Workload, upTo: number) {
   let finished = 0;
+  let running = 0;
   for (const job of workload.jobs.slice(0, upTo)) {
     const status = (await queue.get(job.id))?.status;
     if (status === 'COMPLETED' || status === 'FAILED') finished += 1;
+    else if (status === 'RUNNING') running += 1;
   }
-  return finished;
+  return { finished, running };
 }
 
 type Inspectors = {

@@ -77,7 +77,10 @@ export function formatSummary(input: SummaryInput): string {
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const fmt = (r: string[]) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ');
+    r
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('   ')
+      .trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('───');
   const out = rows.map(fmt);
   out.splice(1, 0, rule);
