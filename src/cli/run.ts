@@ -119,7 +119,11 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
     io.interrupt?.addEventListener('abort', check, { once: true });
     check();
   });
-  io.force?.addEventListener('abort', () => void reactor.stop(false), { once: true });
+  io.force?.addEventListener(
+    'abort',
+    () => reactor.stop(false).catch((error) => stderr.write(`seriatim: ${String(error)}\n`)),
+    { once: true },
+  );
 
   await reactor.start();
   const progress = startProgress({
