@@ -9,8 +9,8 @@
  * scan in enqueue order (one busy lane's jobs first, then one job per other lane) — it measures
  * the latency of claiming `limit` jobs with each claim statement (each claim released again
  * outside the timing, so the backlog stays the same), then, with the adapter: `complete` latency
- * (one call, and 10 calls of one tick batched), and the throughput of draining the queue with 4
- * concurrent claimers doing claim(10) + complete. Each run uses a fresh schema, dropped after.
+ * (one call, and 10 calls of one tick batched), and the throughput of draining a backlog with 1
+ * and with 4 concurrent claimers doing claim(10) + complete. Each run uses a fresh schema.
  * @module
  */
 import pg from 'pg';
@@ -141,7 +141,7 @@ async function claims(shape: Shape): Promise<void> {
       for (const [name, text] of Object.entries(CLAIMS)) {
         const times: number[] = [];
         let claimed = 0;
-        const samples = name.startsWith('ready') ? SAMPLES : Math.min(SAMPLES, 30);
+        const samples = name.startsWith('ready') ? SAMPLES : 10;
         for (let i = 0; i < samples; i++) {
           const t = performance.now();
           const { rows } = await client.query<{ seq: string }>(text, ['bench', limit, Date.now()]);
@@ -170,7 +170,7 @@ async function completion(): Promise<void> {
   const { queue } = storage;
   try {
     await enqueue(storage, backlog('interleaved', 20_000));
-    console.log(`\nadapter, ${20_000} jobs over ${LANES} lanes`);
+    console.log(`\nadapter, 20000 jobs over ${LANES} lanes`);
     const one: number[] = [];
     const ten: number[] = [];
     const claimTimes: number[] = [];
@@ -190,30 +190,37 @@ async function completion(): Promise<void> {
     console.log(`  queue.claim(11): ${summary(claimTimes)}`);
     console.log(`  queue.complete, 1 call: ${summary(one)}`);
     console.log(`  queue.complete, 10 calls in one tick (one batch): ${summary(ten)}`);
+  } finally {
+    await storage.close();
+    await drop(schema);
+  }
+}
 
-    for (const claimers of [1, 4]) {
-      await queue.enqueueMany(backlog('interleaved', 0));
-      const before = (await queue.counts()).pending;
-      const t = performance.now();
-      let done = 0;
-      await Promise.all(
-        Array.from({ length: claimers }, async (_, w) => {
-          for (;;) {
-            const batch = await queue.claim(`bench-${w}`, 10);
-            if (batch.length === 0) break;
-            await Promise.all(
-              batch.map((c) => queue.complete({ jobId: c.job.id, token: c.token }, 1)),
-            );
-            done += batch.length;
-            if (done >= before / 2 && claimers === 1) break;
-          }
-        }),
-      );
-      const ms = performance.now() - t;
-      console.log(
-        `  drain, ${claimers} claimer(s) × claim(10) + complete: ${done} jobs in ${ms.toFixed(0)} ms = ${(done / (ms / 1000)).toFixed(0)} jobs/s`,
-      );
-    }
+/** Drains a fresh backlog with `claimers` concurrent loops of claim(10) + complete. */
+async function drain(claimers: number, jobs: number): Promise<void> {
+  const schema = `bench_drain_${process.pid}`;
+  const storage = open(schema);
+  const { queue } = storage;
+  try {
+    await enqueue(storage, backlog('interleaved', jobs));
+    const t = performance.now();
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: claimers }, async (_, w) => {
+        for (;;) {
+          const batch = await queue.claim(`bench-${w}`, 10);
+          if (batch.length === 0) break;
+          await Promise.all(
+            batch.map((c) => queue.complete({ jobId: c.job.id, token: c.token }, 1)),
+          );
+          done += batch.length;
+        }
+      }),
+    );
+    const ms = performance.now() - t;
+    console.log(
+      `  drain ${jobs} jobs over ${LANES} lanes, ${claimers} claimer(s) × claim(10) + complete: ${ms.toFixed(0)} ms = ${(done / (ms / 1000)).toFixed(0)} jobs/s`,
+    );
   } finally {
     await storage.close();
     await drop(schema);
@@ -236,3 +243,5 @@ console.log(
 await claims('interleaved');
 await claims('busy lane first');
 await completion();
+await drain(1, 10_000);
+await drain(4, 10_000);
