@@ -250,7 +250,13 @@ export const laneSetup = setup({
 });
 
 function initialLaneContextFromClaim(claim: Claim, config: JobRunConfig): Partial<LaneContext> {
-  const { laneKey: _ignored, ...rest } = initialLaneContext({ laneKey: '', claim, config });
+  // The lane key stays, and attempt tokens keep counting across jobs, so a stray result of a
+  // previous job's attempt can never pass for the current one.
+  const { laneKey: _key, attemptToken: _token, ...rest } = initialLaneContext({
+    laneKey: '',
+    claim,
+    config,
+  });
   return rest;
 }
 
@@ -364,8 +370,14 @@ export const jobLifecycleStates = {
     description: 'Fatal path: pulling missing history before re-applying the job once.',
     entry: ['markSynced', 'runSync'],
     on: {
-      'sync.done': { target: 'running' },
+      'sync.done': [
+        // A stop arrived while syncing: give the job back rather than start the re-apply.
+        { guard: 'isStopRequested', target: 'releasedAfterAttempt' },
+        { target: 'running' },
+      ],
       'sync.failed': { target: 'failed' },
+      'lane.release': { actions: { type: 'requestStop', params: { stop: 'release' } } },
+      'lane.abort': { actions: { type: 'requestStop', params: { stop: 'abort' } } },
     },
   }),
   releasedAfterAttempt: laneSetup.createStateConfig({
