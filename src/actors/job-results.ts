@@ -11,6 +11,13 @@ type Watcher = { resolve(result: JobResult): void; reject(reason: unknown): void
 export class JobResults {
   private readonly results = new Map<string, JobResult>();
   private readonly watchers = new Map<string, Set<Watcher>>();
+  /**
+   * Settled results oldest first, from `head` on; an entry whose result is no longer the map's
+   * (settled again since) is skipped. Why not `results.keys().next()`: a Map iterator walks over
+   * the holes deletions leave at its front, ~9 µs per eviction at 10,000 entries.
+   */
+  private order: JobResult[] = [];
+  private head = 0;
 
   constructor(private retention: number) {}
 
@@ -27,8 +34,10 @@ export class JobResults {
   settle(result: JobResult): void {
     const jobId = result.job.id;
     if (this.retention > 0) {
-      this.results.delete(jobId);
+      // Settled again (a retried halted job): it becomes the newest, in the map's order too.
+      if (this.results.has(jobId)) this.results.delete(jobId);
       this.results.set(jobId, result);
+      this.order.push(result);
       this.trim();
     }
     const watchers = this.watchers.get(jobId);
@@ -71,8 +80,23 @@ export class JobResults {
   }
 
   private trim(): void {
+    const order = this.order;
     while (this.results.size > this.retention) {
-      this.results.delete(this.results.keys().next().value as string);
+      const oldest = order[this.head++] as JobResult;
+      const jobId = oldest.job.id;
+      if (this.results.get(jobId) === oldest) this.results.delete(jobId);
     }
+    // Drop entries that are out of the map, once they are at least half of the list.
+    if (this.head > 1024 && this.head * 2 > order.length) {
+      this.order = order.slice(this.head);
+      this.head = 0;
+    }
+    if (this.order.length - this.head > 2 * this.retention + 1024) this.compact();
+  }
+
+  /** Rebuilds the list from the map, when results settled again left many stale entries. */
+  private compact(): void {
+    this.order = [...this.results.values()];
+    this.head = 0;
   }
 }
