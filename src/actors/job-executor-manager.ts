@@ -126,6 +126,8 @@ export class JobExecutorManager {
   private releasedSlots = 0;
   private settledJobs = 0;
   private releaseScheduled = false;
+  /** Jobs running as the 2nd, 3rd, … job of a lane on one slot (lane batching), by job id. */
+  private readonly runLengths = new Map<string, number>();
 
   constructor(private readonly deps: JobExecutorManagerOptions) {
     this.options = resolveOptions(deps.config ?? {}, DEFAULTS);
@@ -324,10 +326,11 @@ export class JobExecutorManager {
         this.claim(event.limit);
         break;
       case 'claims.accepted':
-        for (const claim of event.claims) this.dispatch(claim);
+        for (const claim of event.claims) this.dispatch(claim, 1);
         break;
       case 'claims.returned':
-        for (const claim of event.claims) this.returnUnstarted(claim);
+        // Not counted as used slots: only the jobs settle.
+        for (const claim of event.claims) this.returnUnstarted(claim, 0);
         break;
       case 'slot.granted':
         this.lanes.get(event.laneKey)?.send({ type: 'slot.granted' });
@@ -357,7 +360,11 @@ export class JobExecutorManager {
     );
   }
 
-  private dispatch(claim: Claim): void {
+  /**
+   * Hands a claim holding a concurrency slot to its lane actor. `run` counts the jobs this slot has
+   * run back to back for the lane (lane batching), this one included.
+   */
+  private dispatch(claim: Claim, run: number): void {
     const { job } = claim;
     const key = laneKey(job.documentId, job.scopes[0]!, job.branch);
     const lane = this.lanes.acquire(key);
@@ -366,10 +373,52 @@ export class JobExecutorManager {
       this.onError(
         new Error(`Lane ${key.replaceAll('\u0000', '/')} is busy; claim ${job.id} returned`),
       );
-      this.returnUnstarted(claim);
+      this.returnUnstarted(claim, 1);
       return;
     }
+    if (run > 1) this.runLengths.set(job.id, run);
     lane.send({ type: 'job.assigned', claim, config: this.runConfig(job) });
+  }
+
+  /**
+   * After a job finished (its queue I/O done): the slot it held runs the lane's next job at once
+   * when the queue can hand it over (`claimLane`), the executor is running, no retry waits for a
+   * slot, and the slot has run fewer than `laneBatchSize` jobs of the lane in a row. Otherwise the
+   * slot goes back to the supervisor. Either way `jobCompleted` / `jobFailed` was published first.
+   */
+  private continueLane(job: Job): void {
+    const run = this.runLengths.get(job.id) ?? 1;
+    if (run > 1) this.runLengths.delete(job.id);
+    const claimLane = this.queue.claimLane;
+    if (claimLane === undefined || run >= this.options.laneBatchSize || !this.mayBatch()) {
+      this.release(1, 1);
+      return;
+    }
+    const lane = { documentId: job.documentId, scope: job.scopes[0]!, branch: job.branch };
+    claimLane.call(this.queue, this.runnerId, lane).then(
+      (claim) => {
+        if (claim === undefined) {
+          this.release(1, 1);
+        } else if (!this.mayBatch()) {
+          // Paused or stopping meanwhile: the claim goes back unstarted.
+          this.release(0, 1);
+          this.returnUnstarted(claim, 1);
+        } else {
+          // The slot passes to the claim: one job settled and one in flight, nothing to report.
+          this.dispatch(claim, run + 1);
+        }
+      },
+      (error: unknown) => {
+        this.onError(error);
+        this.release(1, 1);
+      },
+    );
+  }
+
+  /** A finished job's slot may run the lane's next job: running, and no retry waits for a slot. */
+  private mayBatch(): boolean {
+    const snapshot = this.supervisor.getSnapshot();
+    return snapshot.value === 'running' && snapshot.context.waiting.length === 0;
   }
 
   private runConfig(job: Job): JobRunConfig {
@@ -383,11 +432,11 @@ export class JobExecutorManager {
     };
   }
 
-  /** Gives a claim back without using an attempt (it never started). */
-  private returnUnstarted(claim: Claim): void {
+  /** Gives a claim back without using an attempt (it never started), freeing `slots` slots. */
+  private returnUnstarted(claim: Claim, slots: number): void {
     this.settle(
       this.queue.release({ jobId: claim.job.id, token: claim.token }, claim.job.attempts - 1),
-      0,
+      slots,
     );
   }
 
@@ -425,6 +474,7 @@ export class JobExecutorManager {
         });
         break;
       case 'job.retry':
+        this.runLengths.delete(event.job.id); // the slot goes back; the retry gets a fresh one
         this.bus.publish(JobExecutorEventTypes.JOB_RETRY, {
           job: event.job,
           error: event.error,
@@ -434,12 +484,13 @@ export class JobExecutorManager {
         this.release(1, 0);
         break;
       case 'job.completed':
-        this.settle(this.completeJob(event), 1);
+        this.finish(this.completeJob(event), event.job);
         break;
       case 'job.failed':
-        this.settle(this.failJob(event), 1);
+        this.finish(this.failJob(event), event.job);
         break;
       case 'job.released':
+        this.runLengths.delete(event.job.id);
         this.settle(
           this.queue.release({ jobId: event.job.id, token: event.claimToken }, event.attempts),
           event.heldSlot ? 1 : 0,
@@ -535,6 +586,18 @@ export class JobExecutorManager {
   }
 
   // ─── Batched reports to the supervisor ───────────────────────────────────────────────────────
+
+  /** After a finished job's queue I/O: its slot runs the lane's next job, or is released. */
+  private finish(io: Promise<unknown>, job: Job): void {
+    io.then(
+      () => this.continueLane(job),
+      (error: unknown) => {
+        this.onError(error);
+        this.runLengths.delete(job.id);
+        this.release(1, 1);
+      },
+    );
+  }
 
   /** Runs a job's final queue I/O, then reports its slot and the job as settled. */
   private settle(io: Promise<unknown>, slots: number): void {

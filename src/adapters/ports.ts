@@ -50,6 +50,17 @@ export interface IQueue {
   /** All or nothing: one invalid input rejects the whole batch. */
   enqueueMany(inputs: JobInput[]): Promise<Job[]>;
   claim(runnerId: string, limit: number): Promise<Claim[]>;
+  /**
+   * Optional (lane batching). Claims the head job of one lane when it is claimable now: the same
+   * conditions and effects as `claim` of that one job (`PENDING`, the oldest unfinished job in
+   * every one of its lanes, due; it becomes `RUNNING`, its attempt count goes up by one, and it
+   * holds its lanes). Resolves to undefined when the lane is empty or its head is not claimable
+   * (running, waiting behind another lane, not due, halted). It does not honour `claim`'s oldest-
+   * first order across lanes: the runtime calls it right after a job of the lane finished, to run
+   * the lane's next job on the concurrency slot just freed, at most `laneBatchSize` jobs in a row.
+   * A runtime falls back to `claim` when a queue lacks it.
+   */
+  claimLane?(runnerId: string, lane: LaneRef): Promise<Claim | undefined>;
   complete(ref: ClaimRef, attempts: number): Promise<void>;
   fail(ref: ClaimRef, failure: JobFailure): Promise<void>;
   /** Back to pending, keeping its place; `attempts` is stored (an aborted attempt is not counted). */

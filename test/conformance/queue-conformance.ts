@@ -201,6 +201,89 @@ export function describeQueueConformance(
       });
     });
 
+    describe('claimLane (optional)', () => {
+      const lane = (documentId: string, scope: string) => ({ documentId, scope, branch: 'main' });
+      /** The adapter's claimLane; the test is skipped when the adapter has none. */
+      function claimLaneOf(skip: () => void): NonNullable<IQueue['claimLane']> {
+        if (queue.claimLane === undefined) skip();
+        return queue.claimLane!.bind(queue);
+      }
+
+      it('claims a ready lane head like claim does, and nothing from an empty or running lane', async (ctx) => {
+        const claimLane = claimLaneOf(() => ctx.skip());
+        expect(await claimLane('r1', lane('doc-1', 'a'))).toBeUndefined();
+        const [j1, j2] = await enqueueAll([jobInput('doc-1', ['a']), jobInput('doc-1', ['a'])]);
+        const first = await claimLane('r1', lane('doc-1', 'a'));
+        expect(first?.job).toMatchObject({ id: j1, status: JobStatus.RUNNING, attempts: 1 });
+        expect(await claimLane('r1', lane('doc-1', 'a'))).toBeUndefined(); // j1 runs
+        expect(await queue.claim('r1', 10)).toEqual([]);
+        await queue.complete(ref(first!), 1);
+        const second = await claimLane('r1', lane('doc-1', 'a'));
+        expect(second?.job.id).toBe(j2);
+        await queue.complete(ref(second!), 1);
+        expect(await queue.get(j2!)).toMatchObject({ status: JobStatus.COMPLETED });
+        expect(await claimLane('r1', lane('doc-1', 'a'))).toBeUndefined();
+      });
+
+      it('leaves a head that waits for another lane, or for its runAt', async (ctx) => {
+        const claimLane = claimLaneOf(() => ctx.skip());
+        const [onB, onBoth] = await enqueueAll([
+          jobInput('doc-1', ['b']),
+          jobInput('doc-1', ['a', 'b']),
+        ]);
+        expect(await claimLane('r1', lane('doc-1', 'a'))).toBeUndefined();
+        const [claimB] = await queue.claim('r1', 10);
+        expect(claimB?.job.id).toBe(onB);
+        await queue.complete(ref(claimB!), 1);
+        expect((await claimLane('r1', lane('doc-1', 'a')))?.job.id).toBe(onBoth);
+
+        const delayed = (await queue.enqueue(jobInput('doc-2', ['a'], { runAt: T0 + 50 }))).id;
+        expect(await claimLane('r1', lane('doc-2', 'a'))).toBeUndefined();
+        clock.increment(50);
+        expect((await claimLane('r1', lane('doc-2', 'a')))?.job.id).toBe(delayed);
+      });
+
+      it('leaves a head halted by a failure', async (ctx) => {
+        const claimLane = claimLaneOf(() => ctx.skip());
+        await enqueueAll([jobInput('doc-1', ['a']), jobInput('doc-1', ['a'])]);
+        const [claim] = await queue.claim('r1', 10);
+        await queue.fail(ref(claim!), { attempts: 1, errorCode: 1, errorMessage: 'x', halt: true });
+        expect(await claimLane('r1', lane('doc-1', 'a'))).toBeUndefined();
+      });
+
+      it('mixes with claim: each job is claimed once, a released job keeps its place', async (ctx) => {
+        const claimLane = claimLaneOf(() => ctx.skip());
+        const inputs = Array.from({ length: 60 }, (_, i) => jobInput(`doc-${i % 3}`, ['a']));
+        const all = await enqueueAll(inputs);
+        const seen: string[] = [];
+        let released = false;
+        for (let round = 0; seen.length < all.length && round < 200; round++) {
+          for (const claim of await queue.claim('r1', 2)) {
+            let current: Claim | undefined = claim;
+            // Run up to three jobs of the lane back to back, as the runtime's lane batching does.
+            for (let n = 0; current !== undefined && n < 3; n++) {
+              if (!released && seen.length === 10) {
+                released = true;
+                await queue.release(ref(current), current.job.attempts - 1);
+                current = await claimLane('r1', lane(current.job.documentId, 'a'));
+                continue;
+              }
+              seen.push(current.job.id);
+              await queue.complete(ref(current), current.job.attempts);
+              current = await claimLane('r1', lane(current.job.documentId, 'a'));
+            }
+            if (current !== undefined) await queue.release(ref(current), current.job.attempts - 1);
+          }
+        }
+        expect([...seen].sort()).toEqual([...all].sort());
+        for (let d = 0; d < 3; d++) {
+          const ofLane = all.filter((_, i) => i % 3 === d);
+          expect(seen.filter((id) => ofLane.includes(id))).toEqual(ofLane);
+        }
+        expect(await queue.counts()).toMatchObject({ pending: 0, running: 0, completed: 60 });
+      });
+    });
+
     describe('claim', () => {
       it('runs the jobs of a lane one at a time, in enqueue order', async () => {
         const [j1, j2, j3] = await enqueueAll([

@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
-import { type Job, type JobInput, JobStatus } from '../../types.js';
+import { type Job, type JobInput, JobStatus, type LaneRef } from '../../types.js';
 import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
 import type {
   BlockedLane,
@@ -75,7 +75,8 @@ const COMPACT_AFTER = 1024;
  * every one of its lanes; ready jobs wait in a min-heap by enqueue order (or, until their `runAt`,
  * in a min-heap by `runAt`), so a claim costs O(log n) per job and never scans the backlog. Since
  * every ready job heads all its lanes, no two ready jobs share a lane: popping the oldest ready
- * jobs is exactly "one head per lane, oldest first, then the limit".
+ * jobs is exactly "one head per lane, oldest first, then the limit". `claimLane` takes a lane's
+ * ready head directly and leaves it in the heap, where `claim` skips it (lazy deletion).
  *
  * Finished jobs stay readable through `get` and are counted by `counts` until `retainFinished`
  * newer jobs have finished; a cancelled job is removed at once. Ids must be unique among the jobs
@@ -109,6 +110,8 @@ export class MemoryQueue implements IQueue {
   #finished: Entry[] = [];
   #finishedHead = 0;
 
+  /** Entries left in `#ready` by `claimLane` (an estimate: it only decides when to rebuild). */
+  #staleReady = 0;
   #seq = 0;
   #tokens = 0;
   #pending = 0;
@@ -170,17 +173,38 @@ export class MemoryQueue implements IQueue {
       const entry = this.#ready.pop();
       if (entry === undefined) break;
       entry.heap = NO_HEAP;
-      if (entry.cancelled) continue; // lazily deleted
-      const job = entry.job;
-      job.status = JobStatus.RUNNING;
-      job.attempts += 1;
-      const token = `${runnerId}:${++this.#tokens}`;
-      entry.token = token;
-      this.#pending -= 1;
-      this.#running += 1;
-      claims.push({ job: { ...job }, token });
+      // Lazily deleted: cancelled, or claimed by `claimLane` while in the heap.
+      if (entry.cancelled || entry.job.status !== JobStatus.PENDING) {
+        this.#staleReady = Math.max(0, this.#staleReady - 1);
+        continue;
+      }
+      claims.push(this.#take(entry, runnerId));
     }
     return claims;
+  }
+
+  /**
+   * Claims the head of one lane when it is ready (see {@link IQueue.claimLane}): O(1), plus a
+   * promotion when the head was delayed and is due.
+   */
+  async claimLane(runnerId: string, lane: LaneRef): Promise<Claim | undefined> {
+    const found = this.#lanes.get(laneKey(lane.documentId, lane.scope, lane.branch));
+    if (found === undefined) return undefined;
+    const entry = found.items[found.head] as Entry;
+    // An entry in the ready heap heads all its lanes; a pending one is not claimed yet.
+    if (entry.job.status !== JobStatus.PENDING) return undefined;
+    if (entry.heap === DELAYED_HEAP) this.#promoteDue(this.#clock.now());
+    if (entry.heap !== READY_HEAP) return undefined;
+    // It stays in the ready heap, where `claim` skips it; rebuild once most entries are stale.
+    if (++this.#staleReady > COMPACT_AFTER && this.#staleReady * 2 > this.#ready.size) {
+      this.#ready.filter((e) => {
+        const live = !e.cancelled && e.job.status === JobStatus.PENDING && e !== entry;
+        if (!live) e.heap = NO_HEAP;
+        return live;
+      });
+      this.#staleReady = 0;
+    }
+    return this.#take(entry, runnerId);
   }
 
   /** Finishes a claimed job successfully and frees its lanes. */
@@ -390,6 +414,18 @@ export class MemoryQueue implements IQueue {
       top.heap = NO_HEAP;
       if (!top.cancelled) this.#schedule(top, now);
     }
+  }
+
+  /** Claims a ready entry: `RUNNING`, one more attempt, a new token. */
+  #take(entry: Entry, runnerId: string): Claim {
+    const job = entry.job;
+    job.status = JobStatus.RUNNING;
+    job.attempts += 1;
+    const token = `${runnerId}:${++this.#tokens}`;
+    entry.token = token;
+    this.#pending -= 1;
+    this.#running += 1;
+    return { job: { ...job }, token };
   }
 
   /** The entry a claim token still holds, or a `StaleClaimError`. */

@@ -40,16 +40,31 @@ export class MinHeap<T> {
     items[at] = item;
   }
 
+  /** Keeps only the items for which `keep` returns true, in O(n). */
+  filter(keep: (item: T) => boolean): void {
+    const items = this.#items;
+    let size = 0;
+    for (const item of items) if (keep(item)) items[size++] = item;
+    items.length = size;
+    for (let at = (size >> 1) - 1; at >= 0; at--) this.#siftDown(at, items[at] as T);
+  }
+
   /** Removes and returns the smallest item. */
   pop(): T | undefined {
     const items = this.#items;
     if (items.length === 0) return undefined;
     const top = items[0] as T;
     const last = items.pop() as T;
+    if (items.length > 0) this.#siftDown(0, last);
+    return top;
+  }
+
+  /** Puts `item` at `start` or below it, moving smaller children up. */
+  #siftDown(start: number, item: T): void {
+    const items = this.#items;
     const size = items.length;
-    if (size === 0) return top;
     const less = this.#less;
-    let at = 0;
+    let at = start;
     for (;;) {
       const left = 2 * at + 1;
       if (left >= size) break;
@@ -57,11 +72,10 @@ export class MinHeap<T> {
       let child = left;
       if (right < size && less(items[right] as T, items[left] as T)) child = right;
       const below = items[child] as T;
-      if (!less(below, last)) break;
+      if (!less(below, item)) break;
       items[at] = below;
       at = child;
     }
-    items[at] = last;
-    return top;
+    items[at] = item;
   }
 }
