@@ -28,10 +28,20 @@ export type LaneRegistryOptions = {
   onError(error: unknown, laneKey: string): void;
 };
 
+/** When a lane went idle; a lane idle again later gets a new mark. */
+type IdleMark = { readonly laneKey: string; readonly since: number };
+
 export class LaneRegistry {
   private readonly lanes = new Map<string, LaneActor>();
-  /** Idle lanes, least recently idle first, with the time they went idle. */
-  private readonly idle = new Map<string, number>();
+  /** Idle lanes, least recently idle first, with their current mark. */
+  private readonly idle = new Map<string, IdleMark>();
+  /**
+   * Idle marks oldest first, from `idleHead` on; a mark that is no longer its lane's (the lane was
+   * acquired, stopped or went idle again) is skipped. Why not `idle.keys().next()`: a Map
+   * iterator walks over the holes deletions leave at its front, microseconds per eviction.
+   */
+  private idleOrder: IdleMark[] = [];
+  private idleHead = 0;
   private sweepTimer: unknown;
   private sweepAt = Number.POSITIVE_INFINITY;
 
@@ -77,14 +87,39 @@ export class LaneRegistry {
     const actor = this.lanes.get(laneKey);
     // It may have been handed a new job since it went idle.
     if (!actor || !actor.getSnapshot().matches('idle')) return;
-    this.idle.delete(laneKey);
+    this.idle.delete(laneKey); // re-inserted last: the Map's order stays the idle order
     const now = this.options.clock.now();
-    this.idle.set(laneKey, now);
+    const mark: IdleMark = { laneKey, since: now };
+    this.idle.set(laneKey, mark);
+    this.idleOrder.push(mark);
     while (this.idle.size > this.options.maxResidentIdle) {
-      const oldest = this.idle.keys().next().value as string;
-      this.stopLane(oldest);
+      this.stopLane(this.oldestIdle()!.laneKey);
     }
+    this.compactIdleOrder();
     this.scheduleSweep(now + this.options.idleTimeout);
+  }
+
+  /** The oldest current idle mark; drops the stale marks before it. */
+  private oldestIdle(): IdleMark | undefined {
+    const order = this.idleOrder;
+    while (this.idleHead < order.length) {
+      const mark = order[this.idleHead] as IdleMark;
+      if (this.idle.get(mark.laneKey) === mark) return mark;
+      this.idleHead++;
+    }
+    return undefined;
+  }
+
+  private compactIdleOrder(): void {
+    const live = this.idleOrder.length - this.idleHead;
+    if (this.idleHead > 1024 && this.idleHead * 2 > this.idleOrder.length) {
+      this.idleOrder = this.idleOrder.slice(this.idleHead);
+      this.idleHead = 0;
+    } else if (live > 2 * this.idle.size + 1024) {
+      // Mostly marks of lanes acquired again: rebuild from the Map, which is in idle order.
+      this.idleOrder = [...this.idle.values()];
+      this.idleHead = 0;
+    }
   }
 
   /** Lanes holding a job (not idle). */
@@ -106,12 +141,16 @@ export class LaneRegistry {
   /** Stops every idle lane now (after `stop()`). Busy lanes are left alone. */
   stopIdle(): void {
     for (const laneKey of [...this.idle.keys()]) this.stopLane(laneKey);
+    this.idleOrder = [];
+    this.idleHead = 0;
     this.cancelSweep();
   }
 
   /** Stops every lane, busy or not (disposal). */
   stopAll(): void {
     for (const laneKey of [...this.lanes.keys()]) this.stopLane(laneKey);
+    this.idleOrder = [];
+    this.idleHead = 0;
     this.cancelSweep();
   }
 
@@ -142,13 +181,14 @@ export class LaneRegistry {
     this.sweepAt = Number.POSITIVE_INFINITY;
     const { clock, idleTimeout } = this.options;
     const now = clock.now();
-    for (const [laneKey, since] of this.idle) {
+    for (let mark = this.oldestIdle(); mark !== undefined; mark = this.oldestIdle()) {
       // Oldest first: the first lane still inside its idle period ends the sweep.
-      if (now - since < idleTimeout) {
-        this.scheduleSweep(since + idleTimeout);
+      if (now - mark.since < idleTimeout) {
+        this.scheduleSweep(mark.since + idleTimeout);
         return;
       }
-      this.stopLane(laneKey);
+      this.stopLane(mark.laneKey);
     }
+    this.compactIdleOrder();
   }
 }
