@@ -126,6 +126,9 @@ export class JobExecutorManager {
   private releasedSlots = 0;
   private settledJobs = 0;
   private releaseScheduled = false;
+  private sharedRunConfig: { options: ResolvedExecutorOptions; config: JobRunConfig } | undefined;
+  private lastIsoMs = Number.NaN;
+  private lastIso = '';
   /** Jobs running as the 2nd, 3rd, … job of a lane on one slot (lane batching), by job id. */
   private readonly runLengths = new Map<string, number>();
 
@@ -423,13 +426,25 @@ export class JobExecutorManager {
 
   private runConfig(job: Job): JobRunConfig {
     const o = this.options;
-    return {
+    // Shared by every job that does not set its own `maxRetries` (the lanes never mutate it).
+    const shared = this.sharedRunConfig;
+    if (
+      job.maxRetries === undefined &&
+      shared !== undefined &&
+      shared.options === o &&
+      shared.config.syncEnabled === this.syncEnabled
+    ) {
+      return shared.config;
+    }
+    const config: JobRunConfig = {
       jobTimeout: o.jobTimeout,
       retryBaseDelay: o.retryBaseDelay,
       retryMaxDelay: o.retryMaxDelay,
       maxRetries: job.maxRetries ?? o.maxRetries,
       syncEnabled: this.syncEnabled,
     };
+    if (job.maxRetries === undefined) this.sharedRunConfig = { options: o, config };
+    return config;
   }
 
   /** Gives a claim back without using an attempt (it never started), freeing `slots` slots. */
@@ -505,20 +520,23 @@ export class JobExecutorManager {
     }
   }
 
-  private async completeJob(event: Extract<LaneEmitted, { type: 'job.completed' }>) {
+  // Not `async`: one promise per job fewer on the hot path.
+  private completeJob(event: Extract<LaneEmitted, { type: 'job.completed' }>): Promise<void> {
     const ref = { jobId: event.job.id, token: event.claimToken };
-    try {
-      await this.queue.complete(ref, event.attempts);
-    } catch (error) {
-      // Reaped while it ran: another runner owns the job now and will replay it idempotently.
-      if (error instanceof StaleClaimError) return this.onError(error);
-      throw error;
-    }
-    const job = { ...event.job, status: 'COMPLETED' as const, attempts: event.attempts };
-    const result: JobResult = { ...event.result, job };
-    this.stats.record(true, result.duration);
-    this.bus.publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
-    this.results.settle(result);
+    return this.queue.complete(ref, event.attempts).then(
+      () => {
+        const job = { ...event.job, status: 'COMPLETED' as const, attempts: event.attempts };
+        const result: JobResult = { ...event.result, job };
+        this.stats.record(true, result.duration);
+        this.bus.publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
+        this.results.settle(result);
+      },
+      (error: unknown) => {
+        // Reaped while it ran: another runner owns the job now and will replay it idempotently.
+        if (error instanceof StaleClaimError) return this.onError(error);
+        throw error;
+      },
+    );
   }
 
   private async failJob(event: Extract<LaneEmitted, { type: 'job.failed' }>) {
@@ -689,8 +707,13 @@ export class JobExecutorManager {
     });
   }
 
+  /** ISO string of `ms`; the last one is reused (many jobs start within one millisecond). */
   private iso(ms: number): string {
-    return new Date(ms).toISOString();
+    if (ms !== this.lastIsoMs) {
+      this.lastIsoMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
   }
 }
 
