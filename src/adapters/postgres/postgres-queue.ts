@@ -9,7 +9,7 @@ import type { Clock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
-import type { Job, JobInput, LaneRef } from '../../types.js';
+import type { Job, JobInput } from '../../types.js';
 import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
 import type {
   BlockedLane,
@@ -24,7 +24,6 @@ import type {
 import { isClaimToken, type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
 import { inTransaction, isRerunnable, sqlState } from './postgres-transaction.js';
 import { claimJobs } from './statements/claim-jobs.js';
-import { claimLane as claimLaneStatement } from './statements/claim-lane.js';
 import { confirmAppendedClaims } from './statements/confirm-appended-claims.js';
 import { countBacklog } from './statements/count-backlog.js';
 import { countJobs } from './statements/count-jobs.js';
@@ -168,26 +167,6 @@ export class PostgresQueue implements IQueue {
       this.#held.add(token);
       return { job: rowToJob(row), token };
     });
-  }
-
-  /**
-   * Claims the head of one lane when it is claimable now (PENDING, heading all its lanes, due),
-   * as `claim` would; undefined otherwise. The runtime's lane batching calls it right after a job
-   * of the lane finished, so the lane's next job runs on the slot just freed, in this process.
-   */
-  async claimLane(runnerId: string, lane: LaneRef): Promise<Claim | undefined> {
-    await this.#ready();
-    const [row] = await run<JobRow>(this.#pool, claimLaneStatement, [
-      runnerId,
-      lane.documentId,
-      lane.branch,
-      lane.scope,
-      this.#clock.now(),
-    ]);
-    if (row === undefined) return undefined;
-    const token = row.claim_token as string;
-    this.#held.add(token);
-    return { job: rowToJob(row), token };
   }
 
   /**
