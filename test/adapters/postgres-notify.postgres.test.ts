@@ -108,7 +108,8 @@ describe.skipIf(!hasPostgres)('postgres jobAvailable', () => {
     // After reconnecting, b publishes once (it may have missed notifications meanwhile).
     await vi.waitFor(() => expect(b.available()).toBe(1));
 
-    await a.storage.queue.enqueue(jobInput('doc-1', ['x']));
+    // Not due for a long while: b's fast polling finds nothing ready, only NOTIFY can wake it.
+    await a.storage.queue.enqueue(jobInput('doc-1', ['x'], { runAt: Date.now() + 10 ** 9 }));
 
     await vi.waitFor(() => expect(b.available()).toBe(2));
   });
