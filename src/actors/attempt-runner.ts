@@ -14,6 +14,7 @@ import {
 } from '../errors.js';
 import type { LaneContext, LaneEvent } from '../machines/lane-setup.js';
 import type { IJobExecutor, JobResult } from '../types.js';
+import { EventLoopTurns } from './event-loop-turns.js';
 
 type LaneSelf = { send(event: LaneEvent): void };
 
@@ -21,13 +22,23 @@ export class AttemptRunner {
   /** The abort controller of each lane's current attempt. */
   private readonly controllers = new Map<string, AbortController>();
 
+  /** Every chain of jobs passes through an attempt start: that is where the loop gets its turns. */
+  private readonly turns = new EventLoopTurns();
+
   constructor(private readonly executor: IJobExecutor) {}
 
   run(context: LaneContext, self: LaneSelf): void {
-    const { laneKey, attemptToken: token, job, config } = context;
-    if (!job) return;
+    if (!context.job) return;
+    // Registered now, so an abort that arrives before a deferred start still reaches the attempt
+    // (it then starts with an aborted signal and ends as that abort).
     const controller = new AbortController();
-    this.controllers.set(laneKey, controller);
+    this.controllers.set(context.laneKey, controller);
+    this.turns.run(() => this.start(context, self, controller));
+  }
+
+  private start(context: LaneContext, self: LaneSelf, controller: AbortController): void {
+    const { laneKey, attemptToken: token, config } = context;
+    const job = context.job!;
     const settle = () => {
       if (this.controllers.get(laneKey) === controller) this.controllers.delete(laneKey);
     };

@@ -250,13 +250,10 @@ export const laneSetup = setup({
 });
 
 function initialLaneContextFromClaim(claim: Claim, config: JobRunConfig): Partial<LaneContext> {
-  // The lane key stays, and attempt tokens keep counting across jobs, so a stray result of a
-  // previous job's attempt can never pass for the current one.
-  const { laneKey: _key, attemptToken: _token, ...rest } = initialLaneContext({
-    laneKey: '',
-    claim,
-    config,
-  });
+  // Attempt tokens restart with each job. That is safe: a lane leaves `running`, `timedOut` and
+  // `aborting` only once its attempt's promise has settled, so no result of a previous job's
+  // attempt can still arrive. (It also keeps the machine's state space finite for model tests.)
+  const { laneKey: _key, ...rest } = initialLaneContext({ laneKey: '', claim, config });
   return rest;
 }
 

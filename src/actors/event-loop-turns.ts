@@ -1,0 +1,34 @@
+/**
+ * Keeps the event loop turning. With an in-process store every promise resolves at once, so a
+ * backlog runs claim → execute → complete → claim as one endless chain of microtasks, and no
+ * timer (job timeouts, backoff, heartbeats, the reaper) and no signal handler runs until the
+ * backlog is empty. `EventLoopTurns` lets work run inline until the current chain has held the
+ * loop for `budgetMs` of real time, then defers it to the next macrotask (one `setImmediate` for
+ * everything deferred meanwhile).
+ *
+ * Real time on purpose: this is about sharing the thread, not about the injected logical clock.
+ * @internal
+ * @module
+ */
+export class EventLoopTurns {
+  private turnStartedAt = performance.now();
+  private deferred: (() => void)[] = [];
+
+  constructor(private readonly budgetMs = 10) {}
+
+  /** Runs `work` now, or on the next macrotask when this turn has used up its budget. */
+  run(work: () => void): void {
+    if (this.deferred.length === 0 && performance.now() - this.turnStartedAt < this.budgetMs) {
+      work();
+      return;
+    }
+    if (this.deferred.push(work) === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.turnStartedAt = performance.now();
+    const work = this.deferred;
+    this.deferred = [];
+    for (const item of work) item();
+  }
+}
