@@ -2,6 +2,7 @@
 import type { IEventBus } from '../../src/adapters/ports.js';
 import { ExecutorEventNames } from '../../src/events.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: payloads of every event type, inspected loosely by tests
 export type Recorded = { name: string; payload: any };
 
 export class EventMonitor {
