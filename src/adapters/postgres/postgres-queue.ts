@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
-import { JobValidationError, StaleClaimError } from '../../errors.js';
+import { JobValidationError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Job, JobInput } from '../../types.js';
 import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
@@ -21,14 +21,13 @@ import type {
   QueueCounts,
   QueuedJob,
 } from '../ports.js';
-import { isClaimToken, type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
-import { inTransaction, isRerunnable, sqlState } from './postgres-transaction.js';
+import { type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
+import { PostgresClaimFinisher } from './postgres-claim-finisher.js';
+import { inTransaction, sqlState } from './postgres-transaction.js';
 import { claimJobs } from './statements/claim-jobs.js';
-import { confirmAppendedClaims } from './statements/confirm-appended-claims.js';
 import { countBacklog } from './statements/count-backlog.js';
 import { countJobs } from './statements/count-jobs.js';
 import { deletePendingJob } from './statements/delete-pending-job.js';
-import { finishClaims } from './statements/finish-claims.js';
 import { heartbeatClaims } from './statements/heartbeat-claims.js';
 import { insertJobs } from './statements/insert-jobs.js';
 import { leaveLanes } from './statements/leave-lanes.js';
@@ -39,7 +38,7 @@ import { reserveJobs } from './statements/reserve-jobs.js';
 import { retryJob } from './statements/retry-job.js';
 import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
 import { selectJob } from './statements/select-job.js';
-import { type Queryable, run } from './statements/statement.js';
+import { run } from './statements/statement.js';
 import { unhaltJob } from './statements/unhalt-job.js';
 
 /** What {@link PostgresQueue} needs; {@link createPostgresStorage} provides it. */
@@ -60,20 +59,6 @@ export type PostgresQueueOptions = {
   idFactory?: () => string;
 };
 
-/** One `complete` / `fail` / `release` call waiting for its batch. */
-type Finish = {
-  ref: ClaimRef;
-  kind: 'complete' | 'fail' | 'release';
-  attempts: number;
-  failure?: JobFailure;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-};
-
-type FinishRow = { id: string; seq: string; kind: Finish['kind']; leaves: boolean };
-
-/** Most claims ended by one statement (their lanes are locked one by one). */
-const MAX_FINISH_BATCH = 200;
 /**
  * An enqueue batch with more distinct lanes than this takes the lane barrier exclusively instead
  * of one advisory lock per lane: PostgreSQL's shared lock table holds `max_locks_per_transaction`
@@ -110,9 +95,7 @@ export class PostgresQueue implements IQueue {
 
   /** Tokens of the claims this queue handed out that have not ended (heartbeats). */
   readonly #held = new Set<string>();
-  #waiting: Finish[] = [];
-  #flushScheduled = false;
-  #flushing: Promise<void> | undefined;
+  readonly #finisher: PostgresClaimFinisher;
 
   constructor(options: PostgresQueueOptions) {
     this.#pool = options.pool;
@@ -122,6 +105,7 @@ export class PostgresQueue implements IQueue {
     this.#channel = options.channel;
     this.#origin = options.origin;
     this.#idFactory = options.idFactory ?? randomUUID;
+    this.#finisher = new PostgresClaimFinisher({ ...options, held: this.#held });
   }
 
   /** Validates and enqueues one job; publishes `jobAvailable`. */
@@ -174,17 +158,17 @@ export class PostgresQueue implements IQueue {
    * job with this claim, this is a no-op success (storing `attempts`).
    */
   complete(ref: ClaimRef, attempts: number): Promise<void> {
-    return this.#finish(ref, 'complete', attempts);
+    return this.#finisher.finish(ref, 'complete', attempts);
   }
 
   /** Fails a claimed job for good; with `halt` it keeps blocking its lanes until `retry` or `skip`. */
   fail(ref: ClaimRef, failure: JobFailure): Promise<void> {
-    return this.#finish(ref, 'fail', failure.attempts, failure);
+    return this.#finisher.finish(ref, 'fail', failure.attempts, failure);
   }
 
   /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
   release(ref: ClaimRef, attempts: number): Promise<void> {
-    return this.#finish(ref, 'release', attempts);
+    return this.#finisher.finish(ref, 'release', attempts);
   }
 
   /** The job with how it ended, or undefined when unknown. */
@@ -311,10 +295,7 @@ export class PostgresQueue implements IQueue {
 
   /** Waits for the `complete` / `fail` / `release` calls already made. The pool is the storage's. */
   async close(): Promise<void> {
-    while (this.#flushing !== undefined || this.#waiting.length > 0) {
-      if (this.#flushing === undefined) this.#startFlush();
-      await this.#flushing;
-    }
+    await this.#finisher.drain();
   }
 
   // ─── internals ───────────────────────────────────────────────────────────────────────────────
@@ -398,135 +379,6 @@ export class PostgresQueue implements IQueue {
         throw duplicateId(idOfConflict(error) ?? '', 'which the queue already holds');
       }
       throw error;
-    }
-  }
-
-  /** Queues a `complete` / `fail` / `release` for the batch of this tick. */
-  #finish(
-    ref: ClaimRef,
-    kind: Finish['kind'],
-    attempts: number,
-    failure?: JobFailure,
-  ): Promise<void> {
-    if (!isClaimToken(ref.token) || typeof ref.jobId !== 'string') {
-      return Promise.reject(new StaleClaimError(ref.jobId));
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.#waiting.push({ ref, kind, attempts, failure, resolve, reject });
-      if (this.#flushScheduled || this.#flushing !== undefined) return;
-      this.#flushScheduled = true;
-      queueMicrotask(() => {
-        this.#flushScheduled = false;
-        if (this.#flushing === undefined) this.#startFlush();
-      });
-    });
-  }
-
-  /** Ends the waiting calls, one batch at a time; calls made meanwhile form the next batch. */
-  #startFlush(): void {
-    this.#flushing = (async () => {
-      while (this.#waiting.length > 0) {
-        const batch: Finish[] = [];
-        const rest: Finish[] = [];
-        const jobIds = new Set<string>();
-        for (const item of this.#waiting) {
-          // The same job twice goes to the next batch, so each call gets its own answer.
-          if (batch.length >= MAX_FINISH_BATCH || jobIds.has(item.ref.jobId)) rest.push(item);
-          else {
-            jobIds.add(item.ref.jobId);
-            batch.push(item);
-          }
-        }
-        this.#waiting = rest;
-        await this.#finishBatch(batch);
-      }
-    })().finally(() => {
-      this.#flushing = undefined;
-    });
-  }
-
-  async #finishBatch(batch: Finish[]): Promise<void> {
-    const now = this.#clock.now();
-    const leaving = batch.filter(
-      (item) => item.kind === 'complete' || (item.kind === 'fail' && !item.failure?.halt),
-    );
-    const end = async (db: Queryable): Promise<FinishRow[]> => {
-      if (leaving.length > 0) {
-        await run(db, lockLanes, [
-          [],
-          [],
-          [],
-          leaving.map((item) => item.ref.jobId),
-          leaving.map((item) => item.ref.token),
-        ]);
-      }
-      const rows = await run<FinishRow>(db, finishClaims, [
-        batch.map((item) => item.ref.jobId),
-        batch.map((item) => item.ref.token),
-        batch.map((item) => item.kind),
-        batch.map((item) => item.attempts),
-        batch.map((item) => item.failure?.errorCode ?? null),
-        batch.map((item) => item.failure?.errorMessage ?? null),
-        batch.map((item) => item.failure?.halt === true),
-        now,
-        this.#channel,
-        this.#origin,
-      ]);
-      const seqs = rows.filter((row) => row.leaves).map((row) => row.seq);
-      if (seqs.length > 0) await run(db, leaveLanes, [seqs, this.#channel, this.#origin]);
-      return rows;
-    };
-    let ended: Set<string>;
-    try {
-      await this.#ready();
-      const rows =
-        leaving.length > 0
-          ? await inTransaction(this.#pool, end)
-          : await rerun(() => end(this.#pool));
-      ended = new Set(rows.map((row) => row.id));
-      // A complete that matched nothing may follow an append that completed the job already.
-      const unmatched = batch.filter(
-        (item) => item.kind === 'complete' && !ended.has(item.ref.jobId),
-      );
-      if (unmatched.length > 0) {
-        const confirmed = await run<{ id: string }>(this.#pool, confirmAppendedClaims, [
-          unmatched.map((item) => item.ref.jobId),
-          unmatched.map((item) => item.ref.token),
-          unmatched.map((item) => item.attempts),
-        ]);
-        for (const row of confirmed) ended.add(row.id);
-      }
-    } catch (error) {
-      // The end of these claims is not recorded: stop heartbeating them, so that the reaper
-      // returns their jobs to the queue (a re-run replays stored operations) instead of the
-      // jobs staying RUNNING for as long as this process lives.
-      for (const item of batch) {
-        this.#held.delete(item.ref.token);
-        item.reject(error);
-      }
-      return;
-    }
-    for (const item of batch) {
-      this.#held.delete(item.ref.token);
-      if (!ended.has(item.ref.jobId)) {
-        item.reject(new StaleClaimError(item.ref.jobId));
-        continue;
-      }
-      if (item.kind === 'release') {
-        this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId: item.ref.jobId });
-      }
-      item.resolve();
-    }
-  }
-}
-
-/** Runs one autocommit statement again after a deadlock or serialization failure (rolled back). */
-async function rerun<T>(statement: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await statement();
-    } catch (error) {
-      if (attempt >= attempts || !isRerunnable(error)) throw error;
     }
   }
 }
