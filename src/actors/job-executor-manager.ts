@@ -403,8 +403,9 @@ export class JobExecutorManager {
         if (claim === undefined) {
           this.release(1, 1);
         } else if (!this.mayBatch()) {
-          // Paused or stopping meanwhile: the claim goes back unstarted.
-          this.release(0, 1);
+          // Paused, stopping or a retry waiting meanwhile: the claim goes back unstarted. It took
+          // over the finished job's slot and in-flight count (the supervisor never saw it), so
+          // its return settles both.
           this.returnUnstarted(claim, 1);
         } else {
           // The slot passes to the claim: one job settled and one in flight, nothing to report.
