@@ -10,9 +10,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
-import { createDocumentJob, DOCUMENT_SCOPE } from '../../src/document/create-action.js';
-import { counterActions, counterModel } from '../../src/examples/index.js';
-import type { Action, JobInput } from '../../src/types.js';
+import { DOCUMENT_SCOPE } from '../../src/document/create-action.js';
+import { counterModel } from '../../src/examples/index.js';
+import type { JobInput } from '../../src/types.js';
+import { counterWorkload, documentName, waitUntil } from '../support/multiprocess-workload.js';
 import {
   closeAdmin,
   dropSchema,
@@ -72,48 +73,8 @@ function startWorker(config: PostgresWorkerConfig): Worker {
   return { child, ready, exit, stderr: () => stderr };
 }
 
-/** Resolves once `check()` holds; polls the database, never sleeps on a guess. */
-async function waitUntil(check: () => Promise<boolean>, what: string, timeout = TIMEOUT) {
-  const deadline = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/**
- * The workload: per document a CREATE_DOCUMENT job (lanes global, local, document), then counter
- * jobs on `global`, on `local`, or on both (two actions, one per lane). Jobs of different
- * documents are interleaved in the enqueue order.
- */
-function workload(): JobInput[] {
-  const { documentType, scopes } = counterModel;
-  const perDocument: JobInput[][] = [];
-  for (let d = 0; d < DOCUMENTS; d++) {
-    const documentId = documentName(d);
-    const jobs: JobInput[] = [createDocumentJob({ documentId, documentType, scopes })];
-    for (let j = 1; j < JOBS_PER_DOCUMENT; j++) {
-      const kind = (d + j) % 3;
-      const actions: Action[] =
-        kind === 0
-          ? [counterActions.increment(j, 'global')]
-          : kind === 1
-            ? [counterActions.increment(j, 'local')]
-            : [counterActions.increment(j, 'global'), counterActions.increment(1, 'local')];
-      jobs.push({ documentId, scopes: [...new Set(actions.map((a) => a.scope))], actions });
-    }
-    perDocument.push(jobs);
-  }
-  const interleaved: JobInput[] = [];
-  for (let j = 0; j < JOBS_PER_DOCUMENT; j++) {
-    for (const jobs of perDocument) interleaved.push(jobs[j] as JobInput);
-  }
-  return interleaved;
-}
-
-function documentName(d: number): string {
-  return `doc-${String(d).padStart(3, '0')}`;
-}
+const waitFor = (check: () => Promise<boolean>, what: string) => waitUntil(check, what, TIMEOUT);
+const workload = () => counterWorkload(DOCUMENTS, JOBS_PER_DOCUMENT);
 
 /**
  * Checks the result against the enqueued jobs: every job completed; in every lane the operations
@@ -267,7 +228,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL, several processes on one schema', () 
             "SELECT id FROM jobs WHERE status = 'RUNNING' AND runner_id = 'victim'",
           )
         ).map((row) => row.id);
-      await waitUntil(async () => {
+      await waitFor(async () => {
         const counts = await parent.queue.counts();
         return counts.completed >= 1_000 && (await victimClaims()).length >= 1;
       }, '1,000 jobs are completed and the victim holds claims');

@@ -11,9 +11,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventBus } from '../../src/adapters/memory/index.js';
 import { createSqliteStorage, type SqliteStorage } from '../../src/adapters/sqlite/index.js';
 import { systemClock } from '../../src/clock.js';
-import { createDocumentJob, DOCUMENT_SCOPE } from '../../src/document/create-action.js';
-import { counterActions, counterModel } from '../../src/examples/index.js';
-import type { Action, JobInput } from '../../src/types.js';
+import { DOCUMENT_SCOPE } from '../../src/document/create-action.js';
+import { counterModel } from '../../src/examples/index.js';
+import type { JobInput } from '../../src/types.js';
+import { counterWorkload, waitUntil } from '../support/multiprocess-workload.js';
 import { removeDb, tempDbPath } from '../support/sqlite-files.js';
 import { openRaw } from '../support/sqlite-inspect.js';
 import type { SqliteWorkerConfig, SqliteWorkerMessage } from '../support/sqlite-worker.js';
@@ -65,45 +66,8 @@ function startWorker(path: string, config: SqliteWorkerConfig): Worker {
   return { child, ready, exit, stderr: () => stderr };
 }
 
-/** Resolves once `check()` holds; polls the database, never sleeps on a guess. */
-async function waitUntil(check: () => Promise<boolean>, what: string, timeout = TIMEOUT) {
-  const deadline = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/**
- * The workload: per document a CREATE_DOCUMENT job (lanes global, local, document), then counter
- * jobs on `global`, on `local`, or on both (two actions). Jobs of different documents are
- * interleaved in the enqueue order.
- */
-function workload(): JobInput[] {
-  const { documentType, scopes } = counterModel;
-  const perDocument: JobInput[][] = [];
-  for (let d = 0; d < DOCUMENTS; d++) {
-    const documentId = `doc-${String(d).padStart(3, '0')}`;
-    const jobs: JobInput[] = [createDocumentJob({ documentId, documentType, scopes })];
-    for (let j = 1; j < JOBS_PER_DOCUMENT; j++) {
-      const kind = (d + j) % 3;
-      const actions: Action[] =
-        kind === 0
-          ? [counterActions.increment(j, 'global')]
-          : kind === 1
-            ? [counterActions.increment(j, 'local')]
-            : [counterActions.increment(j, 'global'), counterActions.increment(1, 'local')];
-      const jobScopes = [...new Set(actions.map((action) => action.scope))];
-      jobs.push({ documentId, scopes: jobScopes, actions });
-    }
-    perDocument.push(jobs);
-  }
-  const interleaved: JobInput[] = [];
-  for (let j = 0; j < JOBS_PER_DOCUMENT; j++) {
-    for (const jobs of perDocument) interleaved.push(jobs[j] as JobInput);
-  }
-  return interleaved;
-}
+const waitFor = (check: () => Promise<boolean>, what: string) => waitUntil(check, what, TIMEOUT);
+const workload = () => counterWorkload(DOCUMENTS, JOBS_PER_DOCUMENT);
 
 /**
  * Checks the result against the enqueued jobs: every job completed; in every lane the operations
@@ -235,7 +199,7 @@ describe('SQLite, several processes on one file', () => {
       await parent.queue.enqueueMany(inputs);
       const recovery = { heartbeatInterval: 100, stalledThreshold: 1_000, reapInterval: 100 };
       const victim = start({ runnerId: 'victim', storage: recovery });
-      await waitUntil(async () => {
+      await waitFor(async () => {
         const counts = await parent.queue.counts();
         return counts.completed >= 300 && counts.running >= 1;
       }, 'the first process has completed 300 jobs and holds claims');
