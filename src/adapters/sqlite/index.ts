@@ -14,4 +14,5 @@ export {
 } from './sqlite-options.js';
 export { SqliteQueue, type SqliteQueueOptions } from './sqlite-queue.js';
 export { SqliteReaper, type SqliteReaperOptions } from './sqlite-reaper.js';
+export { SqliteScheduleStore } from './sqlite-schedule-store.js';
 export { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';

@@ -1,6 +1,6 @@
 /**
- * `createSqliteStorage`: a queue and an operation store on one SQLite connection, with their
- * background work (change polling, heartbeats, reaper).
+ * `createSqliteStorage`: a queue, an operation store and a schedule store on one SQLite
+ * connection, with their background work (change polling, heartbeats, reaper).
  * @module
  */
 import { JobValidationError } from '../../errors.js';
@@ -12,21 +12,24 @@ import { SqliteOperationStore } from './sqlite-operation-store.js';
 import { resolveSqliteOptions, type SqliteStorageOptions } from './sqlite-options.js';
 import { SqliteQueue } from './sqlite-queue.js';
 import { SqliteReaper } from './sqlite-reaper.js';
+import { SqliteScheduleStore } from './sqlite-schedule-store.js';
 
 /** The SQLite {@link Storage}, with its concrete parts. */
 export type SqliteStorage = Storage & {
   queue: SqliteQueue;
   store: SqliteOperationStore;
   reaper: SqliteReaper;
+  scheduleStore: SqliteScheduleStore;
   /** The database file. */
   readonly path: string;
 };
 
 /**
- * Opens (or creates) the SQLite database at `path` and returns a queue and an operation store
- * sharing its one connection, in WAL mode with a busy timeout; the schema is migrated on open.
- * Several processes (or several storages of one process) may share the file: lane order and
- * claims hold across them.
+ * Opens (or creates) the SQLite database at `path` and returns a queue, an operation store and a
+ * schedule store sharing its one connection, in WAL mode with a busy timeout; the schema is
+ * migrated on open. Several processes (or several storages of one process) may share the file:
+ * lane order, claims and one job per schedule tick hold across them; `createReactor` takes the
+ * schedule store, so recurring schedules survive a restart.
  *
  * Nothing runs in the background until `start()`: then every `pollInterval` the connection checks
  * `PRAGMA data_version` and publishes `jobAvailable` on `ctx.bus` when another connection
@@ -60,6 +63,7 @@ export function createSqliteStorage(
   });
   const queue = new SqliteQueue(db, { bus, clock });
   const store = new SqliteOperationStore(db, { claims: queue });
+  const scheduleStore = new SqliteScheduleStore(db);
   const reaper = new SqliteReaper(db, {
     bus,
     clock,
@@ -77,6 +81,7 @@ export function createSqliteStorage(
     queue,
     store,
     reaper,
+    scheduleStore,
     async start() {
       if (closed) throw new Error('This SQLite storage is closed');
       if (background !== undefined) return;
