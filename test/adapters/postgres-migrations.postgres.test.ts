@@ -59,6 +59,7 @@ describe.skipIf(!hasPostgres)('postgres migrations', () => {
       'jobs',
       'lane_snapshots',
       'operations',
+      'schedules',
       'seriatim_migrations',
     ]);
   });

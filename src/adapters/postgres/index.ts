@@ -12,4 +12,8 @@ export {
 } from './postgres-options.js';
 export { PostgresQueue } from './postgres-queue.js';
 export { PostgresReaper } from './postgres-reaper.js';
+export {
+  PostgresScheduleStore,
+  type PostgresScheduleStoreOptions,
+} from './postgres-schedule-store.js';
 export { createPostgresStorage, type PostgresStorage } from './postgres-storage.js';

@@ -1,6 +1,6 @@
 /**
- * `createPostgresStorage`: the queue, the operation store and the reaper on one PostgreSQL pool,
- * with heartbeats, LISTEN/NOTIFY and polling.
+ * `createPostgresStorage`: the queue, the operation store, the schedule store and the reaper on one
+ * PostgreSQL pool, with heartbeats, LISTEN/NOTIFY and polling.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -18,6 +18,7 @@ import {
 } from './postgres-options.js';
 import { PostgresQueue } from './postgres-queue.js';
 import { PostgresReaper } from './postgres-reaper.js';
+import { PostgresScheduleStore } from './postgres-schedule-store.js';
 import { type Repetition, repeat } from './repeat.js';
 import { anyReady } from './statements/any-ready.js';
 import { run } from './statements/statement.js';
@@ -27,6 +28,7 @@ export type PostgresStorage = Storage & {
   queue: PostgresQueue;
   store: PostgresOperationStore;
   reaper: PostgresReaper;
+  scheduleStore: PostgresScheduleStore;
   /** The resolved options. */
   readonly options: Readonly<ResolvedPostgresStorageOptions>;
   /** Migrates the schema now (otherwise the first statement does). */
@@ -39,7 +41,9 @@ export type PostgresStorage = Storage & {
  * PostgreSQL storage for any number of executor processes sharing one database (SPEC section 7):
  * lane order holds across processes, claims carry the runner id and a claim token, running
  * claims heartbeat, a reaper returns the jobs of dead runners to pending in their place, and
- * LISTEN/NOTIFY (with polling as a backstop) wakes runners on `jobAvailable`.
+ * LISTEN/NOTIFY (with polling as a backstop) wakes runners on `jobAvailable`. Recurring schedules
+ * live in the same database (`scheduleStore`, which `createReactor` takes): every process sharing
+ * it enqueues each tick's job exactly once between them, and schedules survive restarts.
  *
  * The schema (`options.schema`) is created and migrated on first use, safely from several
  * processes at once. `start()` opens the LISTEN connection and starts heartbeats, the reaper and
@@ -93,6 +97,7 @@ export function createPostgresStorage(
   const origin = randomUUID();
   const queue = new PostgresQueue({ pool, clock, bus, ready, channel, origin });
   const store = new PostgresOperationStore({ pool, clock, ready, channel, origin });
+  const scheduleStore = new PostgresScheduleStore({ pool, ready });
   const reaper = new PostgresReaper({
     pool,
     clock,
@@ -127,6 +132,7 @@ export function createPostgresStorage(
     queue,
     store,
     reaper,
+    scheduleStore,
     options: Object.freeze({ ...resolved }),
     migrate: ready,
     start() {

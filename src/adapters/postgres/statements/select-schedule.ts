@@ -1,0 +1,13 @@
+/**
+ * One schedule by id.
+ *
+ * $1 text  schedule id
+ * @internal
+ * @module
+ */
+import type { Statement } from './statement.js';
+
+export const selectSchedule: Statement = {
+  name: 'seriatim_select_schedule',
+  text: 'SELECT * FROM schedules WHERE id = $1',
+};
