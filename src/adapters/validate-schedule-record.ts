@@ -53,7 +53,7 @@ export function validateScheduleId(id: unknown, field = 'scheduleId'): asserts i
   }
 }
 
-/** Checks a time (a tick, ms since epoch): a safe integer. @throws JobValidationError naming `field`. */
+/** Checks a time (ms since epoch): a safe integer. @throws JobValidationError naming `field`. */
 export function validateTime(value: unknown, field = 'tickAt'): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw new JobValidationError(

@@ -84,7 +84,7 @@ export class SqliteScheduleStore implements IScheduleStore {
     return this.#sql.deleteSchedule.run({ id: scheduleId }).changes === 1;
   }
 
-  /** True when this call claimed the tick: the schedule exists and no tick ≥ `tickAt` was claimed. */
+  /** True when this call claimed the tick: the schedule exists, no tick ≥ `tickAt` was claimed. */
   async claimTick(scheduleId: string, tickAt: number): Promise<boolean> {
     validateScheduleId(scheduleId);
     validateTime(tickAt);
