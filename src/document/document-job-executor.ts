@@ -9,7 +9,7 @@ import type {
   LaneSnapshot,
   LaneWrite,
 } from '../adapters/ports.js';
-import { JobError, JobErrorCodes, toJobError } from '../errors.js';
+import { JobError, JobErrorCodes, toJobError, WriteConflictError } from '../errors.js';
 import type {
   Action,
   IJobExecutor,
@@ -63,6 +63,8 @@ type RunState = {
   /** Lanes served from the cache, with the head index the cache claimed. */
   cached: CacheHits;
   documentType?: string;
+  /** Signatures and authorization passed: a failure from here on may be a re-run's (replay). */
+  checked?: boolean;
 };
 
 type RunOutcome = { operations: Operation[]; replayed: boolean; dispatched: Action[] };
@@ -73,6 +75,14 @@ const STATE_DEPENDENT: ReadonlySet<number> = new Set([
   JobErrorCodes.LIBRARY_ERROR,
   JobErrorCodes.HASH_MISMATCH,
   JobErrorCodes.DOCUMENT_NOT_FOUND,
+]);
+
+// Failures that a re-run of a job whose operations are stored already can meet (its actions
+// applied a second time, on a state that holds them): the replay lookup decides before they are
+// reported.
+const REPLAY_CHECKED: ReadonlySet<number> = new Set([
+  ...STATE_DEPENDENT,
+  JobErrorCodes.INVALID_JOB,
 ]);
 
 /**
@@ -121,10 +131,16 @@ export class DocumentJobExecutor implements IJobExecutor {
       try {
         outcome = await this.#run(job, run, signal);
       } catch (error) {
-        if (!(error instanceof JobError) || !STATE_DEPENDENT.has(error.code)) throw error;
-        if (!(await this.#loader.anyStale(job.documentId, job.branch, run.cached))) throw error;
-        run = { bypassCache: true, cached: new Map() };
-        outcome = await this.#run(job, run, signal);
+        if (!(await this.#servedStale(job, run, error, signal))) {
+          outcome = await this.#replayOr(job, run, error, signal);
+        } else {
+          run = { bypassCache: true, cached: new Map() };
+          try {
+            outcome = await this.#run(job, run, signal);
+          } catch (again) {
+            outcome = await this.#replayOr(job, run, again, signal);
+          }
+        }
       }
       return this.#result(job, startedAt, {
         success: true,
@@ -250,13 +266,13 @@ export class DocumentJobExecutor implements IJobExecutor {
     }
     await this.#authorize(job);
     throwIfAborted(signal);
+    run.checked = true;
 
+    // No replay lookup up front (a round trip per job on a durable store): a re-run of a job
+    // whose operations are stored either meets them in `append` (replayed) or fails on the state
+    // that holds them, and `#replayOr` looks them up before reporting that failure.
     const { documentId, branch } = job;
-    const ids = job.actions.map((action) =>
-      operationId(documentId, action.scope, branch, action.id),
-    );
-    const replayed = await this.#findReplay(job, ids);
-    if (replayed !== undefined) return { operations: replayed, replayed: true, dispatched: [] };
+    const ids = operationIds(job);
 
     const header = await this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run);
     const { model } = resolveDocumentJob(job, header.state as DocumentHeader | null, this.#models);
@@ -394,6 +410,48 @@ export class DocumentJobExecutor implements IJobExecutor {
   }
 
   /**
+   * Whether `error` came from lane state the cache served stale, so that the job should run once
+   * more on fresh state (the stale lanes are dropped from the cache): a write conflict with any
+   * lane served from the cache (the lane moved on in the store: another process ran the lane's
+   * previous jobs), or a state-dependent failure when a cached lane's head moved on.
+   */
+  async #servedStale(
+    job: Job,
+    run: RunState,
+    error: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    if (run.cached.size === 0 || signal?.aborted || !(error instanceof JobError)) return false;
+    if (error.cause instanceof WriteConflictError) return true; // `#append` dropped the lanes
+    if (!STATE_DEPENDENT.has(error.code)) return false;
+    return this.#loader.anyStale(job.documentId, job.branch, run.cached);
+  }
+
+  /**
+   * The outcome of a job that failed with `error` when its operations turn out to be stored
+   * already (a re-run: the replay); otherwise throws `error`, or `INVALID_JOB` when only some of
+   * them are.
+   */
+  async #replayOr(
+    job: Job,
+    run: RunState,
+    error: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<RunOutcome> {
+    const code = error instanceof JobError ? error.code : undefined;
+    const checked =
+      code !== undefined &&
+      (REPLAY_CHECKED.has(code) || (error as JobError).cause instanceof WriteConflictError);
+    if (!run.checked || !checked || signal?.aborted) throw error;
+    const replayed = await this.#findReplay(job, operationIds(job));
+    if (replayed === undefined) throw error;
+    for (const scope of unique([...job.scopes, DOCUMENT_SCOPE])) {
+      this.#cache.delete(laneKey(job.documentId, scope, job.branch));
+    }
+    return { operations: replayed, replayed: true, dispatched: [] };
+  }
+
+  /**
    * The stored operations of the job, ordered as its actions, when all are stored already (a
    * re-run); undefined when none is.
    * @throws JobError `INVALID_JOB` when only some are: those actions were applied by another job.
@@ -453,6 +511,13 @@ function abortError(signal: AbortSignal): JobError {
   const reason: unknown = signal.reason;
   if (reason instanceof JobError) return reason;
   return new JobError(JobErrorCodes.GRACEFUL_ABORT, 'The attempt was aborted', { cause: reason });
+}
+
+/** The deterministic ids of the job's operations, one per action in order. */
+function operationIds(job: Job): string[] {
+  return job.actions.map((action) =>
+    operationId(job.documentId, action.scope, job.branch, action.id),
+  );
 }
 
 function unique(values: string[]): string[] {

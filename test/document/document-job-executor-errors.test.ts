@@ -139,7 +139,7 @@ describe('DocumentJobExecutor failures', () => {
 
     it('is retryable when a read fails with a connection error', async () => {
       const { executor, store } = makeHarness();
-      store.failNext('findOperations', Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+      store.failNext('getSnapshot', Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
       expectFailure(
         await executor.execute(
           toJob(
@@ -157,21 +157,31 @@ describe('DocumentJobExecutor failures', () => {
 
     it('is retryable on a write conflict thrown by the store', async () => {
       const { executor, store } = await withDocument();
+      // Twice: a conflict on lanes served from the cache is re-run once on fresh state first.
+      store.failNext('append', new WriteConflictError('d1:global:main', 0, 1));
       store.failNext('append', new WriteConflictError('d1:global:main', 0, 1));
       expectFailure(await executor.execute(counterJob()), 90006, true);
+      expect(store.calls.append).toBe(3); // the creation, the job, its re-run
     });
 
-    it('comes from a real write conflict when another executor wrote the lane, and the retry rebases', async () => {
+    it('is retryable on a write conflict on lanes read from the store, without a re-run', async () => {
+      const { executor, store } = await withDocument({ cacheSize: 0 });
+      store.failNext('append', new WriteConflictError('d1:global:main', 0, 1));
+      expectFailure(await executor.execute(counterJob()), 90006, true);
+      expect(store.calls.append).toBe(2);
+    });
+
+    it('re-runs at once on fresh state when another executor wrote a cached lane (no retry)', async () => {
       const a = await withDocument();
       const b = new DocumentJobExecutor({ store: a.store, models: a.models });
       expect((await a.executor.execute(counterJob([increment(1)]))).success).toBe(true); // a caches head 0
       expect((await b.execute(counterJob([increment(10)]))).success).toBe(true); // head 1, unseen by a
 
-      const job = counterJob([increment(100)]);
-      expectFailure(await a.executor.execute(job), 90006, true);
-      const retry = await a.executor.execute(job);
-      expect(retry.success).toBe(true);
-      expect(retry.operations[0]?.index).toBe(2);
+      const appends = a.store.calls.append;
+      const result = await a.executor.execute(counterJob([increment(100)]));
+      expect(result.success).toBe(true);
+      expect(result.operations[0]?.index).toBe(2);
+      expect(a.store.calls.append).toBe(appends + 2); // the conflict on the cached head, the re-run
       expect(await a.executor.getState('d1', 'global', 'main')).toEqual({ count: 111, label: '' });
     });
 
@@ -190,9 +200,8 @@ describe('DocumentJobExecutor failures', () => {
       );
       expect(deletion.success).toBe(true);
 
-      const job = counterJob();
-      expectFailure(await a.executor.execute(job), 90006, true);
-      expectFailure(await a.executor.execute(job), 90008, false);
+      // The fence conflicts on a's cached header; the re-run on fresh state finds the deletion.
+      expectFailure(await a.executor.execute(counterJob()), 90008, false);
       expect(await a.memory.getHead('d1', 'global', 'main')).toBe(0);
     });
   });
