@@ -13,6 +13,7 @@ import { TABLE_HEADER } from './support/report.js';
 
 const BENCHES = [
   ['P1', 'p1-memory-noop.ts'],
+  ['P1-FLOOR', 'p1-floor.ts'],
   ['P2', 'p2-memory-documents.ts'],
   ['P3', 'p3-sqlite-documents.ts'],
   ['P4', 'p4-postgres-documents.ts'],

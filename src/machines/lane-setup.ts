@@ -169,9 +169,6 @@ export const laneSetup = setup({
     abortAttempt: (_, _params: { code: number }) => {},
     /** Effect: pull missing history, then send `sync.done` or `sync.failed`. */
     runSync: () => {},
-    recordResult: assign(({ event }) =>
-      event.type === 'attempt.done' ? { result: event.result, error: undefined } : {},
-    ),
     recordError: assign(({ event }) => {
       if (event.type === 'attempt.failed') return { error: event.error, result: event.result };
       if (event.type === 'sync.failed') return { error: event.error };
@@ -195,12 +192,14 @@ export const laneSetup = setup({
       retryCount: context.attempts,
       delay: context.retryDelay,
     })),
-    emitCompleted: emit(({ context }) => ({
+    // Entered only on `attempt.done`: the result goes out with the event, not through the context
+    // (one context copy fewer per job).
+    emitCompleted: emit(({ context, event }) => ({
       type: 'job.completed' as const,
       job: context.job!,
       claimToken: context.claimToken,
       attempts: context.attempts,
-      result: context.result!,
+      result: (event as Extract<LaneEvent, { type: 'attempt.done' }>).result,
     })),
     emitFailed: emit(({ context }) => ({
       type: 'job.failed' as const,
@@ -291,11 +290,7 @@ export const jobLifecycleStates = {
       },
     },
     on: {
-      'attempt.done': {
-        guard: 'isCurrentAttempt',
-        target: 'completed',
-        actions: 'recordResult',
-      },
+      'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'settled',
@@ -334,12 +329,8 @@ export const jobLifecycleStates = {
   aborting: laneSetup.createStateConfig({
     description: 'A hard stop aborted the attempt; waiting for its promise to settle.',
     on: {
-      'attempt.done': {
-        guard: 'isCurrentAttempt',
-        // It committed before the abort took effect: it is complete, not released.
-        target: 'completed',
-        actions: 'recordResult',
-      },
+      // It committed before the abort took effect: it is complete, not released.
+      'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'released',
