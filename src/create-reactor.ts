@@ -150,7 +150,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     clock,
     onError: options.onError,
   });
-  const metrics = new Metrics({ bus, queue: storage.queue, clock });
+  const metrics = new Metrics({ bus, queue: storage.queue });
   let storageStarted = false;
   let closed = false;
 

@@ -33,7 +33,14 @@ export type JobCompletedEvent = { job: Job; result: JobResult };
 /** An attempt failed with a retryable error and the job will run again after `delay` ms. */
 export type JobRetryEvent = { job: Job; error: JobError; retryCount: number; delay: number };
 /** A job failed for good (`willRetry` is always false: retries are `jobRetry`). */
-export type JobFailedEvent = { job: Job; error: JobError; willRetry: false; retryCount: number };
+export type JobFailedEvent = {
+  job: Job;
+  error: JobError;
+  willRetry: false;
+  retryCount: number;
+  /** The failed result: error code and message, the last attempt's duration, its metadata. */
+  result: JobResult;
+};
 /** The executor started. */
 export type ExecutorStartedEvent = { config: Record<string, unknown>; startedAt: string };
 /** The executor stopped. */

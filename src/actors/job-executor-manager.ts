@@ -11,13 +11,6 @@ import type { BlockedLane, Claim, IEventBus, IQueue } from '../adapters/ports.js
 import { type Clock, systemClock } from '../clock.js';
 import { laneKey } from '../document/lane-key.js';
 import {
-  JobError,
-  type JobErrorCode,
-  JobErrorCodes,
-  StaleClaimError,
-  toJobError,
-} from '../errors.js';
-import {
   type ExecutorEventName,
   ExecutorEventNames,
   type ExecutorEventPayload,
@@ -25,12 +18,7 @@ import {
   QueueEventTypes,
 } from '../events.js';
 import { laneMachine } from '../machines/lane-machine.js';
-import {
-  attemptTiming,
-  backoffTiming,
-  type JobRunConfig,
-  type LaneEmitted,
-} from '../machines/lane-setup.js';
+import { attemptTiming, backoffTiming, type LaneEmitted } from '../machines/lane-setup.js';
 import { type SupervisorEmitted, supervisorMachine } from '../machines/supervisor-machine.js';
 import {
   DEFAULTS,
@@ -41,11 +29,14 @@ import {
 import type { IJobExecutor, Job, JobResult } from '../types.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { ExecutionStats } from './execution-stats.js';
+import { JobOutcomes, type LaneFailurePolicy, resultFromRecord } from './job-outcomes.js';
 import { JobResults } from './job-results.js';
 import { LaneRegistry } from './lane-registry.js';
+import { runResync } from './resync-runner.js';
+import { RunConfigs } from './run-configs.js';
+import { SupervisorReports } from './supervisor-reports.js';
 
-/** What happens to a lane after one of its jobs fails for good. */
-export type LaneFailurePolicy = 'continue' | 'halt';
+export type { LaneFailurePolicy } from './job-outcomes.js';
 
 export type JobExecutorManagerOptions = {
   queue: IQueue;
@@ -108,42 +99,41 @@ export class JobExecutorManager {
   private readonly queue: IQueue;
   private readonly bus: IEventBus;
   private readonly runnerId: string;
-  private readonly policy: LaneFailurePolicy;
   private readonly onError: (error: unknown) => void;
   private readonly supervisor: Actor<typeof supervisorMachine>;
   private readonly lanes: LaneRegistry;
   private readonly attempts: AttemptRunner;
   private readonly results: JobResults;
   private readonly stats: ExecutionStats;
-  private readonly syncEnabled: boolean;
+  private readonly outcomes: JobOutcomes;
+  private readonly reports: SupervisorReports;
+  private readonly runConfigs: RunConfigs;
 
   private unsubscribeAvailable: (() => void) | undefined;
   private startedAt: number | undefined;
-  private wakeTimer: unknown;
-  private wakeAt = Number.POSITIVE_INFINITY;
-  private availableScheduled = false;
-  // Batched report to the supervisor (see `release`).
-  private releasedSlots = 0;
-  private settledJobs = 0;
-  private releaseScheduled = false;
-  private sharedRunConfig: { options: ResolvedExecutorOptions; config: JobRunConfig } | undefined;
-  private lastIsoMs = Number.NaN;
-  private lastIso = '';
   /** Jobs running as the 2nd, 3rd, … job of a lane on one slot (lane batching), by job id. */
   private readonly runLengths = new Map<string, number>();
 
-  constructor(private readonly deps: JobExecutorManagerOptions) {
+  constructor(deps: JobExecutorManagerOptions) {
     this.options = resolveOptions(deps.config ?? {}, DEFAULTS);
     this.clock = deps.clock ?? systemClock;
     this.queue = deps.queue;
     this.bus = deps.bus;
     this.runnerId = deps.runnerId ?? `runner-${Math.random().toString(36).slice(2, 10)}`;
-    this.policy = deps.laneFailurePolicy ?? 'continue';
     this.onError = deps.onError ?? ((error) => console.error('[seriatim]', error));
-    this.syncEnabled = deps.resync !== undefined;
+    this.runConfigs = new RunConfigs(deps.resync !== undefined);
     this.attempts = new AttemptRunner(deps.executor);
     this.results = new JobResults(this.options.resultRetention);
     this.stats = new ExecutionStats(() => this.clock.now(), this.options.statsWindow);
+    this.outcomes = new JobOutcomes({
+      queue: this.queue,
+      bus: this.bus,
+      clock: this.clock,
+      stats: this.stats,
+      results: this.results,
+      policy: deps.laneFailurePolicy ?? 'continue',
+      onError: this.onError,
+    });
 
     const random = deps.random ?? Math.random;
     const machine = laneMachine.provide({
@@ -152,7 +142,9 @@ export class JobExecutorManager {
         chooseBackoff: assign(({ context }) => backoffTiming(context, this.clock.now(), random)),
         runAttempt: ({ context, self }) => this.attempts.run(context, self),
         abortAttempt: ({ context }, params) => this.attempts.abort(context.laneKey, params.code),
-        runSync: ({ context, self }) => this.runSync(context.job!, self),
+        runSync: ({ context, self }) => {
+          if (deps.resync) runResync(deps.resync, context.job!, self);
+        },
       },
     });
     this.lanes = new LaneRegistry({
@@ -168,6 +160,7 @@ export class JobExecutorManager {
     this.supervisor = createActor(supervisorMachine, { clock: this.clock, inspect: deps.inspect });
     this.supervisor.subscribe({ error: (error) => this.onError(error) });
     this.supervisor.on('*', (event) => this.onSupervisorEvent(event));
+    this.reports = new SupervisorReports(this.supervisor, this.clock, this.onError);
     this.supervisor.start();
   }
 
@@ -182,7 +175,7 @@ export class JobExecutorManager {
     this.stats.setWindow(this.options.statsWindow);
     this.startedAt = this.clock.now();
     this.unsubscribeAvailable = this.bus.subscribe(QueueEventTypes.JOB_AVAILABLE, () =>
-      this.scheduleAvailable(),
+      this.reports.jobAvailable(),
     );
     this.supervisor.send({ type: 'start', capacity: this.options.maxConcurrency });
     this.bus.publish(JobExecutorEventTypes.EXECUTOR_STARTED, {
@@ -316,7 +309,7 @@ export class JobExecutorManager {
   /** Stops every actor; the manager cannot be used afterwards. Call `stop()` first. */
   dispose(): void {
     this.unsubscribeAvailable?.();
-    this.cancelWake();
+    this.reports.cancelWake();
     this.lanes.stopAll();
     this.supervisor.stop();
   }
@@ -343,7 +336,7 @@ export class JobExecutorManager {
         break;
       case 'claim.error':
         this.onError(event.error);
-        this.scheduleWake(this.clock.now() + CLAIM_RETRY_DELAY);
+        this.reports.wakeAt(this.clock.now() + CLAIM_RETRY_DELAY);
         break;
       case 'executor.stopped':
         this.onStopped(event.graceful);
@@ -357,7 +350,7 @@ export class JobExecutorManager {
     this.queue.claim(this.runnerId, limit).then(
       (claims) => {
         this.supervisor.send({ type: 'claim.done', claims });
-        if (claims.length < limit) this.armDelayedWake();
+        if (claims.length < limit) this.reports.wakeForDelayed(this.queue);
       },
       (error: unknown) => this.supervisor.send({ type: 'claim.failed', error }),
     );
@@ -380,7 +373,7 @@ export class JobExecutorManager {
       return;
     }
     if (run > 1) this.runLengths.set(job.id, run);
-    lane.send({ type: 'job.assigned', claim, config: this.runConfig(job) });
+    lane.send({ type: 'job.assigned', claim, config: this.runConfigs.for(job, this.options) });
   }
 
   /**
@@ -394,14 +387,14 @@ export class JobExecutorManager {
     if (run > 1) this.runLengths.delete(job.id);
     const claimLane = this.queue.claimLane;
     if (claimLane === undefined || run >= this.options.laneBatchSize || !this.mayBatch()) {
-      this.release(1, 1);
+      this.reports.release(1, 1);
       return;
     }
     const lane = { documentId: job.documentId, scope: job.scopes[0]!, branch: job.branch };
     claimLane.call(this.queue, this.runnerId, lane).then(
       (claim) => {
         if (claim === undefined) {
-          this.release(1, 1);
+          this.reports.release(1, 1);
         } else if (!this.mayBatch()) {
           // Paused, stopping or a retry waiting meanwhile: the claim goes back unstarted. It took
           // over the finished job's slot and in-flight count (the supervisor never saw it), so
@@ -414,7 +407,7 @@ export class JobExecutorManager {
       },
       (error: unknown) => {
         this.onError(error);
-        this.release(1, 1);
+        this.reports.release(1, 1);
       },
     );
   }
@@ -423,29 +416,6 @@ export class JobExecutorManager {
   private mayBatch(): boolean {
     const snapshot = this.supervisor.getSnapshot();
     return snapshot.value === 'running' && snapshot.context.waiting.length === 0;
-  }
-
-  private runConfig(job: Job): JobRunConfig {
-    const o = this.options;
-    // Shared by every job that does not set its own `maxRetries` (the lanes never mutate it).
-    const shared = this.sharedRunConfig;
-    if (
-      job.maxRetries === undefined &&
-      shared !== undefined &&
-      shared.options === o &&
-      shared.config.syncEnabled === this.syncEnabled
-    ) {
-      return shared.config;
-    }
-    const config: JobRunConfig = {
-      jobTimeout: o.jobTimeout,
-      retryBaseDelay: o.retryBaseDelay,
-      retryMaxDelay: o.retryMaxDelay,
-      maxRetries: job.maxRetries ?? o.maxRetries,
-      syncEnabled: this.syncEnabled,
-    };
-    if (job.maxRetries === undefined) this.sharedRunConfig = { options: o, config };
-    return config;
   }
 
   /** Gives a claim back without using an attempt (it never started), freeing `slots` slots. */
@@ -470,7 +440,7 @@ export class JobExecutorManager {
   private onStopped(graceful: boolean): void {
     this.unsubscribeAvailable?.();
     this.unsubscribeAvailable = undefined;
-    this.cancelWake();
+    this.reports.cancelWake();
     this.lanes.stopIdle();
     this.bus.publish(JobExecutorEventTypes.EXECUTOR_STOPPED, {
       stoppedAt: this.iso(this.clock.now()),
@@ -497,13 +467,13 @@ export class JobExecutorManager {
           retryCount: event.retryCount,
           delay: event.delay,
         });
-        this.release(1, 0);
+        this.reports.release(1, 0);
         break;
       case 'job.completed':
-        this.finish(this.completeJob(event), event.job);
+        this.finish(this.outcomes.completed(event), event.job);
         break;
       case 'job.failed':
-        this.finish(this.failJob(event), event.job);
+        this.finish(this.outcomes.failed(event), event.job);
         break;
       case 'job.released':
         this.runLengths.delete(event.job.id);
@@ -521,90 +491,7 @@ export class JobExecutorManager {
     }
   }
 
-  // Not `async`: one promise per job fewer on the hot path.
-  private completeJob(event: Extract<LaneEmitted, { type: 'job.completed' }>): Promise<void> {
-    const ref = { jobId: event.job.id, token: event.claimToken };
-    return this.queue.complete(ref, event.attempts).then(
-      () => {
-        const job = { ...event.job, status: 'COMPLETED' as const, attempts: event.attempts };
-        const result: JobResult = { ...event.result, job };
-        this.stats.record(true, result.duration);
-        this.bus.publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
-        this.results.settle(result);
-      },
-      (error: unknown) => {
-        // Reaped while it ran: another runner owns the job now and will replay it idempotently.
-        if (error instanceof StaleClaimError) return this.onError(error);
-        throw error;
-      },
-    );
-  }
-
-  private async failJob(event: Extract<LaneEmitted, { type: 'job.failed' }>) {
-    const ref = { jobId: event.job.id, token: event.claimToken };
-    const { error } = event;
-    try {
-      await this.queue.fail(ref, {
-        attempts: event.attempts,
-        errorCode: error.code,
-        errorMessage: error.message,
-        halt: this.policy === 'halt',
-      });
-    } catch (failure) {
-      if (failure instanceof StaleClaimError) return this.onError(failure);
-      throw failure;
-    }
-    const job = { ...event.job, status: 'FAILED' as const, attempts: event.attempts };
-    const result: JobResult = {
-      job,
-      success: false,
-      completedAt: this.iso(this.clock.now()),
-      duration: event.result?.duration ?? 0,
-      operations: [],
-      metadata: event.result?.metadata,
-      errorCode: error.code,
-      errorMessage: error.message,
-      error,
-    };
-    this.stats.record(false, result.duration);
-    this.bus.publish(JobExecutorEventTypes.JOB_FAILED, {
-      job,
-      error,
-      willRetry: false,
-      retryCount: event.attempts - 1,
-    });
-    if (event.fatal) {
-      this.bus.publish(JobExecutorEventTypes.FATAL_ERROR, { job, error, synced: event.synced });
-    }
-    this.results.settle(result);
-  }
-
-  private runSync(
-    job: Job,
-    self: { send(event: import('../machines/lane-setup.js').LaneEvent): void },
-  ) {
-    const resync = this.deps.resync;
-    if (!resync) return;
-    resync(job).then(
-      () => self.send({ type: 'sync.done' }),
-      (error: unknown) => {
-        const jobError = toJobError(error);
-        const cause =
-          jobError.code === JobErrorCodes.REBASE_FAILED
-            ? jobError
-            : new JobError(
-                JobErrorCodes.REBASE_FAILED as JobErrorCode,
-                `Sync failed: ${jobError.message}`,
-                {
-                  cause: error,
-                },
-              );
-        self.send({ type: 'sync.failed', error: cause });
-      },
-    );
-  }
-
-  // ─── Batched reports to the supervisor ───────────────────────────────────────────────────────
+  // ─── Settling finished jobs ──────────────────────────────────────────────────────────────────
 
   /** After a finished job's queue I/O: its slot runs the lane's next job, or is released. */
   private finish(io: Promise<unknown>, job: Job): void {
@@ -613,7 +500,7 @@ export class JobExecutorManager {
       (error: unknown) => {
         this.onError(error);
         this.runLengths.delete(job.id);
-        this.release(1, 1);
+        this.reports.release(1, 1);
       },
     );
   }
@@ -621,74 +508,12 @@ export class JobExecutorManager {
   /** Runs a job's final queue I/O, then reports its slot and the job as settled. */
   private settle(io: Promise<unknown>, slots: number): void {
     io.then(
-      () => this.release(slots, 1),
+      () => this.reports.release(slots, 1),
       (error: unknown) => {
         this.onError(error);
-        this.release(slots, 1);
+        this.reports.release(slots, 1);
       },
     );
-  }
-
-  /**
-   * Frees `slots` concurrency slots and settles `jobs` jobs. Reports are coalesced into one
-   * `slots.released` event per microtask: per-job events on the supervisor cost more than the job.
-   */
-  private release(slots: number, jobs: number): void {
-    this.releasedSlots += slots;
-    this.settledJobs += jobs;
-    if (this.releaseScheduled) return;
-    this.releaseScheduled = true;
-    queueMicrotask(() => {
-      this.releaseScheduled = false;
-      const event = {
-        type: 'slots.released',
-        slots: this.releasedSlots,
-        jobs: this.settledJobs,
-      } as const;
-      this.releasedSlots = 0;
-      this.settledJobs = 0;
-      this.supervisor.send(event);
-    });
-  }
-
-  /** Coalesces `jobAvailable` bus events into one supervisor event per microtask. */
-  private scheduleAvailable(): void {
-    if (this.availableScheduled) return;
-    this.availableScheduled = true;
-    queueMicrotask(() => {
-      this.availableScheduled = false;
-      this.supervisor.send({ type: 'jobAvailable' });
-    });
-  }
-
-  /** Wakes the supervisor when the earliest delayed head becomes due. */
-  private armDelayedWake(): void {
-    this.queue.nextRunAt().then(
-      (at) => {
-        if (at !== undefined) this.scheduleWake(at);
-      },
-      (error: unknown) => this.onError(error),
-    );
-  }
-
-  private scheduleWake(at: number): void {
-    if (this.wakeTimer !== undefined && this.wakeAt <= at) return;
-    this.cancelWake();
-    this.wakeAt = at;
-    this.wakeTimer = this.clock.setTimeout(
-      () => {
-        this.wakeTimer = undefined;
-        this.wakeAt = Number.POSITIVE_INFINITY;
-        this.supervisor.send({ type: 'jobAvailable' });
-      },
-      Math.max(0, at - this.clock.now()),
-    );
-  }
-
-  private cancelWake(): void {
-    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
-    this.wakeTimer = undefined;
-    this.wakeAt = Number.POSITIVE_INFINITY;
   }
 
   private waitFor(state: 'stopped', signal?: AbortSignal): Promise<void> {
@@ -708,36 +533,7 @@ export class JobExecutorManager {
     });
   }
 
-  /** ISO string of `ms`; the last one is reused (many jobs start within one millisecond). */
   private iso(ms: number): string {
-    if (ms !== this.lastIsoMs) {
-      this.lastIsoMs = ms;
-      this.lastIso = new Date(ms).toISOString();
-    }
-    return this.lastIso;
+    return this.outcomes.iso(ms);
   }
-}
-
-function resultFromRecord(
-  job: Job & { lastError?: { code: number; message: string } },
-  completedAt: string,
-): JobResult {
-  const success = job.status === 'COMPLETED';
-  return {
-    job,
-    success,
-    completedAt,
-    duration: 0,
-    operations: [],
-    metadata: { fromRecord: true },
-    ...(success
-      ? {}
-      : {
-          errorCode: job.lastError?.code,
-          errorMessage: job.lastError?.message,
-          error: job.lastError
-            ? new JobError(job.lastError.code as JobErrorCode, job.lastError.message)
-            : undefined,
-        }),
-  };
 }

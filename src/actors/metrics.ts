@@ -4,7 +4,6 @@
  * @module
  */
 import type { IEventBus, IQueue, QueuedJob } from '../adapters/ports.js';
-import { type Clock, systemClock } from '../clock.js';
 import { CREATE_DOCUMENT } from '../document/create-action.js';
 import { JobExecutorEventTypes, QueueEventTypes } from '../events.js';
 import { type Job, JobStatus } from '../types.js';
@@ -28,8 +27,6 @@ export type MetricsOptions = {
   bus: IEventBus;
   /** The queue whose counts are the totals. */
   queue: IQueue;
-  /** Times failed attempts (their events carry no duration). @default systemClock */
-  clock?: Clock;
   /** Unfinished jobs followed for their type; past this the oldest go to `unknown`. @default 100000 */
   maxTrackedJobs?: number;
   /** Documents whose type is remembered; past this the oldest are forgotten. @default 100000 */
@@ -40,7 +37,7 @@ export type MetricsOptions = {
 type Finished = { completed: number; failed: number; totalDuration: number };
 
 /** An unfinished job seen on the bus: its document, and when its latest attempt started. */
-type Tracked = { documentId: string; startedAt: number | undefined };
+type Tracked = { documentId: string };
 
 /**
  * Counts jobs by status, in total and per document type.
@@ -62,7 +59,6 @@ type Tracked = { documentId: string; startedAt: number | undefined };
  */
 export class Metrics {
   readonly #queue: IQueue;
-  readonly #clock: Clock;
   readonly #maxTracked: number;
   readonly #maxDocuments: number;
   readonly #unsubscribe: (() => void)[];
@@ -77,7 +73,6 @@ export class Metrics {
 
   constructor(options: MetricsOptions) {
     this.#queue = options.queue;
-    this.#clock = options.clock ?? systemClock;
     this.#maxTracked = options.maxTrackedJobs ?? 100_000;
     this.#maxDocuments = options.maxDocuments ?? 100_000;
     const { bus } = options;
@@ -87,16 +82,17 @@ export class Metrics {
       }),
       bus.subscribe(JobExecutorEventTypes.JOB_STARTED, ({ job }) => {
         this.#learnFromJob(job);
-        this.#track(job.id, job.documentId).startedAt = this.#clock.now();
+        this.#track(job.id, job.documentId);
       }),
       bus.subscribe(JobExecutorEventTypes.JOB_COMPLETED, ({ job, result }) => {
         const reported = result.metadata?.documentType;
         if (typeof reported === 'string') this.#remember(job.documentId, reported);
         this.#finish(job, true, result.duration);
       }),
-      bus.subscribe(JobExecutorEventTypes.JOB_FAILED, ({ job }) => {
-        const startedAt = this.#tracked.get(job.id)?.startedAt;
-        this.#finish(job, false, startedAt === undefined ? 0 : this.#clock.now() - startedAt);
+      bus.subscribe(JobExecutorEventTypes.JOB_FAILED, ({ job, result }) => {
+        const reported = result.metadata?.documentType;
+        if (typeof reported === 'string') this.#remember(job.documentId, reported);
+        this.#finish(job, false, result.duration);
       }),
     ];
   }
@@ -200,7 +196,7 @@ export class Metrics {
   #track(jobId: string, documentId: string): Tracked {
     let tracked = this.#tracked.get(jobId);
     if (tracked === undefined) {
-      tracked = { documentId, startedAt: undefined };
+      tracked = { documentId };
       this.#tracked.set(jobId, tracked);
       if (this.#tracked.size > this.#maxTracked) {
         this.#tracked.delete(this.#tracked.keys().next().value as string);

@@ -74,6 +74,8 @@ export type LaneEmitted =
       result: JobResult | undefined;
       fatal: boolean;
       synced: boolean;
+      /** When the last attempt started. */
+      startedAt: number;
     }
   | { type: 'job.released'; job: Job; claimToken: string; attempts: number; heldSlot: boolean }
   | { type: 'slot.requested'; laneKey: string }
@@ -210,6 +212,7 @@ export const laneSetup = setup({
       result: context.result,
       fatal: context.error !== undefined && isFatalCode(context.error.code),
       synced: context.synced,
+      startedAt: context.startedAt,
     })),
     emitReleased: emit(({ context }, params: { heldSlot: boolean; aborted: boolean }) => ({
       type: 'job.released' as const,

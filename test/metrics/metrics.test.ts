@@ -123,7 +123,7 @@ describe('metrics by document type', () => {
     await reactor.start();
     await reactor.createDocument({ documentId: 't1', documentType: TODO });
     await finished(reactor, clock, 1);
-    const late = new Metrics({ bus: reactor.bus, queue: reactor.queue, clock });
+    const late = new Metrics({ bus: reactor.bus, queue: reactor.queue });
     expect(late.documentType('t1')).toBeUndefined();
     await reactor.submit({
       documentId: 't1',
@@ -152,7 +152,7 @@ describe('metrics by document type', () => {
           ? { kind: 'fail', code: JobErrorCodes.LIBRARY_ERROR, after: durations[job.id] }
           : { kind: 'ok', after: durations[job.id] ?? 1_000 },
     });
-    const metrics = new Metrics({ bus: rt.bus, queue: rt.queue, clock: rt.clock });
+    const metrics = new Metrics({ bus: rt.bus, queue: rt.queue });
     await rt.queue.enqueue({
       id: 'create',
       documentId: 'doc-a',

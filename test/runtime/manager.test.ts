@@ -115,6 +115,26 @@ describe('JobExecutorManager', () => {
     expect((await rt.queue.get('j1'))?.status).toBe('FAILED');
   });
 
+  it('jobFailed carries the failed result: error code, the last attempt’s duration, and getStats counts it', async () => {
+    const rt = runtime({
+      script: () => ({ kind: 'fail', code: JobErrorCodes.LIBRARY_ERROR, after: 40 }),
+    });
+    const payloads: { retryCount: number; result: { duration: number; errorCode?: number } }[] =
+      [];
+    rt.manager.on('jobFailed', (payload) => {
+      payloads.push(payload);
+    });
+    await rt.manager.start();
+    await rt.queue.enqueue(jobInput('j1', 'd1', ['global']));
+    await runUntil(rt.clock, () => rt.monitor.count('jobFailed') === 1);
+    expect(payloads).toHaveLength(1);
+    expect(payloads[0]).toMatchObject({
+      retryCount: 0,
+      result: { success: false, duration: 40, errorCode: JobErrorCodes.LIBRARY_ERROR },
+    });
+    expect((await rt.manager.getStats()).averageExecutionTime).toBe(40);
+  });
+
   it('times out an attempt that ignores its signal: the lane stays held until it settles, then retries with TIMEOUT', async () => {
     const rt = runtime({
       config: { jobTimeout: 100, retryBaseDelay: 0, retryMaxDelay: 0 },
