@@ -119,8 +119,7 @@ describe('JobExecutorManager', () => {
     const rt = runtime({
       script: () => ({ kind: 'fail', code: JobErrorCodes.LIBRARY_ERROR, after: 40 }),
     });
-    const payloads: { retryCount: number; result: { duration: number; errorCode?: number } }[] =
-      [];
+    const payloads: { retryCount: number; result: { duration: number; errorCode?: number } }[] = [];
     rt.manager.on('jobFailed', (payload) => {
       payloads.push(payload);
     });
