@@ -70,6 +70,9 @@ type Active = {
   caughtUp: boolean;
 };
 
+/** Where a tick's claim stands for this scheduler (see `#fire`). */
+type TickClaim = 'todo' | 'won' | 'taken';
+
 /** A tick whose claim or enqueue failed, to be tried again. */
 type Retry = { scheduleId: string; tickAt: number; claimed: boolean; attempt: number; at: number };
 
@@ -87,8 +90,10 @@ const TICK_RETRY_BASE = 1_000;
  * claimable from `runAt` on (later jobs of its lanes wait behind it). A recurring schedule is kept
  * in an {@link IScheduleStore}; while started, the scheduler waits for the earliest next tick of
  * its schedules with one timer on the injected clock and, at each tick, claims the tick in the
- * store (`claimTick`) and, if it won the claim, enqueues one job. Schedulers sharing a store —
- * processes sharing a database — so enqueue exactly one job per tick. Ticks missed while no
+ * store (`claimTick`) and, if it won the claim, enqueues one job (the losers enqueue it too when
+ * its id is derived from the tick, refused as a duplicate, so a winner dying in between loses no
+ * tick). Schedulers sharing a store — processes sharing a database — so enqueue exactly one job
+ * per tick. Ticks missed while no
  * scheduler ran are caught up once, not once per missed tick: when a scheduler starts (or takes up
  * a schedule), it runs the latest due tick if it is later than the last one claimed.
  *
@@ -308,8 +313,9 @@ export class Scheduler {
     const due = active.cron.latest(now);
     if (due === undefined || due <= active.record.since) return;
     const last = await this.#store.lastTick(active.record.id);
-    if (last !== undefined && last >= due) return;
-    await this.#fire(active, due, false, 0);
+    if (last !== undefined && last > due) return;
+    // Claimed already: its winner may have died between the claim and the enqueue.
+    await this.#fire(active, due, last === due ? 'taken' : 'todo', 0);
   }
 
   /** The timer fired: reload if due, retry failed ticks, run due ticks, re-arm. */
@@ -325,7 +331,9 @@ export class Scheduler {
     this.#retries = this.#retries.filter((retry) => retry.at > now);
     for (const retry of due) {
       const active = this.#active.get(retry.scheduleId);
-      if (active) await this.#fire(active, retry.tickAt, retry.claimed, retry.attempt);
+      if (active) {
+        await this.#fire(active, retry.tickAt, retry.claimed ? 'won' : 'todo', retry.attempt);
+      }
     }
     for (const active of [...this.#active.values()]) {
       if (!this.#started) return;
@@ -336,24 +344,36 @@ export class Scheduler {
       // ticks missed meanwhile run once, as at start.
       const tick = active.cron.latest(at) ?? active.nextRunAt;
       active.nextRunAt = active.cron.next(at);
-      await this.#fire(active, tick, false, 0);
+      await this.#fire(active, tick, 'todo', 0);
     }
     this.#arm();
   }
 
-  /** Claims the tick (unless claimed already) and enqueues its job; failures are retried. */
-  async #fire(active: Active, tickAt: number, claimed: boolean, attempt: number): Promise<void> {
+  /**
+   * Claims the tick and enqueues its job; failures are retried. `claim` says where the claim
+   * stands: still to be made, `won` by this scheduler (a retry), or `taken` (found claimed).
+   *
+   * Claim and enqueue are two steps, so the winner of a claim may die between them. A scheduler
+   * that finds the tick claimed — by another process, or by itself before a restart — therefore
+   * enqueues the tick's job as well when its id is the one derived from the tick: the queue refuses
+   * a second job with that id, so the tick still gets exactly one job. (A job function that names
+   * its own id cannot be deduplicated that way; only the winner enqueues its tick.)
+   */
+  async #fire(active: Active, tickAt: number, claim: TickClaim, attempt: number): Promise<void> {
     const id = active.record.id;
     try {
-      if (!claimed) {
-        if (!(await this.#store.claimTick(id, tickAt))) {
-          // Another scheduler ran it, or the schedule was deleted elsewhere: drop it then.
-          if ((await this.#store.get(id)) === undefined && this.#active.get(id) === active) {
-            this.#active.delete(id);
-          }
+      if (claim === 'todo') {
+        if (await this.#store.claimTick(id, tickAt)) {
+          claim = 'won';
+        } else if ((await this.#store.get(id)) === undefined) {
+          // Deleted elsewhere: drop it.
+          if (this.#active.get(id) === active) this.#active.delete(id);
           return;
+        } else if ((await this.#store.lastTick(id)) === tickAt) {
+          claim = 'taken';
+        } else {
+          return; // a later tick was claimed already: this one is past
         }
-        claimed = true;
       }
     } catch (error) {
       this.#retryOrReport(active, tickAt, false, attempt, error);
@@ -363,16 +383,18 @@ export class Scheduler {
     try {
       input = tickJob(active.record, active.fn, tickAt);
     } catch (error) {
-      this.#onError(tickError(id, tickAt, 'its job function threw', error));
+      if (claim === 'won') this.#onError(tickError(id, tickAt, 'its job function threw', error));
       return;
     }
+    const derivedId = input.id === tickJobId(id, tickAt);
+    if (claim === 'taken' && !derivedId) return;
     try {
       await this.#queue.enqueue(input);
     } catch (error) {
-      const derivedId = input.id === tickJobId(id, tickAt);
       if (error instanceof JobValidationError && error.field === 'id' && derivedId) {
-        return; // enqueued already, by an earlier attempt whose answer was lost
+        return; // enqueued already: by the claim's winner, or by an attempt whose answer was lost
       }
+      if (claim === 'taken') return; // the winner's concern
       if (error instanceof JobValidationError) {
         this.#onError(tickError(id, tickAt, 'its job was rejected', error));
         return;

@@ -35,7 +35,7 @@ export type ScheduleWorkerMessage =
   | {
       event: 'done';
       runnerId: string;
-      /** Ticks (ISO) whose job this process enqueued, i.e. whose claim it won. */
+      /** Ticks (ISO) whose job this process enqueued: as the claim's winner, or a loser first to the queue. */
       enqueued: string[];
       completed: number;
       failed: number;
