@@ -4,7 +4,10 @@
  */
 import { JobValidationError } from './errors.js';
 
-/** Configuration of the job executor manager (seed 001 `JobExecutorManagerConfig`, extended). */
+/**
+ * Configuration of the job executor manager (seed 001 `JobExecutorManagerConfig`, extended).
+ * Every option is an integer; the millisecond ones are at most {@link MAX_DELAY}.
+ */
 export type ExecutorOptions = {
   /** Attempts that may run at once, across all lanes. @default 10 */
   maxConcurrency?: number;
@@ -59,6 +62,21 @@ const MINIMUM: { [K in keyof ResolvedExecutorOptions]: number } = {
 };
 
 /**
+ * Longest delay Node's timers honour (2^31 - 1 ms, about 24.8 days); a longer one fires after
+ * 1 ms instead, so the millisecond options are capped here.
+ */
+export const MAX_DELAY = 2_147_483_647;
+
+/** The options that are delays or windows in ms, capped at {@link MAX_DELAY}. */
+const MILLISECONDS: ReadonlySet<keyof ResolvedExecutorOptions> = new Set([
+  'jobTimeout',
+  'retryBaseDelay',
+  'retryMaxDelay',
+  'laneIdleTimeout',
+  'statsWindow',
+]);
+
+/**
  * Merges `options` over `base` (the defaults unless given) and rejects a bad value naming the
  * option and the value received.
  */
@@ -80,10 +98,13 @@ export function resolveOptions(
     if (value === undefined) continue;
     const name = key as keyof ResolvedExecutorOptions;
     const min = MINIMUM[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    const max = MILLISECONDS.has(name) ? MAX_DELAY : Number.POSITIVE_INFINITY;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      const range =
+        max === MAX_DELAY ? `an integer from ${min} to ${MAX_DELAY} (ms)` : `an integer ≥ ${min}`;
       throw new JobValidationError(
         name,
-        `expected \`${name}\` to be an integer ≥ ${min}, got ${describe(value)}`,
+        `expected \`${name}\` to be ${range}, got ${describe(value)}`,
       );
     }
     resolved[name] = value;
@@ -97,7 +118,12 @@ export function resolveOptions(
   return resolved;
 }
 
-function describe(value: unknown): string {
+/**
+ * A received value for an error message: strings quoted, other primitives as written, anything
+ * else by its type.
+ * @internal
+ */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null)
     return String(value);
