@@ -25,7 +25,7 @@ import { createDocumentJob } from './document/create-action.js';
 import { DocumentJobExecutor } from './document/document-job-executor.js';
 import { type DocumentModel, ModelRegistry } from './document/document-model.js';
 import { JobValidationError } from './errors.js';
-import { type ExecutorOptions, resolveOptions } from './options.js';
+import { describe, type ExecutorOptions, resolveOptions } from './options.js';
 import type { Job, JobInput } from './types.js';
 
 /**
@@ -104,6 +104,8 @@ export type Reactor = {
 
 /**
  * Creates a reactor: queue, operation store, bus, document executor and job executor manager.
+ * @throws JobValidationError naming a wrong-typed option (`models`, `config.*`, `clock`,
+ * `laneFailurePolicy`, `random`, `runnerId`, `onError`), before any storage is opened.
  *
  * @example
  * const reactor = await createReactor({ models: [counterModel] });
@@ -115,9 +117,7 @@ export type Reactor = {
  * await reactor.close();
  */
 export async function createReactor(options: ReactorOptions): Promise<Reactor> {
-  if (!options || !Array.isArray(options.models)) {
-    throw new JobValidationError('models', 'expected an array of document models');
-  }
+  checkReactorOptions(options);
   const config = resolveOptions(options.config ?? {});
   const models = new ModelRegistry(options.models);
   const clock = options.clock ?? systemClock;
@@ -201,6 +201,60 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
       await storage.close();
     },
   };
+}
+
+/** Rejects a wrong-typed option, naming it and the value received, before anything is opened. */
+function checkReactorOptions(options: ReactorOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new JobValidationError('options', `expected { models, … }, got ${describe(options)}`);
+  }
+  const { models, laneFailurePolicy, random, onError, runnerId, clock } = options;
+  if (!Array.isArray(models)) {
+    throw new JobValidationError(
+      'models',
+      `expected \`models\` to be an array of document models, got ${describe(models)}`,
+    );
+  }
+  if (
+    laneFailurePolicy !== undefined &&
+    laneFailurePolicy !== 'continue' &&
+    laneFailurePolicy !== 'halt'
+  ) {
+    throw new JobValidationError(
+      'laneFailurePolicy',
+      `expected \`laneFailurePolicy\` to be 'continue' or 'halt', got ${describe(laneFailurePolicy)}`,
+    );
+  }
+  for (const [name, value] of [
+    ['random', random],
+    ['onError', onError],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'function') {
+      throw new JobValidationError(
+        name,
+        `expected \`${name}\` to be a function, got ${describe(value)}`,
+      );
+    }
+  }
+  if (runnerId !== undefined && (typeof runnerId !== 'string' || runnerId === '')) {
+    throw new JobValidationError(
+      'runnerId',
+      `expected \`runnerId\` to be a non-empty string, got ${describe(runnerId)}`,
+    );
+  }
+  if (clock !== undefined) {
+    const expected = 'expected `clock` to be an object with now(), setTimeout() and clearTimeout()';
+    if (clock === null || typeof clock !== 'object') {
+      throw new JobValidationError('clock', `${expected}, got ${describe(clock)}`);
+    }
+    const missing = (['now', 'setTimeout', 'clearTimeout'] as const).filter(
+      (method) => typeof clock[method] !== 'function',
+    );
+    if (missing.length > 0) {
+      const without = missing.map((method) => `${method}()`).join(', ');
+      throw new JobValidationError('clock', `${expected}, got an object without ${without}`);
+    }
+  }
 }
 
 async function openStorage(option: StorageOption, ctx: StorageContext): Promise<Storage> {

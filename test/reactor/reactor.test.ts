@@ -134,4 +134,26 @@ describe('createReactor (memory)', () => {
     });
     await reactor.close();
   });
+
+  it.each([
+    ['laneFailurePolicy', { laneFailurePolicy: 'halted' }, `'continue' or 'halt', got "halted"`],
+    ['random', { random: 0.5 }, 'a function, got 0.5'],
+    ['onError', { onError: 'log' }, 'a function, got "log"'],
+    ['runnerId', { runnerId: 42 }, 'a non-empty string, got 42'],
+    ['runnerId', { runnerId: '' }, 'a non-empty string, got ""'],
+    ['clock', { clock: Date.now }, 'clearTimeout(), got function'],
+    ['clock', { clock: { now: Date.now } }, 'got an object without setTimeout(), clearTimeout()'],
+    ['models', { models: counterModel }, 'an array of document models, got object'],
+  ])('rejects a wrong-typed `%s`, naming it and what it got', async (field, bad, text) => {
+    const options = { models: [counterModel], ...bad } as unknown as Parameters<
+      typeof createReactor
+    >[0];
+    const created = createReactor(options);
+    await expect(created).rejects.toBeInstanceOf(JobValidationError);
+    await expect(created).rejects.toMatchObject({
+      field,
+      message: expect.stringContaining(`expected \`${field}\` to be `),
+    });
+    await expect(created).rejects.toThrow(text);
+  });
 });
