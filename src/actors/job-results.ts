@@ -1,6 +1,7 @@
 /**
  * Finished job results for `watch`: the latest `retention` results are kept (oldest dropped
- * first), and watchers of unfinished jobs are resolved when their job finishes.
+ * first), and watchers of unfinished jobs are resolved when their job finishes, or rejected when it
+ * is cancelled.
  * @internal
  * @module
  */
@@ -46,6 +47,17 @@ export class JobResults {
     for (const watcher of watchers) watcher.resolve(result);
   }
 
+  /**
+   * Rejects the watchers of `jobId` with `reason` and forgets them: the job will never finish (it
+   * was cancelled). A kept result of the job is left as it is.
+   */
+  cancel(jobId: string, reason: unknown): void {
+    const watchers = this.watchers.get(jobId);
+    if (!watchers) return;
+    this.watchers.delete(jobId);
+    for (const watcher of watchers) watcher.reject(reason);
+  }
+
   /** Waits for `jobId` to finish; rejects with the signal's reason when it aborts. */
   wait(jobId: string, signal?: AbortSignal): Promise<JobResult> {
     return new Promise<JobResult>((resolve, reject) => {
@@ -65,7 +77,10 @@ export class JobResults {
           signal?.removeEventListener('abort', onAbort);
           resolve(result);
         },
-        reject,
+        reject: (reason) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(reason);
+        },
       };
       set.add(watcher);
       signal?.addEventListener('abort', onAbort, { once: true });

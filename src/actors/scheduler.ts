@@ -56,6 +56,11 @@ export type SchedulerOptions = {
   idFactory?: () => string;
   /** Receives ticks that could not be enqueued, and store errors. @default console.error */
   onError?: (error: unknown) => void;
+  /**
+   * Called with the id of a job {@link Scheduler.cancel} took out of the queue (the reactor rejects
+   * the job's `watch`ers with it). @default none
+   */
+  onJobCancelled?: (jobId: string) => void;
 };
 
 /** A schedule this process ticks. */
@@ -114,6 +119,7 @@ export class Scheduler {
   readonly #refreshInterval: number;
   readonly #idFactory: () => string;
   readonly #onError: (error: unknown) => void;
+  readonly #onJobCancelled: ((jobId: string) => void) | undefined;
 
   readonly #active = new Map<string, Active>();
   #retries: Retry[] = [];
@@ -141,6 +147,7 @@ export class Scheduler {
     this.#refreshInterval = refresh;
     this.#idFactory = options.idFactory ?? randomUUID;
     this.#onError = options.onError ?? ((error) => console.error('[seriatim]', error));
+    this.#onJobCancelled = options.onJobCancelled;
   }
 
   /** The store of recurring schedules. */
@@ -233,7 +240,8 @@ export class Scheduler {
 
   /**
    * Cancels a recurring schedule (stops it and deletes it from the store; jobs its ticks enqueued
-   * already stay) or, for any other id, a delayed or pending job (`queue.cancel`).
+   * already stay) or, for any other id, a delayed or pending job (`queue.cancel`, then
+   * `onJobCancelled`).
    * @returns true when something was cancelled; false for an unknown id or a job no longer pending.
    */
   async cancel(id: string): Promise<boolean> {
@@ -244,7 +252,16 @@ export class Scheduler {
       this.#arm();
       return known || deleted;
     });
-    return schedule || this.#queue.cancel(id);
+    if (schedule) return true;
+    const cancelled = await this.#queue.cancel(id);
+    if (cancelled) {
+      try {
+        this.#onJobCancelled?.(id);
+      } catch (error) {
+        this.#onError(error);
+      }
+    }
+    return cancelled;
   }
 
   /** The recurring schedules in the store, with their next run after now and last claimed tick. */

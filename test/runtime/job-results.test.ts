@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JobResults } from '../../src/actors/job-results.js';
 import type { JobResult } from '../../src/types.js';
 
@@ -71,5 +71,26 @@ describe('job results', () => {
     const waiting = results.wait('w');
     results.settle(result('w'));
     expect((await waiting).job.id).toBe('w');
+  });
+
+  it('rejects the watchers of a cancelled job with the reason and forgets them', async () => {
+    const results = new JobResults(10);
+    const controller = new AbortController();
+    const removeListener = vi.spyOn(controller.signal, 'removeEventListener');
+    const plain = results.wait('c');
+    const withSignal = results.wait('c', controller.signal);
+    const other = results.wait('o');
+    const reason = new Error('Job c was cancelled');
+
+    results.cancel('c', reason);
+    results.cancel('unknown', reason);
+
+    await expect(plain).rejects.toBe(reason);
+    await expect(withSignal).rejects.toBe(reason);
+    expect(removeListener).toHaveBeenCalledWith('abort', expect.any(Function));
+    expect(results.waiting).toBe(1);
+    results.settle(result('o'));
+    expect((await other).job.id).toBe('o');
+    expect(results.waiting).toBe(0);
   });
 });

@@ -67,6 +67,34 @@ describe('scheduler: delayed jobs', () => {
     rt.manager.dispose();
   });
 
+  it('tells onJobCancelled of each job it took out of the queue, and of nothing else', async () => {
+    const rt = makeRuntime();
+    const cancelled: string[] = [];
+    const errors: unknown[] = [];
+    const scheduler = new Scheduler({
+      queue: rt.queue,
+      clock: rt.clock,
+      onJobCancelled: (jobId) => {
+        cancelled.push(jobId);
+        if (jobId === 'B') throw new Error('hook failed');
+      },
+      onError: (error) => errors.push(error),
+    });
+    await scheduler.schedule(jobInput('A', 'doc-1', ['global']), { runAt: T0 + 60_000 });
+    await rt.queue.enqueue(jobInput('B', 'doc-2', ['global']));
+    const scheduleId = await scheduler.scheduleRecurring({ cron: '0 * * * *', job: tickInput() });
+
+    expect(await scheduler.cancel('A')).toBe(true);
+    expect(await scheduler.cancel('A')).toBe(false);
+    expect(await scheduler.cancel('unknown-id')).toBe(false);
+    expect(await scheduler.cancel(scheduleId)).toBe(true);
+    expect(await scheduler.cancel('B')).toBe(true); // a throwing hook is reported, not thrown
+
+    expect(cancelled).toEqual(['A', 'B']);
+    expect(errors).toEqual([new Error('hook failed')]);
+    rt.manager.dispose();
+  });
+
   it('rejects a runAt that is not a finite number, naming `runAt`, and enqueues nothing', async () => {
     const rt = makeRuntime();
     const scheduler = new Scheduler({ queue: rt.queue, clock: rt.clock });
