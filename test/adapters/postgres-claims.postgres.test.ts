@@ -278,6 +278,62 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
     });
   });
 
+  describe('claimLane', () => {
+    const lane = (scope: string, documentId = 'doc-1') => ({ documentId, scope, branch: 'main' });
+
+    it("claims a lane's head when it is ready, as claim would", async () => {
+      const { queue } = open();
+      await queue.enqueueMany([
+        jobInput('doc-1', ['a'], { id: 'first' }),
+        jobInput('doc-1', ['a'], { id: 'second' }),
+      ]);
+
+      const claim = await queue.claimLane('r1', lane('a'));
+
+      expect(claim?.job).toMatchObject({ id: 'first', status: JobStatus.RUNNING, attempts: 1 });
+      expect(await queue.claimLane('r1', lane('a'))).toBeUndefined(); // its head is running
+      await queue.complete(ref(claim as Claim), 1);
+      expect((await queue.claimLane('r1', lane('a')))?.job.id).toBe('second');
+    });
+
+    it('returns undefined for an empty lane, a head blocked in another lane, or not due', async () => {
+      const { queue } = open();
+      await queue.enqueueMany([
+        jobInput('doc-1', ['b'], { id: 'on-b' }),
+        jobInput('doc-1', ['a', 'b'], { id: 'both' }),
+        jobInput('doc-2', ['a'], { id: 'later', runAt: T0 + 1_000 }),
+      ]);
+
+      expect(await queue.claimLane('r1', lane('c'))).toBeUndefined();
+      expect(await queue.claimLane('r1', lane('a'))).toBeUndefined(); // `both` waits for lane b
+      expect(await queue.claimLane('r1', lane('a', 'doc-2'))).toBeUndefined();
+      clock.increment(1_000);
+      expect((await queue.claimLane('r1', lane('a', 'doc-2')))?.job.id).toBe('later');
+    });
+
+    it('answers the calls of one tick with one statement, a job heading two of their lanes once', async () => {
+      const { queue } = open();
+      await queue.enqueueMany([
+        jobInput('doc-1', ['a', 'b'], { id: 'both' }),
+        jobInput('doc-2', ['a'], { id: 'other' }),
+      ]);
+
+      const claims = await Promise.all([
+        queue.claimLane('r1', lane('a')),
+        queue.claimLane('r1', lane('b')),
+        queue.claimLane('r1', lane('a', 'doc-2')),
+        queue.claimLane('r1', lane('c')),
+      ]);
+
+      expect(claims.map((claim) => claim?.job.id)).toEqual(['both', undefined, 'other', undefined]);
+      const [row] = await query<{ running: number }>(
+        schema,
+        "SELECT count(*)::int AS running FROM jobs WHERE status = 'RUNNING'",
+      );
+      expect(row?.running).toBe(2);
+    });
+  });
+
   describe('batched completion', () => {
     it('ends the calls of one tick together, answering each by its own token', async () => {
       const { queue } = open();

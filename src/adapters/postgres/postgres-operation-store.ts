@@ -15,6 +15,7 @@ import type {
   LaneWrite,
 } from '../ports.js';
 import { isClaimToken, type OperationRow, rowToOperation } from './job-row.js';
+import { PostgresAppendBatcher } from './postgres-append-batcher.js';
 import { inTransaction, sqlState } from './postgres-transaction.js';
 import { completeAppendedClaim } from './statements/complete-appended-claim.js';
 import { findOperations } from './statements/find-operations.js';
@@ -46,11 +47,13 @@ export type PostgresOperationStoreOptions = {
  *
  * `append` is one transaction: it takes the advisory locks of the request's lanes (the same
  * locks as the queue's, so a read fence on a lane really excludes a concurrent write to it), then
- * checks, as the memory store does and in its order, replay, every lane's expected head, the
- * request's shape and the abort signal, then writes. With `request.claim` it also completes that
- * claim, fenced by its token, in the same transaction: the operations and the completion commit
- * together or not at all (a stale claim throws `StaleClaimError` and writes nothing). The signal
- * is checked again right before COMMIT.
+ * checks, as the memory store does and in its order, replay, every lane's expected head and the
+ * request's shape, then writes. The appends made in one tick share one statement, one round trip
+ * (`PostgresAppendBatcher`: group commit), each still judged and written, or refused, on its
+ * own; the abort signal is checked right before the batch is sent. With `request.claim` the
+ * append also completes that claim, fenced by its token, in the same transaction (its own,
+ * several statements): the operations and the completion commit together or not at all (a stale
+ * claim throws `StaleClaimError` and writes nothing); its signal is checked right before COMMIT.
  *
  * Construct it through {@link createPostgresStorage}.
  */
@@ -60,6 +63,7 @@ export class PostgresOperationStore implements IOperationStore {
   readonly #ready: () => Promise<void>;
   readonly #channel: string;
   readonly #origin: string;
+  readonly #batcher: PostgresAppendBatcher;
 
   constructor(options: PostgresOperationStoreOptions) {
     this.#pool = options.pool;
@@ -67,6 +71,11 @@ export class PostgresOperationStore implements IOperationStore {
     this.#ready = options.ready;
     this.#channel = options.channel;
     this.#origin = options.origin;
+    this.#batcher = new PostgresAppendBatcher({
+      pool: options.pool,
+      ready: options.ready,
+      mapError: (error, request) => mapWriteError(error, request.documentId, request.branch),
+    });
   }
 
   /** The lane's operations from `fromIndex` on. */
@@ -124,6 +133,20 @@ export class PostgresOperationStore implements IOperationStore {
    * nothing.
    */
   async append(request: AppendRequest): Promise<AppendResult> {
+    if (request.claim === undefined) return this.#batcher.append(request);
+    return this.#appendWithClaim(request);
+  }
+
+  /** Waits for the appends already made. The pool is the storage's: nothing to release here. */
+  async close(): Promise<void> {
+    await this.#batcher.drain();
+  }
+
+  /**
+   * An append that completes its claim: one transaction of several statements (the runtime's
+   * executor does not pass claims, so this path is off the hot path).
+   */
+  async #appendWithClaim(request: AppendRequest): Promise<AppendResult> {
     const { documentId, branch, lanes, claim, signal } = request;
     if (claim !== undefined && !isClaimToken(claim.token)) throw new StaleClaimError(claim.jobId);
     const scopes = lanes.map((lane) => lane.scope);
@@ -191,9 +214,6 @@ export class PostgresOperationStore implements IOperationStore {
       throw mapWriteError(error, documentId, branch);
     }
   }
-
-  /** The pool is the storage's: nothing to release here. */
-  async close(): Promise<void> {}
 
   /** Completes the claim in the append's transaction; its lanes were locked with the request's. */
   async #completeClaim(client: PoolClient, claim: ClaimRef): Promise<void> {

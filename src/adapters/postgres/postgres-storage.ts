@@ -75,7 +75,12 @@ export function createPostgresStorage(
   const pool = new pg.Pool({
     connectionString,
     max: resolved.poolSize,
-    options: `-c search_path=${schema}`,
+    // Custom plans only: a generic plan cached while a table was nearly empty or its statistics
+    // stale (a fresh schema, a backlog that grew since ANALYZE) stays in use for the session;
+    // measured, the lane claim kept a sequential scan of `job_lanes` per lane (P4 fell to ~340
+    // jobs/s at 2 ms of server CPU per job). Planning each execution costs a few µs per job now
+    // that statements carry whole batches.
+    options: `-c search_path=${schema} -c plan_cache_mode=force_custom_plan`,
     application_name: `seriatim ${ctx.runnerId}`.slice(0, 63),
   });
   // An idle connection that fails is dropped by the pool; without a listener it would crash us.

@@ -1,7 +1,8 @@
 /**
  * Completes a claim inside `store.append`, in the transaction that writes the job's operations,
  * fenced by its token. The token stays on the job so the runtime's later `complete` with it is a
- * no-op success (`confirmAppendedClaims`). The job must then leave its lanes (`leaveLanes`).
+ * no-op success (the function `finish_claims` confirms it). The job must then leave its lanes
+ * (`leaveLanes`).
  *
  * $1 text    job id
  * $2 uuid    claim token

@@ -1,0 +1,260 @@
+/**
+ * Group commit for `store.append`: the appends of one tick become one statement, each still
+ * atomic and fenced on its own.
+ * @internal
+ * @module
+ */
+import type { Pool } from 'pg';
+import { WriteConflictError } from '../../errors.js';
+import type { Operation } from '../../types.js';
+import type { AppendRequest, AppendResult, LaneWrite } from '../ports.js';
+import { appendOperations } from './statements/append-operations.js';
+import { run } from './statements/statement.js';
+import { TickBatcher, takeUpTo } from './tick-batcher.js';
+
+/** What {@link PostgresAppendBatcher} needs from its store. */
+export type PostgresAppendBatcherOptions = {
+  pool: Pool;
+  ready: () => Promise<void>;
+  /** Maps a driver error of a request written alone (unique violations) to the port's errors. */
+  mapError: (error: unknown, request: AppendRequest) => unknown;
+};
+
+/** One `append` call waiting for its batch. */
+type Pending = {
+  request: AppendRequest;
+  /** Lane keys (document, branch, scope) and operation ids: a batch never holds one twice. */
+  keys: string[];
+  /** Why the request is malformed on its own (a scope twice, a gap in indexes, an id twice). */
+  malformed: string | undefined;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+};
+
+type Verdict = {
+  request: number;
+  verdict: 'written' | 'replayed' | 'conflict' | 'malformed' | 'unwritten';
+  detail: unknown;
+};
+
+/** Most requests in one statement. */
+const MAX_BATCH = 200;
+/** Most lanes in one statement (each is an advisory lock held until commit). */
+const MAX_BATCH_LANES = 1_000;
+
+/**
+ * Batches appends ({@link TickBatcher}): calls made in one tick are flushed in a microtask as one
+ * call of the function `append_operations`, and while a batch is being written, new calls gather
+ * for the next one, so batches grow with the load. A
+ * request that shares a lane or an operation id with one already in the batch waits for the next
+ * batch, so the requests of a batch are independent: the function locks all their lanes, then
+ * judges each on its own exactly as a single append does (replay, expected heads, ids stored
+ * elsewhere) and writes those that pass. Each call gets its own outcome. A request whose signal
+ * is aborted when its batch is sent is left out and rejected with the signal's reason.
+ *
+ * If a batch of several requests fails as a whole (an error no verdict explains), each of its
+ * requests is written again alone, so one request cannot fail the others.
+ */
+export class PostgresAppendBatcher {
+  readonly #options: PostgresAppendBatcherOptions;
+  readonly #batcher: TickBatcher<Pending>;
+
+  constructor(options: PostgresAppendBatcherOptions) {
+    this.#options = options;
+    this.#batcher = new TickBatcher({
+      take: (waiting) => {
+        const taken = new Set<string>();
+        let lanes = 0;
+        return takeUpTo(
+          waiting,
+          MAX_BATCH,
+          (item) =>
+            lanes + item.request.lanes.length <= MAX_BATCH_LANES &&
+            !item.keys.some((key) => taken.has(key)),
+          (item) => {
+            for (const key of item.keys) taken.add(key);
+            lanes += item.request.lanes.length;
+          },
+        );
+      },
+      write: (batch) => this.#write(batch),
+    });
+  }
+
+  /** Appends `request` with the batch of this tick. */
+  append(request: AppendRequest): Promise<AppendResult> {
+    const { documentId, branch, lanes } = request;
+    const keys: string[] = [];
+    for (const lane of lanes) {
+      keys.push(`l\u0000${documentId}\u0000${branch}\u0000${lane.scope}`);
+      for (const operation of lane.operations) keys.push(`o\u0000${operation.id}`);
+    }
+    const malformed = shapeError(lanes);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#batcher.add({ request, keys, malformed, resolve, reject });
+    });
+  }
+
+  /** Resolves once every call made so far is answered. */
+  drain(): Promise<void> {
+    return this.#batcher.drain();
+  }
+
+  /** Writes one batch and answers each of its calls. */
+  async #write(items: Pending[]): Promise<void> {
+    const batch: Pending[] = [];
+    for (const item of items) {
+      const { signal } = item.request;
+      if (signal?.aborted) item.reject(signal.reason);
+      else batch.push(item);
+    }
+    if (batch.length === 0) return;
+    let verdicts: Verdict[];
+    try {
+      await this.#options.ready();
+      verdicts = await run<Verdict>(this.#options.pool, appendOperations, columns(batch));
+    } catch (error) {
+      if (batch.length === 1) {
+        const [item] = batch as [Pending];
+        item.reject(this.#options.mapError(error, item.request));
+      } else {
+        await Promise.all(batch.map((item) => this.#write([item])));
+      }
+      return;
+    }
+    for (const { request: position, verdict, detail } of verdicts) {
+      const item = batch[position - 1];
+      if (item === undefined) continue;
+      try {
+        item.resolve(outcome(item, verdict, detail));
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+  }
+}
+
+/** The statement's arrays for a batch (see `append-operations.ts`). */
+function columns(batch: Pending[]): unknown[] {
+  const documents: string[] = [];
+  const branches: string[] = [];
+  const writes: boolean[] = [];
+  const laneRequests: number[] = [];
+  const laneScopes: string[] = [];
+  const expected: number[] = [];
+  const snapshotIdx: (number | null)[] = [];
+  const states: (string | null)[] = [];
+  const hashes: (string | null)[] = [];
+  const opRequests: number[] = [];
+  const opScopes: string[] = [];
+  const indexes: number[] = [];
+  const ids: string[] = [];
+  const skips: number[] = [];
+  const opHashes: string[] = [];
+  const timestamps: string[] = [];
+  const actions: string[] = [];
+  batch.forEach(({ request, malformed }, i) => {
+    const position = i + 1;
+    documents.push(request.documentId);
+    branches.push(request.branch);
+    writes.push(malformed === undefined);
+    for (const lane of request.lanes) {
+      const head = lane.expectedHead + lane.operations.length;
+      const snapshot = lane.snapshot !== undefined && head >= 0 ? lane.snapshot : undefined;
+      laneRequests.push(position);
+      laneScopes.push(lane.scope);
+      expected.push(lane.expectedHead);
+      snapshotIdx.push(snapshot === undefined ? null : head);
+      states.push(snapshot === undefined ? null : (JSON.stringify(snapshot.state) ?? null));
+      hashes.push(snapshot === undefined ? null : snapshot.hash);
+      for (const operation of lane.operations) {
+        opRequests.push(position);
+        opScopes.push(lane.scope);
+        indexes.push(operation.index);
+        ids.push(operation.id);
+        skips.push(operation.skip);
+        opHashes.push(operation.hash);
+        timestamps.push(operation.timestampUtcMs);
+        actions.push(JSON.stringify(operation.action));
+      }
+    }
+  });
+  return [
+    documents,
+    branches,
+    writes,
+    laneRequests,
+    laneScopes,
+    expected,
+    snapshotIdx,
+    states,
+    hashes,
+    opRequests,
+    opScopes,
+    indexes,
+    ids,
+    skips,
+    opHashes,
+    timestamps,
+    actions,
+  ];
+}
+
+/** The result of one request from its verdict; throws the port's error for a refused one. */
+function outcome(item: Pending, verdict: Verdict['verdict'], detail: unknown): AppendResult {
+  const { documentId, branch, lanes } = item.request;
+  const operations = lanes.flatMap((lane) => lane.operations);
+  switch (verdict) {
+    case 'written':
+      return { operations, replayed: false };
+    case 'replayed': {
+      const stored = new Map((detail as Operation[]).map((operation) => [operation.id, operation]));
+      return {
+        operations: operations.map((operation) => stored.get(operation.id) as Operation),
+        replayed: true,
+      };
+    }
+    case 'conflict': {
+      const heads = detail as number[];
+      const i = lanes.findIndex((lane, j) => heads[j] !== lane.expectedHead);
+      const lane = lanes[i] as LaneWrite;
+      throw new WriteConflictError(
+        `${documentId}:${lane.scope}:${branch}`,
+        lane.expectedHead,
+        heads[i] as number,
+      );
+    }
+    case 'malformed':
+      throw new Error(
+        item.malformed ??
+          `Malformed append: operation id ${(detail as string[])[0]} is already stored`,
+      );
+    default:
+      throw new Error(item.malformed ?? 'Malformed append');
+  }
+}
+
+/**
+ * What makes a request malformed on its own, whatever is stored: a scope twice, an operation
+ * whose index does not follow its lane's expected head, an operation id twice.
+ */
+function shapeError(lanes: LaneWrite[]): string | undefined {
+  if (new Set(lanes.map((lane) => lane.scope)).size !== lanes.length) {
+    return 'Malformed append: a scope appears twice in `lanes`';
+  }
+  const seen = new Set<string>();
+  for (const lane of lanes) {
+    for (let i = 0; i < lane.operations.length; i++) {
+      const operation = lane.operations[i] as Operation;
+      const expected = lane.expectedHead + 1 + i;
+      if (operation.index !== expected) {
+        return `Malformed append: operation ${operation.id} of scope ${lane.scope} has index ${operation.index}, expected ${expected}`;
+      }
+      if (seen.has(operation.id)) {
+        return `Malformed append: operation id ${operation.id} is already stored`;
+      }
+      seen.add(operation.id);
+    }
+  }
+  return undefined;
+}
