@@ -10,7 +10,9 @@ import { type Actor, assign, createActor, type InspectionEvent, type Observer } 
 import type { BlockedLane, Claim, IEventBus, IQueue } from '../adapters/ports.js';
 import { type Clock, systemClock } from '../clock.js';
 import { laneKey } from '../document/lane-key.js';
+import { JobErrorCodes } from '../errors.js';
 import {
+  type EventPayloads,
   type ExecutorEventName,
   ExecutorEventNames,
   type ExecutorEventPayload,
@@ -29,7 +31,13 @@ import {
 import type { IJobExecutor, Job, JobResult } from '../types.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { ExecutionStats } from './execution-stats.js';
-import { JobOutcomes, type LaneFailurePolicy, resultFromRecord } from './job-outcomes.js';
+import { FinishingLanes } from './finishing-lanes.js';
+import {
+  JobOutcomes,
+  type LaneFailurePolicy,
+  type Publish,
+  resultFromRecord,
+} from './job-outcomes.js';
 import { JobResults } from './job-results.js';
 import { LaneRegistry } from './lane-registry.js';
 import { runResync } from './resync-runner.js';
@@ -113,6 +121,9 @@ export class JobExecutorManager {
   private startedAt: number | undefined;
   /** Jobs running as the 2nd, 3rd, … job of a lane on one slot (lane batching), by job id. */
   private readonly runLengths = new Map<string, number>();
+  private readonly finishingLanes = new FinishingLanes();
+  /** The claim being handed to its lane actor, should that actor fail on it. */
+  private dispatching: Claim | undefined;
 
   constructor(deps: JobExecutorManagerOptions) {
     this.options = resolveOptions(deps.config ?? {}, DEFAULTS);
@@ -120,17 +131,25 @@ export class JobExecutorManager {
     this.queue = deps.queue;
     this.bus = deps.bus;
     this.runnerId = deps.runnerId ?? `runner-${Math.random().toString(36).slice(2, 10)}`;
-    this.onError = deps.onError ?? ((error) => console.error('[seriatim]', error));
+    const onError = deps.onError ?? ((error) => console.error('[seriatim]', error));
+    // Never throws: it runs inside actor event handlers, where a throw would crash the process.
+    this.onError = (error) => {
+      try {
+        onError(error);
+      } catch (failure) {
+        console.error('[seriatim] onError threw', failure, 'while reporting', error);
+      }
+    };
     this.runConfigs = new RunConfigs(deps.resync !== undefined);
     this.attempts = new AttemptRunner(deps.executor);
     this.results = new JobResults(this.options.resultRetention);
     this.stats = new ExecutionStats(() => this.clock.now(), this.options.statsWindow);
     this.outcomes = new JobOutcomes({
       queue: this.queue,
-      bus: this.bus,
       clock: this.clock,
       stats: this.stats,
       results: this.results,
+      publish: this.publish,
       policy: deps.laneFailurePolicy ?? 'continue',
       onError: this.onError,
     });
@@ -154,7 +173,7 @@ export class JobExecutorManager {
       idleTimeout: this.options.laneIdleTimeout,
       maxResidentIdle: this.options.maxResidentLanes,
       onEmitted: (event) => this.onLaneEvent(event),
-      onError: (error) => this.onError(error),
+      onError: (error, key) => this.onLaneError(error, key),
     });
 
     this.supervisor = createActor(supervisorMachine, { clock: this.clock, inspect: deps.inspect });
@@ -173,12 +192,13 @@ export class JobExecutorManager {
     this.options = resolveOptions(config ?? {}, this.options);
     this.results.setRetention(this.options.resultRetention);
     this.stats.setWindow(this.options.statsWindow);
+    this.lanes.configure(this.options.laneIdleTimeout, this.options.maxResidentLanes);
     this.startedAt = this.clock.now();
     this.unsubscribeAvailable = this.bus.subscribe(QueueEventTypes.JOB_AVAILABLE, () =>
       this.reports.jobAvailable(),
     );
     this.supervisor.send({ type: 'start', capacity: this.options.maxConcurrency });
-    this.bus.publish(JobExecutorEventTypes.EXECUTOR_STARTED, {
+    this.publish(JobExecutorEventTypes.EXECUTOR_STARTED, {
       config: { ...this.options },
       startedAt: this.iso(this.startedAt),
     });
@@ -328,9 +348,12 @@ export class JobExecutorManager {
         // Not counted as used slots: only the jobs settle.
         for (const claim of event.claims) this.returnUnstarted(claim, 0);
         break;
-      case 'slot.granted':
-        this.lanes.get(event.laneKey)?.send({ type: 'slot.granted' });
+      case 'slot.granted': {
+        const lane = this.lanes.get(event.laneKey);
+        if (lane?.getSnapshot().matches({ busy: 'pending' })) lane.send({ type: 'slot.granted' });
+        else this.reports.release(1, 0); // the lane failed meanwhile: the slot goes back
         break;
+      }
       case 'lanes.release':
         this.releaseLanes(event.graceful, event.laneKey);
         break;
@@ -347,7 +370,7 @@ export class JobExecutorManager {
   }
 
   private claim(limit: number): void {
-    this.queue.claim(this.runnerId, limit).then(
+    promiseOf(() => this.queue.claim(this.runnerId, limit)).then(
       (claims) => {
         this.supervisor.send({ type: 'claim.done', claims });
         if (claims.length < limit) this.reports.wakeForDelayed(this.queue);
@@ -362,6 +385,14 @@ export class JobExecutorManager {
    */
   private dispatch(claim: Claim, run: number): void {
     const { job } = claim;
+    const waiting = this.finishingLanes.waitingFor(job);
+    if (waiting !== undefined) {
+      waiting.push(() => {
+        if (this.supervisor.getSnapshot().value === 'running') this.dispatch(claim, run);
+        else this.returnUnstarted(claim, 1); // paused or stopping meanwhile
+      });
+      return;
+    }
     const key = laneKey(job.documentId, job.scopes[0]!, job.branch);
     const lane = this.lanes.acquire(key);
     if (!lane.getSnapshot().matches('idle')) {
@@ -373,7 +404,9 @@ export class JobExecutorManager {
       return;
     }
     if (run > 1) this.runLengths.set(job.id, run);
+    this.dispatching = claim;
     lane.send({ type: 'job.assigned', claim, config: this.runConfigs.for(job, this.options) });
+    this.dispatching = undefined;
   }
 
   /**
@@ -391,7 +424,7 @@ export class JobExecutorManager {
       return;
     }
     const lane = { documentId: job.documentId, scope: job.scopes[0]!, branch: job.branch };
-    claimLane.call(this.queue, this.runnerId, lane).then(
+    promiseOf(() => claimLane.call(this.queue, this.runnerId, lane)).then(
       (claim) => {
         if (claim === undefined) {
           this.reports.release(1, 1);
@@ -420,8 +453,9 @@ export class JobExecutorManager {
 
   /** Gives a claim back without using an attempt (it never started), freeing `slots` slots. */
   private returnUnstarted(claim: Claim, slots: number): void {
+    const ref = { jobId: claim.job.id, token: claim.token };
     this.settle(
-      this.queue.release({ jobId: claim.job.id, token: claim.token }, claim.job.attempts - 1),
+      promiseOf(() => this.queue.release(ref, claim.job.attempts - 1)),
       slots,
     );
   }
@@ -442,7 +476,7 @@ export class JobExecutorManager {
     this.unsubscribeAvailable = undefined;
     this.reports.cancelWake();
     this.lanes.stopIdle();
-    this.bus.publish(JobExecutorEventTypes.EXECUTOR_STOPPED, {
+    this.publish(JobExecutorEventTypes.EXECUTOR_STOPPED, {
       stoppedAt: this.iso(this.clock.now()),
       graceful,
     });
@@ -453,7 +487,7 @@ export class JobExecutorManager {
   private onLaneEvent(event: LaneEmitted): void {
     switch (event.type) {
       case 'job.started':
-        this.bus.publish(JobExecutorEventTypes.JOB_STARTED, {
+        this.publish(JobExecutorEventTypes.JOB_STARTED, {
           job: event.job,
           startedAt: this.iso(event.startedAt),
           attempt: event.attempt,
@@ -461,7 +495,7 @@ export class JobExecutorManager {
         break;
       case 'job.retry':
         this.runLengths.delete(event.job.id); // the slot goes back; the retry gets a fresh one
-        this.bus.publish(JobExecutorEventTypes.JOB_RETRY, {
+        this.publish(JobExecutorEventTypes.JOB_RETRY, {
           job: event.job,
           error: event.error,
           retryCount: event.retryCount,
@@ -470,18 +504,22 @@ export class JobExecutorManager {
         this.reports.release(1, 0);
         break;
       case 'job.completed':
+        this.finishingLanes.finishing(event.job);
         this.finish(this.outcomes.completed(event), event.job);
         break;
       case 'job.failed':
+        this.finishingLanes.finishing(event.job);
         this.finish(this.outcomes.failed(event), event.job);
         break;
-      case 'job.released':
+      case 'job.released': {
         this.runLengths.delete(event.job.id);
+        const ref = { jobId: event.job.id, token: event.claimToken };
         this.settle(
-          this.queue.release({ jobId: event.job.id, token: event.claimToken }, event.attempts),
+          promiseOf(() => this.queue.release(ref, event.attempts)),
           event.heldSlot ? 1 : 0,
         );
         break;
+      }
       case 'slot.requested':
         this.supervisor.send({ type: 'slot.request', laneKey: event.laneKey });
         break;
@@ -491,13 +529,50 @@ export class JobExecutorManager {
     }
   }
 
+  /**
+   * A lane actor failed (one of its actions threw: a bug, or a throwing `random`). Its job goes
+   * back to the queue in its place with its attempts, the slot it held is freed, the attempt (if
+   * one runs) is aborted, and the lane starts afresh with its next job.
+   */
+  private onLaneError(error: unknown, key: string): void {
+    this.onError(error);
+    const snapshot = this.lanes.get(key)?.getSnapshot();
+    this.lanes.discard(key);
+    const claim = this.dispatching;
+    if (claim !== undefined) {
+      // It failed taking this claim: the claim holds a slot and never started.
+      this.dispatching = undefined;
+      this.returnUnstarted(claim, 1);
+      return;
+    }
+    const job = snapshot?.context.job;
+    if (snapshot === undefined || job === undefined || snapshot.matches('idle')) return;
+    this.attempts.abort(key, JobErrorCodes.GRACEFUL_ABORT);
+    this.runLengths.delete(job.id);
+    // In `pending` and `retrying` the job holds no slot; in every other state it does.
+    const heldSlot =
+      !snapshot.matches({ busy: 'pending' }) && !snapshot.matches({ busy: 'retrying' });
+    const ref = { jobId: job.id, token: snapshot.context.claimToken };
+    this.settle(
+      promiseOf(() => this.queue.release(ref, snapshot.context.attempts)),
+      heldSlot ? 1 : 0,
+    );
+  }
+
   // ─── Settling finished jobs ──────────────────────────────────────────────────────────────────
 
-  /** After a finished job's queue I/O: its slot runs the lane's next job, or is released. */
+  /**
+   * After a finished job's queue I/O and events: claims waiting for its lanes go on, and its slot
+   * runs the lane's next job or is released.
+   */
   private finish(io: Promise<unknown>, job: Job): void {
     io.then(
-      () => this.continueLane(job),
+      () => {
+        this.finishingLanes.finished(job);
+        this.continueLane(job);
+      },
       (error: unknown) => {
+        this.finishingLanes.finished(job);
         this.onError(error);
         this.runLengths.delete(job.id);
         this.reports.release(1, 1);
@@ -535,5 +610,26 @@ export class JobExecutorManager {
 
   private iso(ms: number): string {
     return this.outcomes.iso(ms);
+  }
+
+  /** Publishes on the bus; a throwing bus is reported, never thrown into an actor. */
+  private readonly publish: Publish = <K extends keyof EventPayloads & number>(
+    type: K,
+    payload: EventPayloads[K],
+  ): void => {
+    try {
+      this.bus.publish(type, payload);
+    } catch (error) {
+      this.onError(error);
+    }
+  };
+}
+
+/** The promise `start` returns, or a rejected one when it throws instead (a synchronous adapter). */
+function promiseOf<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

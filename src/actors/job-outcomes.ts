@@ -5,10 +5,10 @@
  * @internal
  * @module
  */
-import type { IEventBus, IQueue } from '../adapters/ports.js';
+import type { IQueue } from '../adapters/ports.js';
 import type { Clock } from '../clock.js';
 import { JobError, type JobErrorCode, StaleClaimError } from '../errors.js';
-import { JobExecutorEventTypes } from '../events.js';
+import { type EventPayloads, JobExecutorEventTypes } from '../events.js';
 import type { LaneEmitted } from '../machines/lane-setup.js';
 import type { Job, JobResult } from '../types.js';
 import type { ExecutionStats } from './execution-stats.js';
@@ -17,9 +17,15 @@ import type { JobResults } from './job-results.js';
 /** What happens to a lane after one of its jobs fails for good. */
 export type LaneFailurePolicy = 'continue' | 'halt';
 
+/** Publishes an event; never throws (see the manager's `publish`). */
+export type Publish = <K extends keyof EventPayloads & number>(
+  type: K,
+  payload: EventPayloads[K],
+) => void;
+
 export type JobOutcomesOptions = {
   queue: IQueue;
-  bus: IEventBus;
+  publish: Publish;
   clock: Clock;
   stats: ExecutionStats;
   results: JobResults;
@@ -38,14 +44,20 @@ export class JobOutcomes {
 
   // Not `async`: one promise per job fewer on the hot path.
   completed(event: Completed): Promise<void> {
-    const { queue, stats, bus, results } = this.options;
+    const { queue, stats, publish, results } = this.options;
     const ref = { jobId: event.job.id, token: event.claimToken };
-    return queue.complete(ref, event.attempts).then(
+    let io: Promise<void>;
+    try {
+      io = queue.complete(ref, event.attempts);
+    } catch (error) {
+      io = Promise.reject(error);
+    }
+    return io.then(
       () => {
         const job = { ...event.job, status: 'COMPLETED' as const, attempts: event.attempts };
         const result: JobResult = { ...event.result, job };
         stats.record(true, result.duration);
-        bus.publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
+        publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
         results.settle(result);
       },
       (error: unknown) => this.stale(error),
@@ -53,7 +65,7 @@ export class JobOutcomes {
   }
 
   async failed(event: Failed): Promise<void> {
-    const { queue, stats, bus, results, clock } = this.options;
+    const { queue, stats, publish, results, clock } = this.options;
     const ref = { jobId: event.job.id, token: event.claimToken };
     const { error } = event;
     try {
@@ -81,7 +93,7 @@ export class JobOutcomes {
       error,
     };
     stats.record(false, result.duration);
-    bus.publish(JobExecutorEventTypes.JOB_FAILED, {
+    publish(JobExecutorEventTypes.JOB_FAILED, {
       job,
       error,
       willRetry: false,
@@ -89,7 +101,7 @@ export class JobOutcomes {
       result,
     });
     if (event.fatal) {
-      bus.publish(JobExecutorEventTypes.FATAL_ERROR, { job, error, synced: event.synced });
+      publish(JobExecutorEventTypes.FATAL_ERROR, { job, error, synced: event.synced });
     }
     results.settle(result);
   }

@@ -45,7 +45,19 @@ export class LaneRegistry {
   private sweepTimer: unknown;
   private sweepAt = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly options: LaneRegistryOptions) {}
+  private idleTimeout: number;
+  private maxResidentIdle: number;
+
+  constructor(private readonly options: LaneRegistryOptions) {
+    this.idleTimeout = options.idleTimeout;
+    this.maxResidentIdle = options.maxResidentIdle;
+  }
+
+  /** New idle settings (`start(config)`); they apply from the next lane that goes idle. */
+  configure(idleTimeout: number, maxResidentIdle: number): void {
+    this.idleTimeout = idleTimeout;
+    this.maxResidentIdle = maxResidentIdle;
+  }
 
   /** The lane's actor, created and started if it is not resident. It is no longer idle. */
   acquire(laneKey: string): LaneActor {
@@ -92,11 +104,11 @@ export class LaneRegistry {
     const mark: IdleMark = { laneKey, since: now };
     this.idle.set(laneKey, mark);
     this.idleOrder.push(mark);
-    while (this.idle.size > this.options.maxResidentIdle) {
+    while (this.idle.size > this.maxResidentIdle) {
       this.stopLane(this.oldestIdle()!.laneKey);
     }
     this.compactIdleOrder();
-    this.scheduleSweep(now + this.options.idleTimeout);
+    this.scheduleSweep(now + this.idleTimeout);
   }
 
   /** The oldest current idle mark; drops the stale marks before it. */
@@ -154,6 +166,11 @@ export class LaneRegistry {
     this.cancelSweep();
   }
 
+  /** Forgets a lane whose actor failed (it has stopped itself); the next `acquire` makes a new one. */
+  discard(laneKey: string): void {
+    this.stopLane(laneKey);
+  }
+
   private stopLane(laneKey: string): void {
     this.idle.delete(laneKey);
     const actor = this.lanes.get(laneKey);
@@ -179,8 +196,8 @@ export class LaneRegistry {
   private sweep(): void {
     this.sweepTimer = undefined;
     this.sweepAt = Number.POSITIVE_INFINITY;
-    const { clock, idleTimeout } = this.options;
-    const now = clock.now();
+    const { idleTimeout } = this;
+    const now = this.options.clock.now();
     for (let mark = this.oldestIdle(); mark !== undefined; mark = this.oldestIdle()) {
       // Oldest first: the first lane still inside its idle period ends the sweep.
       if (now - mark.since < idleTimeout) {

@@ -67,6 +67,9 @@ export class SupervisorReports {
 
   /** Wakes the supervisor at `at` (the earliest of the pending wake-ups wins). */
   wakeAt(at: number): void {
+    // A claim that returns as the executor stops must not leave a timer behind.
+    const state = this.supervisor.getSnapshot().value;
+    if (state !== 'running' && state !== 'paused') return;
     if (this.wakeTimer !== undefined && this.wakeDueAt <= at) return;
     this.cancelWake();
     this.wakeDueAt = at;
