@@ -242,6 +242,70 @@ describe('SQLite storage', () => {
     });
   });
 
+  describe('group commit', () => {
+    it('commits the writes of one tick together, failing only the write that throws', async () => {
+      const storage = open();
+      await storage.queue.enqueueMany([
+        jobInput('doc-1', ['a'], { id: 'one' }),
+        jobInput('doc-2', ['a'], { id: 'two' }),
+      ]);
+      const claims = await storage.queue.claim('r', 10);
+      const db = inspect();
+      const changes = () => db.pragma('data_version', { simple: true }) as number;
+      const before = changes();
+
+      const outcomes = await Promise.allSettled([
+        storage.queue.complete(ref(claims[0] as Claim), 1),
+        storage.queue.complete({ jobId: 'two', token: 'not-the-token' }, 1),
+        storage.store.append({
+          documentId: 'doc-1',
+          branch: 'main',
+          lanes: [{ scope: 'a', expectedHead: -1, operations: makeOperations('a', 0, 1) }],
+        }),
+        storage.store.append({
+          documentId: 'doc-2',
+          branch: 'main',
+          lanes: [{ scope: 'a', expectedHead: 3, operations: makeOperations('a', 4, 1) }],
+        }),
+      ]);
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'rejected',
+      ]);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(StaleClaimError);
+      expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(WriteConflictError);
+      expect(changes()).toBe(before + 1); // one commit
+      expect(await storage.queue.get('one')).toMatchObject({ status: JobStatus.COMPLETED });
+      expect(await storage.queue.get('two')).toMatchObject({ status: JobStatus.RUNNING });
+      expect(await storage.store.getHead('doc-1', 'a', 'main')).toBe(0);
+      expect(await storage.store.getHead('doc-2', 'a', 'main')).toBe(-1);
+      expect(laneBookkeepingErrors(db)).toEqual([]);
+    });
+
+    it('fails every write of the tick, writing nothing, when the transaction cannot start', async () => {
+      const storage = open({ busyTimeout: 0 });
+      await storage.queue.enqueueMany([
+        jobInput('doc-1', ['a'], { id: 'one' }),
+        jobInput('doc-1', ['a'], { id: 'two' }),
+      ]);
+      const [claim] = await storage.queue.claim('r', 10);
+      const db = inspect();
+      db.exec('BEGIN IMMEDIATE'); // another connection holds the write lock
+      const outcomes = await Promise.allSettled([
+        storage.queue.complete(ref(claim as Claim), 1),
+        storage.queue.claimLane('r', { documentId: 'doc-1', scope: 'a', branch: 'main' }),
+      ]);
+      db.exec('COMMIT');
+      for (const outcome of outcomes) {
+        expect((outcome as PromiseRejectedResult).reason?.code).toBe('SQLITE_BUSY');
+      }
+      expect(await storage.queue.get('one')).toMatchObject({ status: JobStatus.RUNNING });
+    });
+  });
+
   describe('change polling', () => {
     it('publishes jobAvailable when another connection committed, not for its own commits', async () => {
       const a = open({ pollInterval: 50 });

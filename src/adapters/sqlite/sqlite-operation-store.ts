@@ -14,6 +14,7 @@ import type {
   LaneWrite,
 } from '../ports.js';
 import { type OperationRow, toOperation } from './operation-row.js';
+import { SqliteWriteBatcher } from './sqlite-write-batcher.js';
 import { findOperations } from './statements/find-operations.js';
 import { insertOperation } from './statements/insert-operation.js';
 import { selectHead } from './statements/select-head.js';
@@ -34,15 +35,21 @@ export type ClaimCompleter = {
 export type SqliteOperationStoreOptions = {
   /** Completes `request.claim` inside `append`. @default none: a request with a claim is refused */
   claims?: ClaimCompleter;
+  /**
+   * Group commit shared with the queue: the appends of one tick share a transaction.
+   * @default one of its own
+   */
+  writes?: SqliteWriteBatcher;
 };
 
 type Lane = { documentId: string; scope: string; branch: string };
 
 /**
  * An {@link IOperationStore} in a SQLite database. Operations are rows keyed by lane and index;
- * a lane's head is its greatest index. `append` is one IMMEDIATE transaction: claim check, replay
- * check, every lane's expected head, the request's shape, the abort signal, then the writes and
- * the claim's completion, so a failure at any step writes nothing. Operations, actions and
+ * a lane's head is its greatest index. `append` is atomic (a savepoint in the IMMEDIATE
+ * transaction that the appends and claim ends of one tick share, see `SqliteWriteBatcher`): claim
+ * check, replay check, every lane's expected head, the request's shape, the abort signal, then
+ * the writes and the claim's completion, so a failure at any step writes nothing. Operations, actions and
  * snapshot states are stored as JSON (they must be JSON-serialisable); every read parses fresh
  * copies. Created by `createSqliteStorage`, which owns the connection: `close` is a no-op.
  *
@@ -63,6 +70,7 @@ export class SqliteOperationStore implements IOperationStore {
   readonly #insert: Prepared<typeof insertOperation>;
   readonly #upsertSnapshot: Prepared<typeof upsertSnapshot>;
   readonly #appendTx: Transaction<(request: AppendRequest) => AppendResult>;
+  readonly #writes: SqliteWriteBatcher;
 
   /** @internal Use `createSqliteStorage`. */
   constructor(db: Database, options: SqliteOperationStoreOptions = {}) {
@@ -74,6 +82,7 @@ export class SqliteOperationStore implements IOperationStore {
     this.#insert = prepare(db, insertOperation);
     this.#upsertSnapshot = prepare(db, upsertSnapshot);
     this.#appendTx = db.transaction((request: AppendRequest) => this.#append(request));
+    this.#writes = options.writes ?? new SqliteWriteBatcher(db);
   }
 
   /** The lane's operations from `fromIndex` on, freshly parsed. */
@@ -129,7 +138,7 @@ export class SqliteOperationStore implements IOperationStore {
     if (request.claim !== undefined && this.#claims === undefined) {
       throw new Error('This store cannot complete claims: create it with createSqliteStorage');
     }
-    return this.#appendTx.immediate(request);
+    return this.#writes.run(() => this.#appendTx(request));
   }
 
   /** The connection belongs to the storage: close it with `storage.close()`. */

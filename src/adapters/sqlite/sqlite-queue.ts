@@ -7,7 +7,7 @@ import type { Database, Transaction } from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
-import type { Job, JobInput } from '../../types.js';
+import type { Job, JobInput, LaneRef } from '../../types.js';
 import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
 import type {
   BlockedLane,
@@ -27,8 +27,10 @@ import {
   laneKeyOf,
   queuedJobFromRow,
 } from './job-row.js';
+import { SqliteWriteBatcher } from './sqlite-write-batcher.js';
 import { cancelJob } from './statements/cancel-job.js';
 import { claimJobs } from './statements/claim-jobs.js';
+import { claimLane } from './statements/claim-lane.js';
 import { completeJob } from './statements/complete-job.js';
 import { consumeCompletedClaim } from './statements/consume-completed-claim.js';
 import { countJobs } from './statements/count-jobs.js';
@@ -54,6 +56,11 @@ export type SqliteQueueOptions = {
   clock: Clock;
   /** Id of a job enqueued without one. @default crypto.randomUUID */
   idFactory?: () => string;
+  /**
+   * Group commit shared with the operation store: `complete`, `fail`, `release` and `claimLane`
+   * calls of one tick share a transaction. @default one of its own
+   */
+  writes?: SqliteWriteBatcher;
 };
 
 /** Jobs per claim at most (SQLite's LIMIT takes a 64-bit integer; a claim this big is a bug). */
@@ -66,6 +73,7 @@ const STATEMENTS = {
   insertJob,
   jobIdTaken,
   claimJobs,
+  claimLane,
   completeJob,
   consumeCompletedClaim,
   heldClaim,
@@ -109,6 +117,7 @@ export class SqliteQueue implements IQueue {
   readonly #idFactory: () => string;
   readonly #sql: ReturnType<typeof prepareAll<typeof STATEMENTS>>;
   readonly #lanes: JobLanes;
+  readonly #writes: SqliteWriteBatcher;
   /** Claims this queue handed out that may still hold their job (heartbeats): token → job id. */
   #live = new Map<string, string>();
 
@@ -126,6 +135,7 @@ export class SqliteQueue implements IQueue {
     this.#idFactory = options.idFactory ?? randomUUID;
     this.#sql = prepareAll(db, STATEMENTS);
     this.#lanes = new JobLanes(db);
+    this.#writes = options.writes ?? new SqliteWriteBatcher(db);
 
     this.#insertTx = db.transaction((jobs: NewJob[], now: number) => {
       for (const entry of jobs) this.#insert(entry, now);
@@ -205,12 +215,29 @@ export class SqliteQueue implements IQueue {
   }
 
   /**
+   * Claims the head of one lane when it is claimable now (`PENDING`, heading all its lanes, due),
+   * as `claim` would; undefined otherwise. The runtime's lane batching calls it right after a job
+   * of the lane finished. The calls of one tick share a transaction.
+   */
+  async claimLane(runnerId: string, lane: LaneRef): Promise<Claim | undefined> {
+    const laneKey = laneKeyOf(lane.documentId, lane.scope, lane.branch);
+    const row = await this.#writes.run(() =>
+      this.#sql.claimLane.get({ laneKey, now: this.#clock.now(), runnerId, claimId: randomUUID() }),
+    );
+    if (row === undefined) return undefined;
+    const token = row.claim_token as string;
+    this.#live.set(token, row.id);
+    return { job: jobFromRow(row), token };
+  }
+
+  /**
    * Finishes a claimed job successfully and frees its lanes. After `store.append` completed the
-   * claim, the first `complete` with its token succeeds without changing anything.
+   * claim, the first `complete` with its token succeeds without changing anything. The calls of
+   * one tick share a transaction.
    */
   async complete(ref: ClaimRef, attempts: number): Promise<void> {
     try {
-      this.#completeTx.immediate(ref, attempts, this.#clock.now());
+      await this.#writes.run(() => this.#completeTx(ref, attempts, this.#clock.now()));
     } finally {
       this.#live.delete(ref.token);
     }
@@ -219,7 +246,7 @@ export class SqliteQueue implements IQueue {
   /** Fails a claimed job for good; with `halt` it keeps blocking its lanes until `retry` or `skip`. */
   async fail(ref: ClaimRef, failure: JobFailure): Promise<void> {
     try {
-      this.#failTx.immediate(ref, failure, this.#clock.now());
+      await this.#writes.run(() => this.#failTx(ref, failure, this.#clock.now()));
     } finally {
       this.#live.delete(ref.token);
     }
@@ -229,7 +256,7 @@ export class SqliteQueue implements IQueue {
   async release(ref: ClaimRef, attempts: number): Promise<void> {
     let row: { document_id: string } | undefined;
     try {
-      row = this.#sql.releaseJob.get({ ...idToken(ref), attempts });
+      row = await this.#writes.run(() => this.#sql.releaseJob.get({ ...idToken(ref), attempts }));
     } finally {
       this.#live.delete(ref.token);
     }

@@ -13,6 +13,7 @@ import { resolveSqliteOptions, type SqliteStorageOptions } from './sqlite-option
 import { SqliteQueue } from './sqlite-queue.js';
 import { SqliteReaper } from './sqlite-reaper.js';
 import { SqliteScheduleStore } from './sqlite-schedule-store.js';
+import { SqliteWriteBatcher } from './sqlite-write-batcher.js';
 
 /** The SQLite {@link Storage}, with its concrete parts. */
 export type SqliteStorage = Storage & {
@@ -61,8 +62,9 @@ export function createSqliteStorage(
     busyTimeout: o.busyTimeout,
     now: () => clock.now(),
   });
-  const queue = new SqliteQueue(db, { bus, clock });
-  const store = new SqliteOperationStore(db, { claims: queue });
+  const writes = new SqliteWriteBatcher(db);
+  const queue = new SqliteQueue(db, { bus, clock, writes });
+  const store = new SqliteOperationStore(db, { claims: queue, writes });
   const scheduleStore = new SqliteScheduleStore(db);
   const reaper = new SqliteReaper(db, {
     bus,
@@ -107,6 +109,7 @@ export function createSqliteStorage(
       closed = true;
       for (const task of background ?? []) task.stop();
       background = undefined;
+      writes.flush();
       db.close();
     },
   };
