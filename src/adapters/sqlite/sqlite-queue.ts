@@ -93,8 +93,9 @@ const STATEMENTS = {
 /**
  * An {@link IQueue} in a SQLite database, shared by any number of connections and processes.
  *
- * Every write is one IMMEDIATE transaction, so connections take turns and a claim never hands a
- * job to two runners. The lane rule is kept by `job_lanes` (the lanes of unfinished jobs) and a
+ * Every write runs in an IMMEDIATE transaction, so connections take turns and a claim never hands
+ * a job to two runners; `complete`, `fail`, `release` and `claimLane` calls of one tick share one
+ * (with the store's appends, see `SqliteWriteBatcher`), each in a savepoint. The lane rule is kept by `job_lanes` (the lanes of unfinished jobs) and a
  * per-job `blockers` count (lanes in which an earlier unfinished job waits); a claim takes the
  * oldest due pending jobs with `blockers = 0` through a partial index (see `claim-jobs.ts`).
  * Claims carry a token (`complete`, `fail` and `release` are fenced by it) and a heartbeat the
