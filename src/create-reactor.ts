@@ -20,6 +20,7 @@ import type {
   Storage,
   StorageContext,
 } from './adapters/ports.js';
+import { checkRuntimeOptions } from './check-runtime-options.js';
 import { type Clock, systemClock } from './clock.js';
 import { createDocumentJob } from './document/create-action.js';
 import { DocumentJobExecutor } from './document/document-job-executor.js';
@@ -149,6 +150,8 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     store: options.scheduleStore ?? storage.scheduleStore ?? new MemoryScheduleStore(),
     clock,
     onError: options.onError,
+    onJobCancelled: (jobId) =>
+      manager.cancelWatchers(jobId, new Error(`Job ${jobId} was cancelled`)),
   });
   const metrics = new Metrics({ bus, queue: storage.queue });
   let storageStarted = false;
@@ -208,53 +211,14 @@ function checkReactorOptions(options: ReactorOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new JobValidationError('options', `expected { models, … }, got ${describe(options)}`);
   }
-  const { models, laneFailurePolicy, random, onError, runnerId, clock } = options;
+  const { models } = options;
   if (!Array.isArray(models)) {
     throw new JobValidationError(
       'models',
       `expected \`models\` to be an array of document models, got ${describe(models)}`,
     );
   }
-  if (
-    laneFailurePolicy !== undefined &&
-    laneFailurePolicy !== 'continue' &&
-    laneFailurePolicy !== 'halt'
-  ) {
-    throw new JobValidationError(
-      'laneFailurePolicy',
-      `expected \`laneFailurePolicy\` to be 'continue' or 'halt', got ${describe(laneFailurePolicy)}`,
-    );
-  }
-  for (const [name, value] of [
-    ['random', random],
-    ['onError', onError],
-  ] as const) {
-    if (value !== undefined && typeof value !== 'function') {
-      throw new JobValidationError(
-        name,
-        `expected \`${name}\` to be a function, got ${describe(value)}`,
-      );
-    }
-  }
-  if (runnerId !== undefined && (typeof runnerId !== 'string' || runnerId === '')) {
-    throw new JobValidationError(
-      'runnerId',
-      `expected \`runnerId\` to be a non-empty string, got ${describe(runnerId)}`,
-    );
-  }
-  if (clock !== undefined) {
-    const expected = 'expected `clock` to be an object with now(), setTimeout() and clearTimeout()';
-    if (clock === null || typeof clock !== 'object') {
-      throw new JobValidationError('clock', `${expected}, got ${describe(clock)}`);
-    }
-    const missing = (['now', 'setTimeout', 'clearTimeout'] as const).filter(
-      (method) => typeof clock[method] !== 'function',
-    );
-    if (missing.length > 0) {
-      const without = missing.map((method) => `${method}()`).join(', ');
-      throw new JobValidationError('clock', `${expected}, got an object without ${without}`);
-    }
-  }
+  checkRuntimeOptions(options);
 }
 
 async function openStorage(option: StorageOption, ctx: StorageContext): Promise<Storage> {

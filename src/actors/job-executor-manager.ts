@@ -8,6 +8,7 @@
  */
 import { type Actor, assign, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { BlockedLane, Claim, IEventBus, IQueue } from '../adapters/ports.js';
+import { checkRuntimeOptions } from '../check-runtime-options.js';
 import { type Clock, systemClock } from '../clock.js';
 import { laneKey } from '../document/lane-key.js';
 import { JobErrorCodes } from '../errors.js';
@@ -125,7 +126,9 @@ export class JobExecutorManager {
   /** The claim being handed to its lane actor, should that actor fail on it. */
   private dispatching: Claim | undefined;
 
+  /** @throws JobValidationError for a wrong-typed option, naming it. */
   constructor(deps: JobExecutorManagerOptions) {
+    checkRuntimeOptions(deps);
     this.options = resolveOptions(deps.config ?? {}, DEFAULTS);
     this.clock = deps.clock ?? systemClock;
     this.queue = deps.queue;
@@ -287,6 +290,11 @@ export class JobExecutorManager {
     }
   }
 
+  /** Rejects the `watch`es waiting for `jobId` with `reason`: its job was cancelled. @internal */
+  cancelWatchers(jobId: string, reason: unknown): void {
+    this.results.cancel(jobId, reason);
+  }
+
   /** Subscribes to an executor event by name; returns the unsubscribe function. */
   on<N extends ExecutorEventName>(
     event: N,
@@ -308,7 +316,8 @@ export class JobExecutorManager {
 
   /** Runs a halted job again, in its place. */
   retryJob(jobId: string): Promise<void> {
-    return this.queue.retry(jobId);
+    // Its failed result is no longer its outcome: `watch` waits for the new one.
+    return this.queue.retry(jobId).then(() => this.results.forget(jobId));
   }
 
   /** Lets a halted job's lanes continue without it. */

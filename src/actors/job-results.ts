@@ -47,6 +47,11 @@ export class JobResults {
     for (const watcher of watchers) watcher.resolve(result);
   }
 
+  /** Drops the kept result of `jobId` (it runs again: a retried halted job). */
+  forget(jobId: string): void {
+    this.results.delete(jobId);
+  }
+
   /**
    * Rejects the watchers of `jobId` with `reason` and forgets them: the job will never finish (it
    * was cancelled). A kept result of the job is left as it is.

@@ -11,6 +11,7 @@ import type { Actor } from 'xstate';
 import type { IQueue } from '../adapters/ports.js';
 import type { Clock } from '../clock.js';
 import type { supervisorMachine } from '../machines/supervisor-machine.js';
+import { MAX_DELAY } from '../options.js';
 
 export class SupervisorReports {
   private releasedSlots = 0;
@@ -79,7 +80,8 @@ export class SupervisorReports {
         this.wakeDueAt = Number.POSITIVE_INFINITY;
         this.supervisor.send({ type: 'jobAvailable' });
       },
-      Math.max(0, at - this.clock.now()),
+      // A job due beyond Node's timer range wakes the supervisor at the range's end, which re-arms.
+      Math.min(MAX_DELAY, Math.max(0, at - this.clock.now())),
     );
   }
 

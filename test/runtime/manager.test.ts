@@ -294,9 +294,13 @@ describe('JobExecutorManager', () => {
       { documentId: 'd1', scope: 'global', jobId: 'bad' },
     ]);
     expect(rt.monitor.forJob('next')).toEqual([]);
+    expect((await rt.manager.watch('bad')).success).toBe(false);
     failFirst = false;
     await rt.manager.retryJob('bad');
+    // The old failure is no longer its outcome: watch waits for the retried run.
+    const rerun = rt.manager.watch('bad');
     await finished(rt, ['next']);
+    expect((await rerun).success).toBe(true);
     expect(rt.executor.laneOrder.get('d1/global/main')).toEqual(['bad', 'next']);
     expect(await rt.manager.getBlockedLanes()).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { MemoryQueue } from '../../src/adapters/memory/memory-queue.js';
 import type { IEventBus, IQueue } from '../../src/adapters/ports.js';
 import { JobErrorCodes } from '../../src/errors.js';
 import { JobExecutorEventTypes } from '../../src/events.js';
+import { MAX_DELAY } from '../../src/options.js';
 import { flush, nextDue, runUntil, SimulatedClock, seededRandom } from '../support/clock.js';
 import { EventMonitor } from '../support/event-monitor.js';
 import { jobInput } from '../support/runtime.js';
@@ -177,6 +178,35 @@ describe('runtime robustness', () => {
     await stopped;
     await flush();
     expect(nextDue(clock)).toBeUndefined();
+  });
+
+  it('a delayed job due beyond the timer range arms one wake-up within it, not a busy loop', async () => {
+    const { clock, queue, manager } = build();
+    await queue.enqueue({
+      ...jobInput('next-month', 'd1', ['global']),
+      runAt: clock.now() + 30 * 24 * 3_600_000,
+    });
+    await manager.start();
+    await flush();
+    const due = nextDue(clock);
+    expect(due).toBeDefined();
+    expect(due! - clock.now()).toBe(MAX_DELAY);
+    await manager.stop();
+  });
+
+  it('new JobExecutorManager rejects wrong-typed hooks, naming them', () => {
+    const bus = new MemoryEventBus();
+    const deps = {
+      queue: new MemoryQueue({ bus }),
+      bus,
+      executor: new ScriptedExecutor(new SimulatedClock()),
+    };
+    expect(() => new JobExecutorManager({ ...deps, random: 0.5 as never })).toThrow(
+      /`random` to be a function, got 0\.5/,
+    );
+    expect(() => new JobExecutorManager({ ...deps, laneFailurePolicy: 'halted' as never })).toThrow(
+      /`laneFailurePolicy` to be 'continue' or 'halt'/,
+    );
   });
 
   it('laneIdleTimeout and maxResidentLanes given to start() apply', async () => {

@@ -3,11 +3,45 @@ import { MemoryOperationStore } from '../../src/adapters/memory/memory-operation
 import { MemoryQueue } from '../../src/adapters/memory/memory-queue.js';
 import { counterActions, counterModel } from '../../src/examples/index.js';
 import { createReactor, MemoryEventBus, MemoryScheduleStore } from '../../src/index.js';
-import { advance, runUntil, SimulatedClock } from '../support/clock.js';
+import { advance, flush, runUntil, SimulatedClock } from '../support/clock.js';
 
 const MINUTE = 60_000;
 
 describe('reactor.scheduler', () => {
+  it('rejects a waiting watch when its job is cancelled, and the job never runs', async () => {
+    const clock = new SimulatedClock();
+    clock.set(Date.UTC(2026, 0, 1));
+    const reactor = await createReactor({ models: [counterModel], clock });
+    await reactor.start();
+    const input = { documentId: 'c1', scopes: ['global'], actions: [counterActions.increment(1)] };
+    const delayed = await reactor.scheduler.schedule(input, { runAt: clock.now() + MINUTE });
+    const pending = (await reactor.submit(input)).id; // behind the delayed head of its lane
+    const outcomes: string[] = [];
+    for (const id of [delayed, delayed, pending]) {
+      reactor.manager.watch(id).then(
+        () => outcomes.push(`${id} resolved`),
+        (error: Error) => outcomes.push(error.message),
+      );
+    }
+    await flush();
+
+    expect(await reactor.scheduler.cancel(pending)).toBe(true);
+    expect(await reactor.scheduler.cancel(delayed)).toBe(true);
+    await flush();
+
+    expect(outcomes).toEqual([
+      `Job ${pending} was cancelled`,
+      `Job ${delayed} was cancelled`,
+      `Job ${delayed} was cancelled`,
+    ]);
+    await expect(reactor.manager.watch(delayed)).rejects.toThrow(/Unknown job id/);
+    let started = 0;
+    reactor.manager.on('jobStarted', () => started++);
+    await advance(clock, 2 * MINUTE);
+    expect(started).toBe(0);
+    await reactor.close();
+  });
+
   it('each tick of a fixed job input applies anew (new action ids), and the scheduler stops with the reactor', async () => {
     const clock = new SimulatedClock();
     clock.set(Date.UTC(2026, 0, 1));
