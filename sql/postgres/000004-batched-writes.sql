@@ -61,14 +61,19 @@ BEGIN
     DELETE FROM job_lanes WHERE seq = ANY(seqs)
     RETURNING document_id, branch, scope, seq
   ), successors AS (
-    SELECT (SELECT min(n.seq) FROM job_lanes AS n
-            WHERE n.document_id = g.document_id AND n.branch = g.branch AND n.scope = g.scope
-              AND n.seq > g.seq) AS seq
+    -- The lane's next and earlier rows through the primary key: the row comparisons keep the
+    -- planner off the index on seq alone, which it chose (walking every later job of every
+    -- lane) when statistics taken on a nearly empty job_lanes said few rows follow a seq.
+    SELECT (SELECT n.seq FROM job_lanes AS n
+            WHERE (n.document_id, n.branch, n.scope) = (g.document_id, g.branch, g.scope)
+              AND (n.document_id, n.branch, n.scope, n.seq) > (g.document_id, g.branch, g.scope, g.seq)
+            ORDER BY n.document_id, n.branch, n.scope, n.seq
+            LIMIT 1) AS seq
     FROM gone AS g
     WHERE NOT EXISTS (
       SELECT 1 FROM job_lanes AS e
-      WHERE e.document_id = g.document_id AND e.branch = g.branch AND e.scope = g.scope
-        AND e.seq < g.seq
+      WHERE (e.document_id, e.branch, e.scope) = (g.document_id, g.branch, g.scope)
+        AND (e.document_id, e.branch, e.scope, e.seq) < (g.document_id, g.branch, g.scope, g.seq)
     )
   ), unblocked AS (
     UPDATE jobs AS j SET blockers = j.blockers - s.n

@@ -63,12 +63,12 @@ export class PostgresClaimFinisher {
   constructor(options: PostgresClaimFinisherOptions) {
     this.#options = options;
     this.#batcher = new TickBatcher({
-      take: (waiting) => {
+      take: (waiting, limit) => {
         // The same job twice goes to the next batch, so each call gets its own answer.
         const jobIds = new Set<string>();
         return takeUpTo(
           waiting,
-          MAX_FINISH_BATCH,
+          Math.min(limit, MAX_FINISH_BATCH),
           (item) => !jobIds.has(item.ref.jobId),
           (item) => jobIds.add(item.ref.jobId),
         );

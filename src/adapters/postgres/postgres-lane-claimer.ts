@@ -44,9 +44,13 @@ export class PostgresLaneClaimer {
   constructor(options: PostgresLaneClaimerOptions) {
     this.#options = options;
     this.#batcher = new TickBatcher({
-      take: (waiting) => {
+      take: (waiting, limit) => {
         const runnerId = waiting[0]?.runnerId;
-        return takeUpTo(waiting, MAX_LANE_BATCH, (item) => item.runnerId === runnerId);
+        return takeUpTo(
+          waiting,
+          Math.min(limit, MAX_LANE_BATCH),
+          (item) => item.runnerId === runnerId,
+        );
       },
       write: (batch) => this.#claim(batch),
     });

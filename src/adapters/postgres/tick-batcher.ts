@@ -4,60 +4,74 @@
  * @module
  */
 
+/** How {@link TickBatcher} forms and writes batches. */
+export type TickBatcherOptions<T> = {
+  /**
+   * Picks the next batch from the waiting items (in order), at most `limit` of them; the items it
+   * leaves wait for a later batch.
+   */
+  take: (waiting: T[], limit: number) => { batch: T[]; rest: T[] };
+  /** Writes one batch and answers every item of it; must not throw. */
+  write: (batch: T[]) => Promise<void>;
+  /** Batches in flight at most (each on its own connection). @default 1 */
+  parallel?: number;
+};
+
 /**
  * Collects items and hands them to `write` in batches. The first item of a tick schedules a
- * flush in a microtask (not a timer: nothing waits on the clock); while a batch is being written,
- * new items gather for the next one, so batches grow with the load and one batch at a time is in
- * flight. `take` picks the next batch from the waiting items (in order); the items it leaves wait
- * for the batch after. `write` answers every item of its batch and must not throw.
+ * flush in a microtask (not a timer: nothing waits on the clock); while batches are being
+ * written, new items gather for the next ones, so batches grow with the load. Up to `parallel`
+ * batches are in flight at once, the waiting items split evenly between the free ones: the
+ * server works on several batches at once (on several cores), and their answers come back at
+ * different times, so the process handles one while the server still works on another, instead
+ * of the whole load moving from process to server and back in lockstep.
  */
 export class TickBatcher<T> {
-  readonly #take: (waiting: T[]) => { batch: T[]; rest: T[] };
-  readonly #write: (batch: T[]) => Promise<void>;
+  readonly #take: TickBatcherOptions<T>['take'];
+  readonly #write: TickBatcherOptions<T>['write'];
+  readonly #parallel: number;
   #waiting: T[] = [];
   #flushScheduled = false;
-  #flushing: Promise<void> | undefined;
+  readonly #flushing = new Set<Promise<void>>();
 
-  constructor(options: {
-    take: (waiting: T[]) => { batch: T[]; rest: T[] };
-    write: (batch: T[]) => Promise<void>;
-  }) {
+  constructor(options: TickBatcherOptions<T>) {
     this.#take = options.take;
     this.#write = options.write;
+    this.#parallel = Math.max(1, options.parallel ?? 1);
   }
 
-  /** Queues `item` for the batch of this tick (or the next one, while a batch is in flight). */
+  /** Queues `item` for the batch of this tick (or a later one, while batches are in flight). */
   add(item: T): void {
     this.#waiting.push(item);
-    if (this.#flushScheduled || this.#flushing !== undefined) return;
+    if (this.#flushScheduled || this.#flushing.size >= this.#parallel) return;
     this.#flushScheduled = true;
     queueMicrotask(() => {
       this.#flushScheduled = false;
-      if (this.#flushing === undefined) this.#startFlush();
+      this.#startFlushes();
     });
   }
 
   /** Resolves once every item added so far is written. */
   async drain(): Promise<void> {
-    while (this.#flushing !== undefined || this.#waiting.length > 0) {
-      if (this.#flushing === undefined) this.#startFlush();
-      await this.#flushing;
+    while (this.#flushing.size > 0 || this.#waiting.length > 0) {
+      this.#startFlushes();
+      await Promise.all(this.#flushing);
     }
   }
 
-  #startFlush(): void {
-    this.#flushing = (async () => {
-      while (this.#waiting.length > 0) {
-        const { batch, rest } = this.#take(this.#waiting);
-        this.#waiting = rest;
-        await this.#write(batch);
-      }
-    })().finally(() => {
-      this.#flushing = undefined;
-      // An item added after the loop's last look (its caller resumed before this callback)
-      // would otherwise wait for the next add to flush it.
-      if (this.#waiting.length > 0) this.#startFlush();
-    });
+  /** Starts a flush for each free slot while items wait. */
+  #startFlushes(): void {
+    while (this.#flushing.size < this.#parallel && this.#waiting.length > 0) {
+      const free = this.#parallel - this.#flushing.size;
+      const { batch, rest } = this.#take(this.#waiting, Math.ceil(this.#waiting.length / free));
+      this.#waiting = rest;
+      const flush: Promise<void> = this.#write(batch).finally(() => {
+        this.#flushing.delete(flush);
+        // Items added meanwhile (their flush was not scheduled: every slot was busy).
+        this.#startFlushes();
+      });
+      this.#flushing.add(flush);
+    }
   }
 }
 

@@ -1,0 +1,83 @@
+/**
+ * TickBatcher (the group commit of the PostgreSQL adapter), without a database: how calls become
+ * batches, how batches split between parallel slots, and that nothing added is left unwritten.
+ */
+import { describe, expect, it } from 'vitest';
+import { TickBatcher, takeUpTo } from '../../src/adapters/postgres/tick-batcher.js';
+
+/** A batcher whose writes wait until `release()`; records each batch. */
+function recording(parallel: number, max = 100) {
+  const batches: number[][] = [];
+  let open: (() => void)[] = [];
+  const batcher = new TickBatcher<number>({
+    take: (waiting, limit) => takeUpTo(waiting, Math.min(limit, max)),
+    write: (batch) =>
+      new Promise<void>((resolve) => {
+        batches.push(batch);
+        open.push(resolve);
+      }),
+    parallel,
+  });
+  const release = async () => {
+    const waiting = open;
+    open = [];
+    for (const resolve of waiting) resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { batcher, batches, release, inFlight: () => open.length };
+}
+
+describe('TickBatcher', () => {
+  it('writes the items of one tick as one batch, and the items added meanwhile as the next', async () => {
+    const { batcher, batches, release } = recording(1);
+    for (const item of [1, 2, 3]) batcher.add(item);
+    await Promise.resolve();
+    batcher.add(4);
+    batcher.add(5);
+    await release();
+    await release();
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+  });
+
+  it('splits the waiting items evenly between free slots, at most `parallel` in flight', async () => {
+    const { batcher, batches, release, inFlight } = recording(2);
+    for (let i = 1; i <= 6; i++) batcher.add(i);
+    await Promise.resolve();
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(inFlight()).toBe(2);
+    batcher.add(7);
+    await Promise.resolve();
+    expect(batches).toHaveLength(2); // both slots busy: 7 waits
+    await release();
+    expect(batches.at(-1)).toEqual([7]);
+    await release();
+    await batcher.drain();
+  });
+
+  it('leaves an item the take function defers for a later batch, in order', async () => {
+    const batches: number[][] = [];
+    const batcher = new TickBatcher<number>({
+      take: (waiting, limit) => {
+        const seen = new Set<number>();
+        return takeUpTo(
+          waiting,
+          limit,
+          (item) => !seen.has(item % 2),
+          (item) => seen.add(item % 2),
+        );
+      },
+      write: async (batch) => {
+        batches.push(batch);
+      },
+    });
+    for (const item of [1, 3, 2, 5]) batcher.add(item);
+    await batcher.drain();
+    expect(batches).toEqual([[1, 2], [3], [5]]);
+  });
+});
