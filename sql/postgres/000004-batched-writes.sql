@@ -13,6 +13,11 @@
 -- of its input arrays, by key, so the functions plan without sequential scans, hash and merge
 -- joins: nested loops over index lookups, whatever the statistics say.
 
+-- Claim tokens are looked up with their job id (complete, fail, release, reap) or among the
+-- running jobs (heartbeats, every few seconds): an index of random UUIDs cost an insertion into
+-- a random page at every claim.
+DROP INDEX jobs_claim_token;
+
 -- The lane locks, as the statement lock-lanes.ts took them: the barrier in shared mode, then the
 -- lanes given and the lanes of the given claims' jobs (token still holding a RUNNING job), each
 -- once, in key order. PL/pgSQL rather than SQL: it keeps its statement's plan for the session

@@ -3,7 +3,8 @@
  * took (or that ended) no longer matches: it is absent from the result, and the runner stops
  * heartbeating it. Rows locked by a concurrent statement (this runner ending the claim, or the
  * reaper taking it) are skipped rather than waited for, so a heartbeat never joins a deadlock;
- * they still count as held when the snapshot says so.
+ * they still count as held when the snapshot says so. The tokens are found among the running
+ * jobs (the partial index `jobs_running`): there is no index on `claim_token`.
  *
  * $1 bigint  now, ms (the storage clock)
  * $2 uuid[]  claim tokens held
