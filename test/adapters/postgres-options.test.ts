@@ -32,6 +32,12 @@ describe('postgres storage options', () => {
     expect(resolvePostgresOptions({})).toEqual(POSTGRES_DEFAULTS);
   });
 
+  it('caps the millisecond options at 2147483647 (a longer Node timer fires after 1 ms)', () => {
+    const error = rejection(() => resolvePostgresOptions({ heartbeatInterval: 2 ** 31 }));
+    expect(error.field).toBe('heartbeatInterval');
+    expect(error.message).toContain('an integer from 1 to 2147483647, got 2147483648');
+  });
+
   it('keeps given values', () => {
     expect(resolvePostgresOptions({ schema: 'jobs_2', maxReapBatch: 5 })).toMatchObject({
       schema: 'jobs_2',

@@ -158,7 +158,13 @@ describe('SQLite storage', () => {
 
     it('says what it expected and what it got', () => {
       expect(() => open({ pollInterval: 0 })).toThrow(
-        'Invalid `pollInterval`: expected `pollInterval` to be an integer ≥ 1, got 0',
+        'Invalid `pollInterval`: expected `pollInterval` to be an integer from 1 to 2147483647, got 0',
+      );
+    });
+
+    it('caps the millisecond options at 2147483647 (a longer Node timer fires after 1 ms)', () => {
+      expect(() => open({ stalledThreshold: 2 ** 31 })).toThrow(
+        'expected `stalledThreshold` to be an integer from 1 to 2147483647, got 2147483648',
       );
     });
   });

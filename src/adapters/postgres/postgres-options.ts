@@ -4,6 +4,7 @@
  * @module
  */
 import { JobValidationError } from '../../errors.js';
+import { MAX_DELAY } from '../../options.js';
 
 /** Options of {@link createPostgresStorage}. */
 export type PostgresStorageOptions = {
@@ -86,10 +87,11 @@ export function resolvePostgresOptions(
     }
     const name = key as keyof typeof MINIMUM;
     const min = MINIMUM[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    // At most MAX_DELAY: a Node timer given more fires after 1 ms (the counts need no more either).
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_DELAY) {
       throw new JobValidationError(
         name,
-        `expected \`${name}\` to be an integer ≥ ${min}, got ${describe(value)}`,
+        `expected \`${name}\` to be an integer from ${min} to ${MAX_DELAY}, got ${describe(value)}`,
       );
     }
     resolved[name] = value;

@@ -4,6 +4,7 @@
  * @module
  */
 import { JobValidationError } from '../../errors.js';
+import { MAX_DELAY } from '../../options.js';
 
 /** Options of {@link createSqliteStorage}. */
 export type SqliteStorageOptions = {
@@ -97,10 +98,16 @@ export function resolveSqliteOptions(options: SqliteStorageOptions = {}): Resolv
     } else {
       const name = key as NumericOption;
       const min = MINIMUM[name];
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      // At most MAX_DELAY: a Node timer given more fires after 1 ms (the counts need no more either).
+      if (
+        typeof value !== 'number' ||
+        !Number.isInteger(value) ||
+        value < min ||
+        value > MAX_DELAY
+      ) {
         throw new JobValidationError(
           name,
-          `expected \`${name}\` to be an integer ≥ ${min}, got ${describe(value)}`,
+          `expected \`${name}\` to be an integer from ${min} to ${MAX_DELAY}, got ${describe(value)}`,
         );
       }
       resolved[name] = value;
