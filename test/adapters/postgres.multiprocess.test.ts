@@ -218,7 +218,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL, several processes on one schema', () 
       const inputs = workload();
       await parent.queue.enqueueMany(inputs);
       const recovery = { heartbeatInterval: 100, stalledThreshold: 1_500, reapInterval: 100 };
-      const victim = start('victim', recovery);
+      let victim = start('victim', recovery);
       const survivors = [start('survivor-1', recovery), start('survivor-2', recovery)];
       await go(victim, ...survivors);
       const victimClaims = async () =>
@@ -228,16 +228,26 @@ describe.skipIf(!hasPostgres)('PostgreSQL, several processes on one schema', () 
             "SELECT id FROM jobs WHERE status = 'RUNNING' AND runner_id = 'victim'",
           )
         ).map((row) => row.id);
-      await waitFor(async () => {
-        const counts = await parent.queue.counts();
-        return counts.completed >= 1_000 && (await victimClaims()).length >= 1;
-      }, '1,000 jobs are completed and the victim holds claims');
+      // The kill may land between a batch that ended all the victim's claims and its next claims
+      // (its 8 jobs can complete in one statement): then a new victim joins, until one dies
+      // holding claims.
+      let orphaned: string[] = [];
+      for (let round = 1; orphaned.length === 0; round++) {
+        expect(round, 'a victim killed while holding claims').toBeLessThanOrEqual(10);
+        if (round > 1) {
+          victim = start('victim', recovery);
+          await go(victim);
+        }
+        await waitFor(async () => {
+          const counts = await parent.queue.counts();
+          return counts.completed >= 1_000 && (await victimClaims()).length >= 1;
+        }, '1,000 jobs are completed and the victim holds claims');
 
-      victim.child.kill('SIGKILL');
-      const killed = await victim.exit;
-      expect(killed.signal).toBe('SIGKILL');
-      const orphaned = await victimClaims(); // the victim is dead: these stay until reaped
-      expect(orphaned.length).toBeGreaterThan(0);
+        victim.child.kill('SIGKILL');
+        const killed = await victim.exit;
+        expect(killed.signal).toBe('SIGKILL');
+        orphaned = await victimClaims(); // the victim is dead: these stay until reaped
+      }
       expect((await parent.queue.counts()).completed).toBeLessThan(inputs.length);
 
       const exits = await Promise.all(survivors.map((worker) => worker.exit));

@@ -14,7 +14,12 @@ import {
   type SqliteStorageOptions,
 } from '../../src/adapters/sqlite/index.js';
 import { migrations } from '../../src/adapters/sqlite/migrations.js';
-import { migrate, schemaVersion } from '../../src/adapters/sqlite/sqlite-connection.js';
+import {
+  migrate,
+  openSqliteDatabase,
+  schemaVersion,
+} from '../../src/adapters/sqlite/sqlite-connection.js';
+import { SQLITE_DEFAULTS } from '../../src/adapters/sqlite/sqlite-options.js';
 import {
   JobErrorCodes,
   JobValidationError,
@@ -125,6 +130,20 @@ describe('SQLite storage', () => {
       const db = inspect();
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     });
+
+    it('sets the WAL autocheckpoint of its connection', () => {
+      const options = { synchronous: 'NORMAL', busyTimeout: 0, now: () => T0 } as const;
+      const tuned = openSqliteDatabase(path, { ...options, walAutocheckpoint: 1234 });
+      const plain = openSqliteDatabase(path, options);
+      try {
+        expect(tuned.pragma('wal_autocheckpoint', { simple: true })).toBe(1234);
+        expect(plain.pragma('wal_autocheckpoint', { simple: true })).toBe(1000); // SQLite's
+        expect(SQLITE_DEFAULTS.walAutocheckpoint).toBe(10_000);
+      } finally {
+        tuned.close();
+        plain.close();
+      }
+    });
   });
 
   describe('options', () => {
@@ -137,6 +156,7 @@ describe('SQLite storage', () => {
       [{ maxReapBatch: 0 }, 'maxReapBatch'],
       [{ busyTimeout: '5s' as unknown as number }, 'busyTimeout'],
       [{ maxRetries: -1 }, 'maxRetries'],
+      [{ walAutocheckpoint: 0 }, 'walAutocheckpoint'],
       [{ onError: 'log' as unknown as () => void }, 'onError'],
       [{ pollIntervall: 10 } as SqliteStorageOptions, 'pollIntervall'],
       [{ heartbeatInterval: 5_000, stalledThreshold: 5_000 }, 'stalledThreshold'],

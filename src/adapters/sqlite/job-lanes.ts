@@ -31,10 +31,16 @@ export class JobLanes {
     this.#delete = prepare(db, deleteJobLane);
   }
 
-  /** How many of the lanes hold an unfinished job: the `blockers` of a job enqueued now. */
-  blockers(laneKeys: string[]): number {
+  /**
+   * How many of the lanes hold an unfinished job: the `blockers` of a job enqueued now. Lanes in
+   * `known` are known to hold one (an earlier job of the same transaction entered them).
+   */
+  blockers(laneKeys: string[], known?: ReadonlySet<string>): number {
     let count = 0;
-    for (const laneKey of laneKeys) count += this.#occupied.get({ laneKey })?.occupied ?? 0;
+    for (const laneKey of laneKeys) {
+      if (known?.has(laneKey)) count++;
+      else count += this.#occupied.get({ laneKey })?.occupied ?? 0;
+    }
     return count;
   }
 

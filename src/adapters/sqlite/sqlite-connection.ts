@@ -10,6 +10,8 @@ export type SqliteConnectionOptions = {
   synchronous: 'NORMAL' | 'FULL';
   /** Milliseconds to wait for a lock before `SQLITE_BUSY`. */
   busyTimeout: number;
+  /** WAL pages that trigger an automatic checkpoint. @default SQLite's (1000) */
+  walAutocheckpoint?: number;
   /** Time recorded with each migration applied (ms since epoch). */
   now: () => number;
 };
@@ -36,6 +38,9 @@ export function openSqliteDatabase(
       throw new Error(`Could not enable WAL mode on ${path} (journal_mode is ${String(mode)})`);
     }
     db.pragma(`synchronous = ${options.synchronous}`);
+    if (options.walAutocheckpoint !== undefined) {
+      db.pragma(`wal_autocheckpoint = ${options.walAutocheckpoint}`);
+    }
     migrate(db, SQLITE_MIGRATIONS, options.now);
     return db;
   } catch (error) {

@@ -15,6 +15,14 @@ export type SqliteStorageOptions = {
   synchronous?: 'NORMAL' | 'FULL';
   /** Milliseconds a write waits for another connection's write lock before `SQLITE_BUSY`. @default 5000 */
   busyTimeout?: number;
+  /**
+   * `PRAGMA wal_autocheckpoint`: the WAL is copied back into the database file once it holds this
+   * many pages (4 KiB each). Durability does not depend on it (a commit is in the WAL either way);
+   * fewer checkpoints copy a page changed by many commits once instead of many times (P3: COMMIT
+   * 30 -> 20 µs/job against SQLite's default of 1000), for a WAL file of up to ~40 MB.
+   * @default 10000
+   */
+  walAutocheckpoint?: number;
   /** Milliseconds between checks for commits by other connections (`PRAGMA data_version`). @default 50 */
   pollInterval?: number;
   /** Milliseconds between heartbeats of this storage's running claims. @default 10000 */
@@ -43,6 +51,7 @@ type NumericOption = Exclude<keyof SqliteStorageOptions, 'synchronous' | 'onErro
 export const SQLITE_DEFAULTS = Object.freeze({
   synchronous: 'NORMAL',
   busyTimeout: 5_000,
+  walAutocheckpoint: 10_000,
   pollInterval: 50,
   heartbeatInterval: 10_000,
   stalledThreshold: 60_000,
@@ -55,6 +64,7 @@ export const SQLITE_DEFAULTS = Object.freeze({
 /** Minimum value of each numeric option (all are integers). */
 const MINIMUM: { [K in NumericOption]: number } = {
   busyTimeout: 0,
+  walAutocheckpoint: 1,
   pollInterval: 1,
   heartbeatInterval: 1,
   stalledThreshold: 1,

@@ -41,7 +41,6 @@ import { haltedJobs } from './statements/halted-jobs.js';
 import { heartbeatClaims } from './statements/heartbeat-claims.js';
 import { heldClaim } from './statements/held-claim.js';
 import { insertJob } from './statements/insert-job.js';
-import { jobIdTaken } from './statements/job-id-taken.js';
 import { nextRunAt } from './statements/next-run-at.js';
 import { releaseJob } from './statements/release-job.js';
 import { retryJob } from './statements/retry-job.js';
@@ -71,7 +70,6 @@ type NewJob = { job: Job; scopes: string; actions: string; meta: string | null }
 
 const STATEMENTS = {
   insertJob,
-  jobIdTaken,
   claimJobs,
   claimLane,
   completeJob,
@@ -139,7 +137,9 @@ export class SqliteQueue implements IQueue {
     this.#writes = options.writes ?? new SqliteWriteBatcher(db);
 
     this.#insertTx = db.transaction((jobs: NewJob[], now: number) => {
-      for (const entry of jobs) this.#insert(entry, now);
+      // Lanes that a job of this batch entered: they hold an unfinished job, no need to look.
+      const entered = new Set<string>();
+      for (const entry of jobs) this.#insert(entry, now, entered);
     });
     this.#claimTx = db.transaction((runnerId: string, limit: number, now: number) =>
       this.#sql.claimJobs.all({ now, limit, runnerId, claimId: randomUUID() }),
@@ -403,28 +403,36 @@ export class SqliteQueue implements IQueue {
     };
   }
 
-  #insert({ job, scopes, actions, meta }: NewJob, now: number): void {
-    if (this.#sql.jobIdTaken.get({ id: job.id })?.taken === 1) {
-      throw new JobValidationError(
-        'id',
-        `expected a unique job id, got ${JSON.stringify(job.id)}, which the queue already holds`,
-      );
-    }
+  /** Inserts one job inside the enqueue transaction; `entered` collects the lanes entered. */
+  #insert({ job, scopes, actions, meta }: NewJob, now: number, entered: Set<string>): void {
     const laneKeys = job.scopes.map((scope) => laneKeyOf(job.documentId, scope, job.branch));
-    const inserted = this.#sql.insertJob.get({
-      id: job.id,
-      documentId: job.documentId,
-      branch: job.branch,
-      scopes,
-      actions,
-      resultingHash: job.resultingHash ?? null,
-      createdAt: now,
-      maxRetries: job.maxRetries ?? null,
-      runAt: job.runAt ?? null,
-      meta,
-      blockers: this.#lanes.blockers(laneKeys),
-    });
+    let inserted: { seq: number } | undefined;
+    try {
+      inserted = this.#sql.insertJob.get({
+        id: job.id,
+        documentId: job.documentId,
+        branch: job.branch,
+        scopes,
+        actions,
+        resultingHash: job.resultingHash ?? null,
+        createdAt: now,
+        maxRetries: job.maxRetries ?? null,
+        runAt: job.runAt ?? null,
+        meta,
+        blockers: this.#lanes.blockers(laneKeys, entered),
+      });
+    } catch (error) {
+      // The id is unique in `jobs` (finished jobs stay): the constraint is the check.
+      if (isDuplicateJobId(error)) {
+        throw new JobValidationError(
+          'id',
+          `expected a unique job id, got ${JSON.stringify(job.id)}, which the queue already holds`,
+        );
+      }
+      throw error;
+    }
     this.#lanes.enter(laneKeys, (inserted as { seq: number }).seq, job.id);
+    for (const laneKey of laneKeys) entered.add(laneKey);
   }
 
   #notHalted(jobId: string): JobValidationError {
@@ -436,6 +444,12 @@ export class SqliteQueue implements IQueue {
       }`,
     );
   }
+}
+
+/** Whether `error` is the unique violation of a job id that `jobs` holds already. */
+function isDuplicateJobId(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && message === 'UNIQUE constraint failed: jobs.id';
 }
 
 function idToken(ref: ClaimRef): { id: string; token: string } {

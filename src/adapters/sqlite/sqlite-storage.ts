@@ -60,6 +60,7 @@ export function createSqliteStorage(
   const db = openSqliteDatabase(path, {
     synchronous: o.synchronous,
     busyTimeout: o.busyTimeout,
+    walAutocheckpoint: o.walAutocheckpoint,
     now: () => clock.now(),
   });
   const writes = new SqliteWriteBatcher(db);

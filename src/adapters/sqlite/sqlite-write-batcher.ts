@@ -23,9 +23,11 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  *
  * A commit is the costly part of a SQLite write in WAL mode (the transaction's pages appended to
  * the WAL, and every ~1,000 pages a checkpoint): with a commit per write, BEGIN and COMMIT were
- * 41 % of P3's profile. The first write of a tick schedules the flush in a microtask (not a
- * timer: nothing waits on the clock); a flush is synchronous, so a batch is whatever was asked
- * before it. If the transaction itself cannot commit (`SQLITE_BUSY` past the busy timeout, a
+ * 41 % of P3's profile. The first write of a tick schedules the flush with `setImmediate`
+ * (after the tick's microtasks and I/O callbacks, not a timer: nothing waits on the clock), so a
+ * batch holds every write that the tick's promise chains asked for (P3: 8 % less CPU per job
+ * than a flush in a microtask, which left the writes of later microtasks to the next batch); a
+ * flush is synchronous, so a batch is whatever was asked before it. If the transaction itself cannot commit (`SQLITE_BUSY` past the busy timeout, a
  * full disk), every write of the batch is rejected with that error and nothing is written.
  * @internal
  */
@@ -59,7 +61,7 @@ export class SqliteWriteBatcher {
       this.#waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (this.#scheduled) return;
       this.#scheduled = true;
-      queueMicrotask(() => this.flush());
+      setImmediate(() => this.flush());
     });
   }
 
