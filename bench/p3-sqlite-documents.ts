@@ -51,7 +51,7 @@ if (!entry.ok) {
       id: 'P3',
       workload,
       result: `${fmt(median(rates))} jobs/s`,
-      goal: '',
+      goal: '≥ 5,000 jobs/s',
       detail: {
         'CPU µs/job': round(median(cpu), 3),
         runs: RUNS,
