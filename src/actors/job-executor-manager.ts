@@ -123,8 +123,8 @@ export class JobExecutorManager {
   /** Jobs running as the 2nd, 3rd, … job of a lane on one slot (lane batching), by job id. */
   private readonly runLengths = new Map<string, number>();
   private readonly finishingLanes = new FinishingLanes();
-  /** The claim being handed to its lane actor, should that actor fail on it. */
-  private dispatching: Claim | undefined;
+  /** The claim being handed to its lane actor (and that lane), should that actor fail on it. */
+  private dispatching: { claim: Claim; laneKey: string } | undefined;
 
   /** @throws JobValidationError for a wrong-typed option, naming it. */
   constructor(deps: JobExecutorManagerOptions) {
@@ -413,7 +413,7 @@ export class JobExecutorManager {
       return;
     }
     if (run > 1) this.runLengths.set(job.id, run);
-    this.dispatching = claim;
+    this.dispatching = { claim, laneKey: key };
     lane.send({ type: 'job.assigned', claim, config: this.runConfigs.for(job, this.options) });
     this.dispatching = undefined;
   }
@@ -547,9 +547,9 @@ export class JobExecutorManager {
     this.onError(error);
     const snapshot = this.lanes.get(key)?.getSnapshot();
     this.lanes.discard(key);
-    const claim = this.dispatching;
-    if (claim !== undefined) {
+    if (this.dispatching?.laneKey === key) {
       // It failed taking this claim: the claim holds a slot and never started.
+      const { claim } = this.dispatching;
       this.dispatching = undefined;
       this.returnUnstarted(claim, 1);
       return;
