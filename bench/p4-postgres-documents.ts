@@ -17,11 +17,16 @@ import { fileURLToPath } from 'node:url';
 import { createReactor } from '../src/create-reactor.js';
 import { counterModel } from '../src/examples/counter-model.js';
 import type { P4WorkerConfig, P4WorkerMessage } from './p4-worker.js';
-import { type DocumentRun, incrementInputs, runDocuments } from './support/documents.js';
+import {
+  createCounterDocuments,
+  type DocumentRun,
+  incrementInputs,
+  runDocuments,
+} from './support/documents.js';
 import { begin, fmt, report, skip } from './support/report.js';
 import { median, round } from './support/stats.js';
 import { findStorageFactory } from './support/storage-entry.js';
-import { Countdown, cpuMicros, enqueueAll } from './support/workloads.js';
+import { cpuMicros, enqueueAll } from './support/workloads.js';
 
 const JOBS = Number(process.argv[2] ?? 10_000);
 const DOCUMENTS = Number(process.argv[3] ?? 1_000);
@@ -113,16 +118,7 @@ async function runShared(
   const workers: Worker[] = [];
   try {
     await reactor.start();
-    const created = new Countdown(documents);
-    const offCreated = reactor.manager.on('jobCompleted', created.tick);
-    for (let d = 0; d < documents; d++) {
-      await reactor.createDocument({
-        documentId: `${prefix}doc-${d}`,
-        documentType: counterModel.documentType,
-      });
-    }
-    await created.done;
-    offCreated();
+    await createCounterDocuments(reactor, documents, prefix);
 
     for (let p = 1; p < processes; p++) {
       workers.push(startWorker({ url: connectionString, runnerId: `${prefix}-p${p}`, config }));

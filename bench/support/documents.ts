@@ -2,7 +2,7 @@
  * Document workloads through `createReactor`: counter documents, one INCREMENT per job (reducer,
  * state hash, atomic store write), on the real clock.
  */
-import { createReactor, type StorageOption } from '../../src/create-reactor.js';
+import { createReactor, type Reactor, type StorageOption } from '../../src/create-reactor.js';
 import { counterModel } from '../../src/examples/counter-model.js';
 import { counterActions } from '../../src/examples/example-actions.js';
 import type { ExecutorOptions } from '../../src/options.js';
@@ -31,6 +31,24 @@ export function incrementInputs(count: number, documents: number, prefix: string
   return inputs;
 }
 
+/** Creates `documents` counter documents `${prefix}doc-<d>` and waits until they exist. */
+export async function createCounterDocuments(
+  reactor: Reactor,
+  documents: number,
+  prefix: string,
+): Promise<void> {
+  const created = new Countdown(documents);
+  const offCreated = reactor.manager.on('jobCompleted', created.tick);
+  for (let d = 0; d < documents; d++) {
+    await reactor.createDocument({
+      documentId: `${prefix}doc-${d}`,
+      documentType: counterModel.documentType,
+    });
+  }
+  await created.done;
+  offCreated();
+}
+
 /**
  * Creates `documents` counter documents (untimed), then times `jobs` INCREMENT jobs from the
  * first enqueue to the last `jobCompleted`/`jobFailed`. Checks the counters add up.
@@ -43,16 +61,7 @@ export async function runDocuments(
   const reactor = await createReactor({ models: [counterModel], storage, config });
   try {
     await reactor.start();
-    const created = new Countdown(documents);
-    const offCreated = reactor.manager.on('jobCompleted', created.tick);
-    for (let d = 0; d < documents; d++) {
-      await reactor.createDocument({
-        documentId: `${prefix}doc-${d}`,
-        documentType: counterModel.documentType,
-      });
-    }
-    await created.done;
-    offCreated();
+    await createCounterDocuments(reactor, documents, prefix);
 
     const inputs = incrementInputs(jobs, documents, prefix);
     const finished = new Countdown(jobs);
