@@ -5,14 +5,14 @@
  * reaper. Nothing waits for time: the tests wait for conditions in the database and for the
  * children's exit.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
 import { DOCUMENT_SCOPE } from '../../src/document/create-action.js';
 import { counterModel } from '../../src/examples/index.js';
 import type { JobInput } from '../../src/types.js';
+import { killWorkers, spawnWorker } from '../support/child-worker.js';
 import { counterWorkload, documentName, waitUntil } from '../support/multiprocess-workload.js';
 import {
   closeAdmin,
@@ -43,34 +43,19 @@ type Worker = {
 };
 
 function startWorker(config: PostgresWorkerConfig): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(config)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
   let done: Done | undefined;
   let onReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
     onReady = resolve;
   });
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    let message: PostgresWorkerMessage;
-    try {
-      message = JSON.parse(line) as PostgresWorkerMessage;
-    } catch {
-      return; // not a protocol line
-    }
-    if (message.event === 'ready') onReady();
-    if (message.event === 'done') done = message;
+  const worker = spawnWorker<PostgresWorkerMessage>(WORKER, [JSON.stringify(config)], (m) => {
+    if (m.event === 'ready') onReady();
+    if (m.event === 'done') done = m;
   });
-  const exit = new Promise<Exit>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, done })),
-  );
+  const exit = worker.exit.then((status): Exit => ({ ...status, done }));
   // A child that dies before `ready` must not leave the test waiting on `ready`.
   exit.then(() => onReady());
-  return { child, ready, exit, stderr: () => stderr };
+  return { child: worker.child, ready, exit, stderr: worker.stderr };
 }
 
 const waitFor = (check: () => Promise<boolean>, what: string) => waitUntil(check, what, TIMEOUT);
@@ -156,12 +141,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL, several processes on one schema', () 
     workers = [];
   });
   afterEach(async () => {
-    for (const worker of workers) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) {
-        worker.child.kill('SIGKILL');
-        await worker.exit;
-      }
-    }
+    await killWorkers(workers);
     await parent.close();
     await dropSchema(schema);
   });

@@ -4,8 +4,7 @@
  * recovery of the claims of a process killed mid-run. Nothing waits for time: the tests wait for
  * conditions in the database and for the children's exit.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventBus } from '../../src/adapters/memory/index.js';
@@ -14,6 +13,7 @@ import { systemClock } from '../../src/clock.js';
 import { DOCUMENT_SCOPE } from '../../src/document/create-action.js';
 import { counterModel } from '../../src/examples/index.js';
 import type { JobInput } from '../../src/types.js';
+import { killWorkers, spawnWorker } from '../support/child-worker.js';
 import { counterWorkload, waitUntil } from '../support/multiprocess-workload.js';
 import { removeDb, tempDbPath } from '../support/sqlite-files.js';
 import { openRaw } from '../support/sqlite-inspect.js';
@@ -36,34 +36,19 @@ type Worker = {
 };
 
 function startWorker(path: string, config: SqliteWorkerConfig): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, path, JSON.stringify(config)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
   let done: Done | undefined;
   let onReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
     onReady = resolve;
   });
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    let message: SqliteWorkerMessage;
-    try {
-      message = JSON.parse(line) as SqliteWorkerMessage;
-    } catch {
-      return; // not a protocol line
-    }
-    if (message.event === 'ready') onReady();
-    if (message.event === 'done') done = message;
+  const worker = spawnWorker<SqliteWorkerMessage>(WORKER, [path, JSON.stringify(config)], (m) => {
+    if (m.event === 'ready') onReady();
+    if (m.event === 'done') done = m;
   });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; done?: Done }>(
-    (resolve) => child.on('exit', (code, signal) => resolve({ code, signal, done })),
-  );
+  const exit = worker.exit.then((status) => ({ ...status, done }));
   // A child that dies before `ready` must not leave the test waiting on `ready`.
   exit.then(() => onReady());
-  return { child, ready, exit, stderr: () => stderr };
+  return { child: worker.child, ready, exit, stderr: worker.stderr };
 }
 
 const waitFor = (check: () => Promise<boolean>, what: string) => waitUntil(check, what, TIMEOUT);
@@ -147,12 +132,7 @@ describe('SQLite, several processes on one file', () => {
     workers = [];
   });
   afterEach(async () => {
-    for (const worker of workers) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) {
-        worker.child.kill('SIGKILL');
-        await worker.exit;
-      }
-    }
+    await killWorkers(workers);
     await parent.close();
     removeDb(path);
   });

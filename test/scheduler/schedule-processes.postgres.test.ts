@@ -5,14 +5,14 @@
  * tick all three schedulers race for the claim in the database, and exactly one enqueues the job.
  * No sleeps on time: the test waits for the workers' answers and for conditions in the database.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
 import { createDocumentJob } from '../../src/document/create-action.js';
 import { counterModel } from '../../src/examples/index.js';
 import type { JobInput } from '../../src/types.js';
+import { killWorkers, spawnWorker } from '../support/child-worker.js';
 import { waitUntil } from '../support/multiprocess-workload.js';
 import {
   closeAdmin,
@@ -51,28 +51,16 @@ type Worker = {
 };
 
 function startWorker(config: ScheduleWorkerConfig): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(config)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
   const received: ScheduleWorkerMessage[] = [];
   const waiting: { event: string; resolve: (m: ScheduleWorkerMessage) => void }[] = [];
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    let message: ScheduleWorkerMessage;
-    try {
-      message = JSON.parse(line) as ScheduleWorkerMessage;
-    } catch {
-      return; // not a protocol line
-    }
-    const i = waiting.findIndex((w) => w.event === message.event);
-    if (i >= 0) waiting.splice(i, 1)[0]?.resolve(message);
-    else received.push(message);
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+  const { child, exit, stderr } = spawnWorker<ScheduleWorkerMessage>(
+    WORKER,
+    [JSON.stringify(config)],
+    (message) => {
+      const i = waiting.findIndex((w) => w.event === message.event);
+      if (i >= 0) waiting.splice(i, 1)[0]?.resolve(message);
+      else received.push(message);
+    },
   );
   return {
     child,
@@ -83,7 +71,7 @@ function startWorker(config: ScheduleWorkerConfig): Worker {
       // A worker that dies first must fail the test, not leave it waiting.
       const died = exit.then(({ code, signal }) => {
         throw new Error(
-          `worker ${config.runnerId} exited (${code ?? signal}) before '${event}':\n${stderr}`,
+          `worker ${config.runnerId} exited (${code ?? signal}) before '${event}':\n${stderr()}`,
         );
       });
       const message = new Promise<ScheduleWorkerMessage>((resolve) =>
@@ -92,7 +80,7 @@ function startWorker(config: ScheduleWorkerConfig): Worker {
       let timer: NodeJS.Timeout | undefined;
       const stuck = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`worker ${config.runnerId}: no '${event}' in 60 s:\n${stderr}`)),
+          () => reject(new Error(`worker ${config.runnerId}: no '${event}' in 60 s:\n${stderr()}`)),
           60_000,
         );
       });
@@ -102,7 +90,7 @@ function startWorker(config: ScheduleWorkerConfig): Worker {
       child.stdin?.write(`${JSON.stringify(command)}\n`);
     },
     exit,
-    stderr: () => stderr,
+    stderr,
   };
 }
 
@@ -118,12 +106,7 @@ describe.skipIf(!hasPostgres)('exactly one job per tick with 3 processes (postgr
     workers = [];
   });
   afterEach(async () => {
-    for (const worker of workers) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) {
-        worker.child.kill('SIGKILL');
-        await worker.exit;
-      }
-    }
+    await killWorkers(workers);
     await parent.close();
     await dropSchema(schema);
   });
