@@ -64,6 +64,7 @@ export { hashScopes, hashState } from './document/hash.js';
 export { operationId } from './document/operation-id.js';
 export {
   generateSignerKeys,
+  type SignatureTarget,
   type SignerKeys,
   signAction,
   signingPayload,

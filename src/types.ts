@@ -6,9 +6,9 @@ import type { JobError } from './errors.js';
 
 /** Signature of an action by its author: Ed25519 over the action's signing payload. */
 export type ActionSigner = {
-  /** The signer's Ed25519 public key, base64 of its SPKI DER encoding. */
+  /** The signer's Ed25519 public key: standard padded base64 of its 44-byte SPKI DER encoding. */
   publicKey: string;
-  /** base64 Ed25519 signature over `signingPayload(action)`. */
+  /** Ed25519 signature over `signingPayload(action, { documentId, branch })`: standard padded base64 of its 64 bytes. */
   signature: string;
 };
 

@@ -183,7 +183,12 @@ export interface ISyncSource {
   }): Promise<{ scope: string; operations: Operation[] }[]>;
 }
 
-/** Decides whether an action may be applied; deny by returning false (or throwing). */
+/**
+ * Decides whether an action may be applied; deny by returning false (or throwing). It is asked
+ * only after the action's signature verified, and `signer` is then the signer's public key in its
+ * one canonical encoding (standard padded base64 of the 44-byte Ed25519 SPKI DER), so it can be
+ * compared as a string; it is absent for an unsigned action.
+ */
 export interface IAuthorizer {
   authorize(request: { job: Job; action: Action; signer?: string }): boolean | Promise<boolean>;
 }

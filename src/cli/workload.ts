@@ -139,7 +139,11 @@ export function buildWorkload(params: { seed: number; documents: number; jobs: n
       const documentId = pick(counters);
       const scope = pick(SCOPES);
       push(
-        { documentId, scopes: [scope], actions: [signAction(counterAction(scope, 0), signer)] },
+        {
+          documentId,
+          scopes: [scope],
+          actions: [signAction(counterAction(scope, 0), signer, { documentId })],
+        },
         'COMPLETED',
       );
     } else {

@@ -27,7 +27,7 @@ import { laneKey } from './lane-key.js';
 import { type CacheHits, LaneStateLoader } from './lane-state-loader.js';
 import { operationId } from './operation-id.js';
 import { rebaseOperations } from './rebase-operations.js';
-import { verifyAction } from './signature.js';
+import { checkSignature } from './signature.js';
 import { StateCache } from './state-cache.js';
 
 /** Options of {@link DocumentJobExecutor}. */
@@ -256,15 +256,19 @@ export class DocumentJobExecutor implements IJobExecutor {
   async #run(job: Job, run: RunState, signal: AbortSignal | undefined): Promise<RunOutcome> {
     throwIfAborted(signal);
     checkJobShape(job);
+    // Signatures bind the job's document and branch (see README, Semantics: Signatures).
+    const signers: (string | undefined)[] = [];
     for (const action of job.actions) {
-      if (!verifyAction(action)) {
+      const check = checkSignature(action, job);
+      if (!check.valid) {
         throw new JobError(
           JobErrorCodes.SIGNATURE_INVALID,
-          `Action '${action.id}' (${action.type}) has an invalid signature`,
+          `Action '${action.id}' (${action.type}) has an invalid signature: ${check.reason}`,
         );
       }
+      signers.push(check.signer);
     }
-    await this.#authorize(job);
+    await this.#authorize(job, signers);
     throwIfAborted(signal);
     run.checked = true;
 
@@ -381,16 +385,18 @@ export class DocumentJobExecutor implements IJobExecutor {
     return { operations, replayed: false, dispatched };
   }
 
-  async #authorize(job: Job): Promise<void> {
+  /** Asks the authorizer about each action, with the verified canonical key of its signer. */
+  async #authorize(job: Job, signers: readonly (string | undefined)[]): Promise<void> {
     const authorizer = this.#authorizer;
     if (authorizer === undefined) return;
-    for (const action of job.actions) {
+    for (const [i, action] of job.actions.entries()) {
+      const signer = signers[i];
       let allowed: boolean;
       try {
         allowed = await authorizer.authorize({
           job,
           action,
-          ...(action.context?.signer ? { signer: action.context.signer.publicKey } : {}),
+          ...(signer === undefined ? {} : { signer }),
         });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,5 @@
 /**
- * Signed actions: Ed25519 through `node:crypto` (SPEC section 3, step 1).
+ * Signed actions: Ed25519 through `node:crypto` (see README, Semantics: Signatures).
  * @module
  */
 import {
@@ -22,20 +22,37 @@ export type SignerKeys = {
 };
 
 /**
- * The bytes a signature covers: the stable stringification of the action's `id`, `type`, `scope`,
- * `input` and `timestampUtcMs` (not its `context`, which carries the signature).
+ * Where a signed action may be applied: its document and branch. A job (or a job input) is one,
+ * so `verifyAction(action, job)` works. `branch` defaults to `'main'`, as it does for jobs.
  */
-export function signingPayload(action: Action): string {
+export type SignatureTarget = { documentId: string; branch?: string };
+
+/** Length in bytes of an Ed25519 signature. */
+const SIGNATURE_BYTES = 64;
+/** Length in bytes of an Ed25519 public key in SPKI DER (12-byte header + 32-byte key). */
+const PUBLIC_KEY_BYTES = 44;
+
+/**
+ * The bytes a signature covers: the stable stringification of the plain object
+ * `{ branch, documentId, id, input, scope, timestampUtcMs, type }` — the action's fields (not its
+ * `context`, which carries the signature) and the document and branch it is for, so a signature
+ * cannot be replayed onto another document or branch.
+ * @throws TypeError when `target` has no string `documentId` or a `branch` that is not a string.
+ * @example
+ * signingPayload(action, { documentId: 'doc-1' }); // '{"branch":"main","documentId":"doc-1",…}'
+ */
+export function signingPayload(action: Action, target: SignatureTarget): string {
+  const { documentId, branch } = checkTarget(target, 'signingPayload');
   const { id, type, scope, input, timestampUtcMs } = action;
-  return stableStringify({ id, type, scope, input, timestampUtcMs });
+  return stableStringify({ documentId, branch, id, type, scope, input, timestampUtcMs });
 }
 
 /**
  * A new Ed25519 key pair.
  * @example
  * const keys = generateSignerKeys();
- * const signed = signAction(action, keys.privateKey);
- * verifyAction(signed); // true
+ * const signed = signAction(action, keys.privateKey, { documentId: 'doc-1' });
+ * verifyAction(signed, { documentId: 'doc-1' }); // true
  */
 export function generateSignerKeys(): SignerKeys {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -46,11 +63,20 @@ export function generateSignerKeys(): SignerKeys {
 }
 
 /**
- * A copy of `action` signed with `privateKey` (a `KeyObject` or base64 PKCS#8 DER):
- * `context.signer` holds the public key and the signature of {@link signingPayload}.
- * @throws when the key is not an Ed25519 private key.
+ * A copy of `action` signed with `privateKey` (a `KeyObject` or base64 PKCS#8 DER) for the
+ * document and branch of `target`: `context.signer` holds the public key and the signature of
+ * {@link signingPayload}, both in canonical base64.
+ * @throws TypeError when the key is not an Ed25519 private key, or `target` is missing or malformed.
+ * @example
+ * const signed = signAction(counterActions.increment(1), keys.privateKey, { documentId: 'doc-1' });
+ * await reactor.submit({ documentId: 'doc-1', scopes: ['global'], actions: [signed] });
  */
-export function signAction<T extends Action>(action: T, privateKey: KeyObject | string): T {
+export function signAction<T extends Action>(
+  action: T,
+  privateKey: KeyObject | string,
+  target: SignatureTarget,
+): T {
+  const payload = signingPayload(action, checkTarget(target, 'signAction'));
   const key =
     typeof privateKey === 'string'
       ? createPrivateKey({ key: Buffer.from(privateKey, 'base64'), format: 'der', type: 'pkcs8' })
@@ -58,30 +84,104 @@ export function signAction<T extends Action>(action: T, privateKey: KeyObject | 
   if (key.type !== 'private' || key.asymmetricKeyType !== 'ed25519') {
     throw new TypeError('signAction needs an Ed25519 private key');
   }
-  const signature = sign(null, Buffer.from(signingPayload(action)), key).toString('base64');
+  const signature = sign(null, Buffer.from(payload), key).toString('base64');
   const publicKey = createPublicKey(key).export({ format: 'der', type: 'spki' }).toString('base64');
   return { ...action, context: { ...action.context, signer: { publicKey, signature } } };
 }
 
 /**
- * Whether the action's signature is valid. An action without a signer passes; a malformed key or
- * signature, or a key that is not Ed25519, fails. Never throws.
+ * The outcome of checking an action's signature for a target. When valid, `signer` is the
+ * verified public key, in its canonical encoding (undefined for an unsigned action); when not,
+ * `reason` names the field and what it must be.
+ * @internal
  */
-export function verifyAction(action: Action): boolean {
-  const signer = action.context?.signer;
-  if (signer === undefined) return true;
+export type SignatureCheck =
+  | { valid: true; signer: string | undefined }
+  | { valid: false; reason: string };
+
+/**
+ * Checks the action's signature for `target`. Only one encoding is accepted for each value, so a
+ * key compared as a string (a revocation list) cannot be passed in another spelling: the
+ * signature is the standard, padded base64 of exactly 64 bytes; the key the standard, padded
+ * base64 of exactly the 44-byte SPKI DER of an Ed25519 key, byte-equal to its re-export.
+ * Never throws for anything in the action.
+ * @throws TypeError when `target` is missing or malformed (a caller's mistake).
+ * @internal
+ */
+export function checkSignature(action: Action, target: SignatureTarget): SignatureCheck {
+  const resolved = checkTarget(target, 'verifyAction');
   try {
-    if (typeof signer.publicKey !== 'string' || typeof signer.signature !== 'string') return false;
-    const key = createPublicKey({
-      key: Buffer.from(signer.publicKey, 'base64'),
-      format: 'der',
-      type: 'spki',
-    });
-    if (key.asymmetricKeyType !== 'ed25519') return false;
-    const signature = Buffer.from(signer.signature, 'base64');
-    if (signature.length !== 64) return false;
-    return verify(null, Buffer.from(signingPayload(action)), key, signature);
+    const signer = action.context?.signer;
+    if (signer === undefined) return { valid: true, signer: undefined };
+    // Each field is read once, so what is checked is what is handed on.
+    const publicKey: unknown = signer?.publicKey;
+    const signature: unknown = signer?.signature;
+    const keyBytes = canonicalBase64(publicKey, PUBLIC_KEY_BYTES);
+    if (keyBytes === undefined) {
+      return invalid('context.signer.publicKey', 'the 44-byte SPKI DER of an Ed25519 public key');
+    }
+    const key = createPublicKey({ key: keyBytes, format: 'der', type: 'spki' });
+    if (
+      key.asymmetricKeyType !== 'ed25519' ||
+      !key.export({ format: 'der', type: 'spki' }).equals(keyBytes)
+    ) {
+      return invalid('context.signer.publicKey', 'the 44-byte SPKI DER of an Ed25519 public key');
+    }
+    const signatureBytes = canonicalBase64(signature, SIGNATURE_BYTES);
+    if (signatureBytes === undefined) {
+      return invalid('context.signer.signature', 'a 64-byte Ed25519 signature');
+    }
+    if (!verify(null, Buffer.from(signingPayload(action, resolved)), key, signatureBytes)) {
+      return {
+        valid: false,
+        reason:
+          'context.signer.signature does not verify: the action was changed after signing, or ' +
+          'signed with another key, or for another document or branch (sign it for this job)',
+      };
+    }
+    return { valid: true, signer: publicKey as string };
   } catch {
-    return false;
+    // A key DER that does not parse, or a throwing getter in the action.
+    return invalid('context.signer.publicKey', 'the 44-byte SPKI DER of an Ed25519 public key');
   }
+}
+
+/**
+ * Whether the action's signature is valid for the document and branch of `target`. An action
+ * without a signer passes; a key or signature that is malformed, not in canonical base64 (see
+ * {@link checkSignature}), not Ed25519, or signed for other content, document or branch, fails.
+ * @throws TypeError when `target` is missing or malformed; never for anything in the action.
+ * @example
+ * verifyAction(signed, { documentId: 'doc-1', branch: 'main' }); // or verifyAction(signed, job)
+ */
+export function verifyAction(action: Action, target: SignatureTarget): boolean {
+  return checkSignature(action, target).valid;
+}
+
+/** The bytes `value` encodes when it is exactly the standard padded base64 of `length` bytes. */
+function canonicalBase64(value: unknown, length: number): Buffer | undefined {
+  // Buffer.from(…, 'base64') skips whitespace, accepts base64url and missing padding, and stops
+  // at junk: re-encoding and comparing is the one strict test.
+  if (typeof value !== 'string' || value.length !== Math.ceil(length / 3) * 4) return undefined;
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.length === length && bytes.toString('base64') === value ? bytes : undefined;
+}
+
+function invalid(field: string, what: string): SignatureCheck {
+  return {
+    valid: false,
+    reason: `${field} must be the standard base64 (with padding, no whitespace) of ${what}`,
+  };
+}
+
+function checkTarget(target: SignatureTarget, caller: string): Required<SignatureTarget> {
+  const documentId = (target as SignatureTarget | undefined)?.documentId;
+  const branch = (target as SignatureTarget | undefined)?.branch ?? 'main';
+  if (typeof documentId !== 'string' || typeof branch !== 'string') {
+    throw new TypeError(
+      `${caller} needs the document (and branch) the action is for: ` +
+        `${caller}(action, …, { documentId: string, branch?: string })`,
+    );
+  }
+  return { documentId, branch };
 }

@@ -38,15 +38,37 @@ describe('DocumentJobExecutor failures', () => {
   describe('SIGNATURE_INVALID', () => {
     it('rejects an action whose signed content was altered, writing nothing', async () => {
       const { executor, memory } = await withDocument();
-      const signed = signAction(increment(1), generateSignerKeys().privateKey);
+      const signed = signAction(increment(1), generateSignerKeys().privateKey, {
+        documentId: 'd1',
+      });
       const forged = { ...signed, input: { by: 1000 } };
       expectFailure(await executor.execute(counterJob([increment(1), forged])), 90001, false);
       expect(await memory.getHead('d1', 'global', 'main')).toBe(-1);
     });
 
+    it('rejects an action signed for another document or branch, writing nothing', async () => {
+      const { executor, memory } = await withDocument();
+      await createDocument(executor, 'd2');
+      await createDocument(executor, 'd1', counterModel, 'b2');
+      const signed = signAction(increment(1), generateSignerKeys().privateKey, {
+        documentId: 'd1',
+      });
+      const onD2 = toJob({ documentId: 'd2', scopes: ['global'], actions: [signed] });
+      const onB2 = toJob({ documentId: 'd1', branch: 'b2', scopes: ['global'], actions: [signed] });
+      const result = await executor.execute(onD2);
+      expectFailure(result, 90001, false);
+      expect(result.errorMessage).toMatch(/another document or branch/);
+      expectFailure(await executor.execute(onB2), 90001, false);
+      expect(await memory.getHead('d2', 'global', 'main')).toBe(-1);
+      expect(await memory.getHead('d1', 'global', 'b2')).toBe(-1);
+      expect((await executor.execute(counterJob([signed]))).success).toBe(true);
+    });
+
     it('accepts a correctly signed action', async () => {
       const { executor } = await withDocument();
-      const signed = signAction(increment(1), generateSignerKeys().privateKey);
+      const signed = signAction(increment(1), generateSignerKeys().privateKey, {
+        documentId: 'd1',
+      });
       expect((await executor.execute(counterJob([signed]))).success).toBe(true);
     });
   });
@@ -62,7 +84,7 @@ describe('DocumentJobExecutor failures', () => {
         },
       };
       const { executor, memory } = await withDocument({ authorizer });
-      const signed = signAction(increment(1), keys.privateKey);
+      const signed = signAction(increment(1), keys.privateKey, { documentId: 'd1' });
       expectFailure(
         await executor.execute(counterJob([signed, counterActions.reset()])),
         90002,
