@@ -6,8 +6,8 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { IAuthorizer } from '../../src/adapters/ports.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { IAuthorizer, StorageContext } from '../../src/adapters/ports.js';
 import { counterModel } from '../../src/examples/index.js';
 import {
   type Action,
@@ -20,10 +20,18 @@ import {
   type StorageOption,
   signAction,
   stableStringify,
+  systemClock,
   verifyAction,
 } from '../../src/index.js';
 import { runUntil, SimulatedClock, seededRandom } from '../support/clock.js';
 import { EventMonitor } from '../support/event-monitor.js';
+import {
+  closeAdmin,
+  dropSchema,
+  hasPostgres,
+  openStorage as openPostgres,
+  schemaName,
+} from '../support/postgres.js';
 import { removeDb, tempDbPath } from '../support/sqlite-files.js';
 
 const SEED = 20_261_203;
@@ -110,20 +118,47 @@ function withMalleatedS(signature: string): string {
 
 // ─── Reactors ────────────────────────────────────────────────────────────────────────────────
 
-type Setup = { name: string; open(): { storage: StorageOption; cleanup(): void } };
+type Setup = {
+  name: string;
+  /** Network-backed storage runs on the system clock and is awaited through `watch`. */
+  simulated: boolean;
+  open(): { storage: StorageOption; cleanup(): Promise<void> | void };
+};
 const STORAGES: Setup[] = [
-  { name: 'memory', open: () => ({ storage: 'memory', cleanup: () => {} }) },
+  { name: 'memory', simulated: true, open: () => ({ storage: 'memory', cleanup: () => {} }) },
   {
     name: 'sqlite',
+    simulated: true,
     open: () => {
       const path = tempDbPath();
       return { storage: { sqlite: path }, cleanup: () => removeDb(path) };
     },
   },
+  ...(hasPostgres
+    ? [
+        {
+          name: 'postgres',
+          simulated: false,
+          open: () => {
+            const schema = schemaName('sig');
+            return {
+              storage: (ctx: StorageContext) => openPostgres(schema, ctx),
+              cleanup: () => dropSchema(schema),
+            };
+          },
+        },
+      ]
+    : []),
 ];
+afterAll(() => closeAdmin());
 
 type Seen = { actionId: string; signer: string | undefined };
-type Harness = { reactor: Reactor; clock: SimulatedClock; monitor: EventMonitor; seen: Seen[] };
+type Harness = {
+  reactor: Reactor;
+  clock: SimulatedClock | undefined;
+  monitor: EventMonitor;
+  seen: Seen[];
+};
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -137,8 +172,8 @@ afterEach(async () => {
 async function openReactor(setup: Setup, decide: IAuthorizer['authorize'] = () => true) {
   const { storage, cleanup } = setup.open();
   cleanups.push(cleanup);
-  const clock = new SimulatedClock();
-  clock.set(T0);
+  const clock = setup.simulated ? new SimulatedClock() : undefined;
+  clock?.set(T0);
   const seen: Seen[] = [];
   const authorizer: IAuthorizer = {
     authorize: (request) => {
@@ -149,7 +184,7 @@ async function openReactor(setup: Setup, decide: IAuthorizer['authorize'] = () =
   const reactor = await createReactor({
     models: [counterModel],
     storage,
-    clock,
+    clock: clock ?? systemClock,
     authorizer,
     config: { maxRetries: 3, retryBaseDelay: 10 },
     random: seededRandom(SEED),
@@ -179,7 +214,10 @@ async function openReactor(setup: Setup, decide: IAuthorizer['authorize'] = () =
 async function finished({ reactor, clock, monitor }: Harness, ids: string[]): Promise<void> {
   const done = () =>
     ids.every((id) => monitor.forJob(id).some((e) => e === 'jobCompleted' || e === 'jobFailed'));
-  await runUntil(clock, done);
+  if (clock) await runUntil(clock, done);
+  // On the system clock a retry waits for its real backoff (retryBaseDelay: 10 ms) and then shows.
+  else await Promise.all(ids.map((id) => reactor.manager.watch(id)));
+  expect(done()).toBe(true);
   for (const id of ids) {
     expect((await reactor.queue.get(id))?.status).toMatch(/^(COMPLETED|FAILED)$/);
   }
