@@ -118,6 +118,8 @@ describe('crashes: SQLite, one process SIGKILLed at port boundaries and restarte
         expect(exit.code, worker.stderr()).toBe(0);
         errors.push(...(exit.done?.errors ?? []));
         missed.push(formatKillPoint(point));
+        // How far it got: for tuning `callsPerJob` in kill-points.ts.
+        console.info('[crash sqlite] calls of the last process', JSON.stringify(exit.done?.calls));
         break;
       }
       if (missed.length === 0) {
