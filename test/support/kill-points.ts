@@ -1,7 +1,8 @@
 /**
  * Deterministic crash points for the crash tests: a worker given `killAt: 'store.append:after:37'`
- * SIGKILLs its own process right after the 37th `store.append` it made returned (the write
- * committed, the claim not ended yet); `before` kills it right before the call reaches the adapter.
+ * SIGKILLs its own process right after the 37th of its `store.append` calls that returned (the
+ * write committed, the claim not ended yet); `before` kills it right before the 37th call reaches
+ * the adapter.
  * Points are drawn from a seeded PRNG, so a run is reproducible from its seed.
  */
 import type { Storage } from '../../src/adapters/ports.js';
@@ -9,7 +10,11 @@ import { interceptStorage, type PortName } from './intercepted-ports.js';
 
 export type KillWhen = 'before' | 'after';
 
-/** SIGKILL right `when` the `call`-th call (from 1, counted in this process) of `port.method`. */
+/**
+ * SIGKILL right `when` the `call`-th call (from 1, counted in this process) of `port.method`:
+ * `before` counts the calls made, `after` the calls that returned (a call that throws, e.g. a
+ * write conflict, has no "after").
+ */
 export type KillPoint = { port: PortName; method: string; when: KillWhen; call: number };
 
 /** `store.append:after:37` */
@@ -37,8 +42,8 @@ export function parseKillPoint(spec: string): KillPoint {
 
 /**
  * `storage` with its queue and store counting calls per method; at `point` the process SIGKILLs
- * itself (nothing after it runs: no `finally`, no flush, no exit handler). `calls` is the count so
- * far, by `port.method`. Without a point, `storage` itself (untouched, nothing counted).
+ * itself (nothing after it runs: no `finally`, no flush, no exit handler). `calls` is the count of
+ * calls made so far, by `port.method`. Without a point, `storage` itself (untouched, nothing counted).
  */
 export function withKillPoint<S extends Storage>(
   storage: S,
@@ -46,24 +51,25 @@ export function withKillPoint<S extends Storage>(
 ): { storage: S; calls: Map<string, number> } {
   const calls = new Map<string, number>();
   if (point === undefined) return { storage, calls };
-  const target = point && `${point.port}.${point.method}`;
+  const target = `${point.port}.${point.method}`;
   const at = (name: string, when: KillWhen, n: number) => {
-    if (point !== undefined && name === target && when === point.when && n === point.call) {
+    if (name === target && when === point.when && n === point.call) {
       process.kill(process.pid, 'SIGKILL');
     }
   };
-  // Calls overlap (call 38 may start before call 37 returned): each keeps its own number.
-  const numbers = new WeakMap<object, number>();
+  const returned = new Map<string, number>();
   const intercepted = interceptStorage(storage, {
     before(call) {
       const name = `${call.port}.${call.method}`;
       const n = (calls.get(name) ?? 0) + 1;
       calls.set(name, n);
-      numbers.set(call, n);
       at(name, 'before', n);
     },
     after(call) {
-      at(`${call.port}.${call.method}`, 'after', numbers.get(call) ?? 0);
+      const name = `${call.port}.${call.method}`;
+      const n = (returned.get(name) ?? 0) + 1;
+      returned.set(name, n);
+      at(name, 'after', n);
     },
   });
   // The concrete parts beside queue and store (reaper, path, …) stay reachable, not intercepted.
