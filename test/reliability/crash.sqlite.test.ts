@@ -1,7 +1,8 @@
 /**
- * Crashes, SQLite: one process on a file enqueues and runs the workload and SIGKILLs itself at a port boundary
- * drawn from a seeded PRNG (test/support/kill-points.ts); a new process on the same file reaps
- * the dead one's claims, runs on, and is killed at the next point; the last one runs to the end.
+ * Crashes, SQLite: one process on a file enqueues and runs the workload and SIGKILLs itself at a
+ * port boundary drawn from a seeded PRNG (test/support/kill-points.ts); a new process on the same
+ * file reaps the dead one's claims, enqueues the batches still missing, runs on, and is killed at
+ * the next point; the last one runs to the end.
  * Then nothing is lost, duplicated, out of order or stuck, and every lane replays to its snapshot.
  *
  *   SERIATIM_CRASH_SEED=<n>  another seed (the default is fixed, so CI is reproducible)
@@ -29,7 +30,7 @@ import {
   producerKillSites,
 } from '../support/kill-points.js';
 import { auditLanes, formatAudit } from '../support/lane-audit.js';
-import { type CrashJob, crashWorkload } from '../support/multiprocess-workload.js';
+import { crashWorkload, unexpectedErrors } from '../support/multiprocess-workload.js';
 import { removeDb, tempDbPath } from '../support/sqlite-files.js';
 import { laneBookkeepingErrors, openRaw } from '../support/sqlite-inspect.js';
 import type { SqliteWorkerConfig, SqliteWorkerMessage } from '../support/sqlite-worker.js';
@@ -47,15 +48,6 @@ const TIMEOUT = SOAK ? 1_800_000 : 120_000;
 const PRODUCE = { batchSize: 100, lowWater: 300 };
 
 type Worker = ProtocolWorker<Extract<SqliteWorkerMessage, { event: 'done' }>>;
-
-/** A failed job's error line is expected for the jobs built to fail, and only for them. */
-function unexpectedErrors(errors: string[], jobs: readonly CrashJob[]): string[] {
-  const rejected = new Set(jobs.filter((j) => j.expect !== 'COMPLETED').map((j) => j.input.id));
-  return errors.filter((line) => {
-    const match = /^job (\S+) failed: LIBRARY_ERROR /.exec(line);
-    return !(match && rejected.has(match[1] as string));
-  });
-}
 
 describe('crashes: SQLite, one process SIGKILLed at port boundaries and restarted', () => {
   let path: string;

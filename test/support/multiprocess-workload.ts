@@ -104,3 +104,15 @@ export async function enqueueMissing(
     await queue.enqueueMany(batch);
   }
 }
+
+/**
+ * The workers' error lines (see sqlite-worker.ts) that are not the `LIBRARY_ERROR` failure of a
+ * job built to fail.
+ */
+export function unexpectedErrors(errors: readonly string[], jobs: readonly CrashJob[]): string[] {
+  const rejected = new Set(jobs.filter((j) => j.expect !== 'COMPLETED').map((j) => j.input.id));
+  return errors.filter((line) => {
+    const match = /^job (\S+) failed: LIBRARY_ERROR /.exec(line);
+    return !(match && rejected.has(match[1] as string));
+  });
+}
