@@ -5,14 +5,13 @@
  * reaper. Nothing waits for time: the tests wait for conditions in the database and for the
  * children's exit.
  */
-import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
 import { DOCUMENT_SCOPE } from '../../src/document/create-action.js';
 import { counterModel } from '../../src/examples/index.js';
 import type { JobInput } from '../../src/types.js';
-import { killWorkers, spawnWorker } from '../support/child-worker.js';
+import { killWorkers, type ProtocolWorker, startProtocolWorker } from '../support/child-worker.js';
 import { counterWorkload, documentName, waitUntil } from '../support/multiprocess-workload.js';
 import {
   closeAdmin,
@@ -30,32 +29,12 @@ const DOCUMENTS = 100; // 200 counter lanes (global, local), plus each document'
 const JOBS_PER_DOCUMENT = 50; // the CREATE_DOCUMENT job and 49 counter jobs: 5,000 in all
 const TIMEOUT = 240_000;
 
-type Done = Extract<PostgresWorkerMessage, { event: 'done' }>;
-type Exit = { code: number | null; signal: NodeJS.Signals | null; done?: Done };
-
 /** A child process running `test/support/postgres-worker.ts`. */
-type Worker = {
-  child: ChildProcess;
-  ready: Promise<void>;
-  /** Settles when the process exits: its exit code or signal, and its `done` line if any. */
-  exit: Promise<Exit>;
-  stderr: () => string;
-};
+type Worker = ProtocolWorker<Extract<PostgresWorkerMessage, { event: 'done' }>>;
+type Exit = Awaited<Worker['exit']>;
 
 function startWorker(config: PostgresWorkerConfig): Worker {
-  let done: Done | undefined;
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    onReady = resolve;
-  });
-  const worker = spawnWorker<PostgresWorkerMessage>(WORKER, [JSON.stringify(config)], (m) => {
-    if (m.event === 'ready') onReady();
-    if (m.event === 'done') done = m;
-  });
-  const exit = worker.exit.then((status): Exit => ({ ...status, done }));
-  // A child that dies before `ready` must not leave the test waiting on `ready`.
-  exit.then(() => onReady());
-  return { child: worker.child, ready, exit, stderr: worker.stderr };
+  return startProtocolWorker<PostgresWorkerMessage>(WORKER, [JSON.stringify(config)]);
 }
 
 const waitFor = (check: () => Promise<boolean>, what: string) => waitUntil(check, what, TIMEOUT);

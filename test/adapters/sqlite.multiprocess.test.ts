@@ -4,7 +4,6 @@
  * recovery of the claims of a process killed mid-run. Nothing waits for time: the tests wait for
  * conditions in the database and for the children's exit.
  */
-import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventBus } from '../../src/adapters/memory/index.js';
@@ -13,7 +12,7 @@ import { systemClock } from '../../src/clock.js';
 import { DOCUMENT_SCOPE } from '../../src/document/create-action.js';
 import { counterModel } from '../../src/examples/index.js';
 import type { JobInput } from '../../src/types.js';
-import { killWorkers, spawnWorker } from '../support/child-worker.js';
+import { killWorkers, type ProtocolWorker, startProtocolWorker } from '../support/child-worker.js';
 import { counterWorkload, waitUntil } from '../support/multiprocess-workload.js';
 import { removeDb, tempDbPath } from '../support/sqlite-files.js';
 import { openRaw } from '../support/sqlite-inspect.js';
@@ -24,31 +23,11 @@ const DOCUMENTS = 100;
 const JOBS_PER_DOCUMENT = 20; // the CREATE_DOCUMENT job and 19 counter jobs
 const TIMEOUT = 180_000;
 
-type Done = Extract<SqliteWorkerMessage, { event: 'done' }>;
-
 /** A child process running `test/support/sqlite-worker.ts`. */
-type Worker = {
-  child: ChildProcess;
-  ready: Promise<void>;
-  /** Settles when the process exits: its exit code or signal, and its `done` line if any. */
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; done?: Done }>;
-  stderr: () => string;
-};
+type Worker = ProtocolWorker<Extract<SqliteWorkerMessage, { event: 'done' }>>;
 
 function startWorker(path: string, config: SqliteWorkerConfig): Worker {
-  let done: Done | undefined;
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    onReady = resolve;
-  });
-  const worker = spawnWorker<SqliteWorkerMessage>(WORKER, [path, JSON.stringify(config)], (m) => {
-    if (m.event === 'ready') onReady();
-    if (m.event === 'done') done = m;
-  });
-  const exit = worker.exit.then((status) => ({ ...status, done }));
-  // A child that dies before `ready` must not leave the test waiting on `ready`.
-  exit.then(() => onReady());
-  return { child: worker.child, ready, exit, stderr: worker.stderr };
+  return startProtocolWorker<SqliteWorkerMessage>(WORKER, [path, JSON.stringify(config)]);
 }
 
 const waitFor = (check: () => Promise<boolean>, what: string) => waitUntil(check, what, TIMEOUT);

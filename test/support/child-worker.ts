@@ -54,3 +54,34 @@ export async function killWorkers(
     }
   }
 }
+
+/** A worker of the `ready` / `done` protocol of sqlite-worker.ts and postgres-worker.ts. */
+export type ProtocolWorker<Done> = {
+  child: ChildProcess;
+  /** Settles on its `ready` line, or when it exits before. */
+  ready: Promise<void>;
+  /** Settles when the process exits: its exit code or signal, and its `done` line if any. */
+  exit: Promise<ChildExit & { done?: Done }>;
+  stderr: () => string;
+};
+
+/** {@link spawnWorker} for a worker that prints `{ event: 'ready' }` and `{ event: 'done', … }`. */
+export function startProtocolWorker<M extends { event: string }>(
+  script: string,
+  args: string[],
+): ProtocolWorker<Extract<M, { event: 'done' }>> {
+  type Done = Extract<M, { event: 'done' }>;
+  let done: Done | undefined;
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  const worker = spawnWorker<M>(script, args, (m) => {
+    if (m.event === 'ready') onReady();
+    if (m.event === 'done') done = m as Done;
+  });
+  const exit = worker.exit.then((status) => ({ ...status, done }));
+  // A child that dies before `ready` must not leave the test waiting on `ready`.
+  exit.then(() => onReady());
+  return { child: worker.child, ready, exit, stderr: worker.stderr };
+}

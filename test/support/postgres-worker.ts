@@ -5,10 +5,12 @@
  *   node --import tsx test/support/postgres-worker.ts '<config JSON>'
  *
  * Config: `{ url, schema, runnerId, storage?: PostgresStorageOptions, executor?: ExecutorOptions,
- * waitForGo? }`. Protocol, one JSON object per stdout line: `{ event: 'ready' }` once the storage
+ * waitForGo?, killAt? }`; `killAt` (e.g. `'store.append:after:37'`, see kill-points.ts) makes it
+ * SIGKILL itself at that port call. Protocol, one JSON object per stdout line: `{ event: 'ready' }` once the storage
  * is started; with `waitForGo`, it then waits for a line `go` on stdin before starting the runtime
  * (so that several workers start together). It runs until the queue has no pending and no running
- * job, stops, closes the storage, prints `{ event: 'done', completed, failed, retries, staleClaims, errors }`
+ * job, stops, closes the storage, prints `{ event: 'done', completed, failed, retries, staleClaims, errors,
+ * calls }`
  * and exits 0.
  */
 import { createInterface } from 'node:readline';
@@ -24,6 +26,7 @@ import { ModelRegistry } from '../../src/document/document-model.js';
 import { StaleClaimError } from '../../src/errors.js';
 import { counterModel, todoModel } from '../../src/examples/index.js';
 import type { ExecutorOptions } from '../../src/options.js';
+import { parseKillPoint, withKillPoint } from './kill-points.js';
 
 /** What the parent passes as the argument. */
 export type PostgresWorkerConfig = {
@@ -33,6 +36,8 @@ export type PostgresWorkerConfig = {
   storage?: PostgresStorageOptions;
   executor?: ExecutorOptions;
   waitForGo?: boolean;
+  /** SIGKILL this process at that port call, e.g. `'store.append:after:37'`. */
+  killAt?: string;
 };
 
 /** A line the worker prints. */
@@ -47,6 +52,8 @@ export type PostgresWorkerMessage =
       retries: number;
       staleClaims: number;
       errors: string[];
+      /** Port calls made, by `port.method` (counted only with `killAt`). */
+      calls: Record<string, number>;
     };
 
 const [json] = process.argv.slice(2);
@@ -68,10 +75,13 @@ const onError = (error: unknown) => {
 };
 
 const bus = new MemoryEventBus();
-const storage = createPostgresStorage(
-  config.url,
-  { bus, clock: systemClock, runnerId },
-  { schema: config.schema, ...config.storage },
+const { storage, calls } = withKillPoint(
+  createPostgresStorage(
+    config.url,
+    { bus, clock: systemClock, runnerId },
+    { schema: config.schema, ...config.storage },
+  ),
+  config.killAt === undefined ? undefined : parseKillPoint(config.killAt),
 );
 const executor = new DocumentJobExecutor({
   store: storage.store,
@@ -121,5 +131,14 @@ for (;;) {
 await manager.stop(true);
 manager.dispose();
 await storage.close();
-send({ event: 'done', runnerId, completed, failed, retries, staleClaims, errors });
+send({
+  event: 'done',
+  runnerId,
+  completed,
+  failed,
+  retries,
+  staleClaims,
+  errors,
+  calls: Object.fromEntries(calls),
+});
 process.exit(0);
