@@ -605,15 +605,14 @@ describe('SQLite storage', () => {
         storage.store.append({ ...write(ref(claim)), signal: controller.signal }),
       ).rejects.toThrow('timed out');
 
-      // An operation id stored under another document: the insert fails inside the transaction.
-      const foreign = makeOperation('b', 0, { documentId: 'doc-9', key: 'foreign' });
-      await storage.store.append({
-        documentId: 'doc-9',
-        branch: 'main',
-        lanes: [{ scope: 'b', expectedHead: -1, operations: [foreign] }],
-      });
+      // A row the schema refuses (hash NULL): the insert of the second lane fails inside the
+      // transaction, after the first lane's rows were inserted.
       const clash = write(ref(claim));
-      clash.lanes[1] = { ...clash.lanes[1], operations: [foreign] } as (typeof clash.lanes)[1];
+      const [bad] = clash.lanes[1]?.operations ?? [];
+      clash.lanes[1] = {
+        ...clash.lanes[1],
+        operations: [{ ...bad, hash: null as unknown as string }],
+      } as (typeof clash.lanes)[1];
       const error = await storage.store.append(clash).catch((e: unknown) => e);
       expect((error as { code?: string }).code).toMatch(/^SQLITE_CONSTRAINT/);
 
