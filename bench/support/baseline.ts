@@ -5,6 +5,7 @@
  * global cap. It runs the same executor on the same inputs, so the ratio seriatim / baseline is
  * the cost of everything the runtime adds, measured on the same machine in the same run.
  */
+import { laneKey } from '../../src/document/lane-key.js';
 import type { IJobExecutor, Job, JobInput } from '../../src/types.js';
 import { cpuMicros } from './workloads.js';
 
@@ -59,7 +60,7 @@ export async function runBaseline(
       attempts: 0,
       meta: input.meta,
     };
-    const key = `${job.documentId}\u0000${job.scopes[0]}\u0000${job.branch}`;
+    const key = laneKey(job.documentId, job.scopes[0]!, job.branch);
     const previous = tails.get(key);
     const run = async () => {
       if (previous) await previous;

@@ -406,9 +406,7 @@ export class JobExecutorManager {
     const lane = this.lanes.acquire(key);
     if (!lane.getSnapshot().matches('idle')) {
       // The queue grants a lane to one claim at a time; a busy lane here is a broken adapter.
-      this.onError(
-        new Error(`Lane ${key.replaceAll('\u0000', '/')} is busy; claim ${job.id} returned`),
-      );
+      this.onError(new Error(`Lane ${key} is busy; claim ${job.id} returned`));
       this.returnUnstarted(claim, 1);
       return;
     }

@@ -117,6 +117,9 @@ export type AppendRequest = {
   signal?: AbortSignal;
 };
 
+/** An operation located in its lane of a document and branch: `findOperations` looks these up. */
+export type OperationRef = { scope: string; id: string };
+
 export type AppendResult = {
   operations: Operation[];
   /** True when every operation was already stored (a re-run): nothing was written. */
@@ -126,9 +129,14 @@ export type AppendResult = {
 /**
  * The operation store. Contract, for every backend:
  * - each lane's operations are contiguous from index 0;
- * - `append` is atomic across lanes: if every operation id is already stored it returns the stored
- *   operations with `replayed: true` and writes nothing; else if any lane's head differs from
- *   `expectedHead` it throws `WriteConflictError` and writes nothing; else it writes everything;
+ * - operation ids are unique per lane (documentId, scope, branch), not across lanes: the same id
+ *   may be stored in two lanes (the id formula can give one id to actions of two lanes, see
+ *   `operationId`), and an operation of another lane is never taken for this one's;
+ * - `append` is atomic across lanes: if every operation is already stored in its lane (by id) it
+ *   returns the stored operations with `replayed: true` and writes nothing; else if any lane's
+ *   head differs from `expectedHead` it throws `WriteConflictError` and writes nothing; else it
+ *   writes everything (an id already stored in its lane, or given twice for one lane, makes the
+ *   request malformed: an `Error`, nothing written);
  * - snapshots and operations returned are never mutated by the store afterwards, and callers must
  *   not mutate them either.
  */
@@ -143,8 +151,16 @@ export interface IOperationStore {
   getHead(documentId: string, scope: string, branch: string): Promise<number>;
   /** The latest stored snapshot of the lane, or undefined when the lane is empty. */
   getSnapshot(documentId: string, scope: string, branch: string): Promise<LaneSnapshot | undefined>;
-  /** The stored operations among `ids` (in any order), for idempotent replay. */
-  findOperations(documentId: string, branch: string, ids: string[]): Promise<Operation[]>;
+  /**
+   * For idempotent replay: one element per ref, in the order of `refs`, the operation stored
+   * with `ref.id` in the lane (`documentId`, `ref.scope`, `branch`), or undefined when that lane
+   * holds no such id (another lane's operation with the same id does not match).
+   */
+  findOperations(
+    documentId: string,
+    branch: string,
+    refs: readonly OperationRef[],
+  ): Promise<(Operation | undefined)[]>;
   append(request: AppendRequest): Promise<AppendResult>;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type { IOperationStore, IQueue } from '../adapters/ports.js';
 import { applyAction, replayContext } from '../document/apply-action.js';
 import { DOCUMENT_SCOPE, type DocumentModel } from '../document/document-model.js';
 import { hashState } from '../document/hash.js';
+import { laneKey } from '../document/lane-key.js';
 import { operationId } from '../document/operation-id.js';
 import { errorCodeName } from '../errors.js';
 import type { Workload } from './workload.js';
@@ -49,7 +50,7 @@ export async function verifyRun(
   // Operation ids each lane must hold, in order: the actions of completed jobs, in enqueue order.
   const expected = new Map<string, { documentId: string; scope: string; ids: string[] }>();
   const lane = (documentId: string, scope: string) => {
-    const key = `${documentId}\u0000${scope}`;
+    const key = laneKey(documentId, scope, 'main'); // the workload runs on `main`
     let entry = expected.get(key);
     if (!entry) {
       entry = { documentId, scope, ids: [] };

@@ -7,6 +7,7 @@
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createAction, createDocumentJob } from '../document/create-action.js';
 import type { DocumentModel } from '../document/document-model.js';
+import { laneKey } from '../document/lane-key.js';
 import { signAction } from '../document/signature.js';
 import { CounterActionTypes, counterModel } from '../examples/counter-model.js';
 import { TodoActionTypes, todoModel } from '../examples/todo-model.js';
@@ -97,7 +98,7 @@ export function buildWorkload(params: { seed: number; documents: number; jobs: n
     return action(CounterActionTypes.RESET, scope, {}, k);
   };
   const todoAction = (documentId: string, scope: Scope, k: number): Action => {
-    const key = `${documentId}\u0000${scope}`;
+    const key = laneKey(documentId, scope, 'main');
     const alive = items.get(key) ?? [];
     items.set(key, alive);
     const roll = random();

@@ -46,7 +46,7 @@ export function checkJobShape(job: Job): void {
     if (!scopes.has(action.scope)) {
       throw invalid(`actions[${i}].scope '${String(action.scope)}' is not one of the job's scopes`);
     }
-    const key = `${action.scope}\u0000${action.id}`;
+    const key = JSON.stringify([action.scope, action.id]); // injective, unlike a join
     if (seen.has(key))
       throw invalid(`action '${action.id}' appears twice in scope '${action.scope}'`);
     seen.add(key);

@@ -464,10 +464,10 @@ export class DocumentJobExecutor implements IJobExecutor {
    */
   async #findReplay(job: Job, ids: string[]): Promise<Operation[] | undefined> {
     if (ids.length === 0) return undefined;
-    const found = await this.#store.findOperations(job.documentId, job.branch, ids);
-    if (found.length === 0) return undefined;
-    const byId = new Map(found.map((operation) => [operation.id, operation]));
-    const stored = ids.filter((id) => byId.has(id));
+    // Looked up per lane: an operation of another scope with the same id is not this job's.
+    const refs = ids.map((id, i) => ({ scope: job.actions[i]!.scope, id }));
+    const found = await this.#store.findOperations(job.documentId, job.branch, refs);
+    const stored = ids.filter((_, i) => found[i] !== undefined);
     if (stored.length === 0) return undefined;
     if (stored.length < ids.length) {
       throw new JobError(
@@ -476,7 +476,7 @@ export class DocumentJobExecutor implements IJobExecutor {
           `(operations ${stored.join(', ')})`,
       );
     }
-    return ids.map((id) => byId.get(id)!);
+    return found as Operation[];
   }
 
   #loadLane(

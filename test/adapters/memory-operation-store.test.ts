@@ -48,12 +48,12 @@ describe('MemoryOperationStore', () => {
     expect(await store.getHead('doc-1', 'a', 'main')).toBe(-1);
   });
 
-  it('returns each found operation once', async () => {
+  it('answers each ref in order, a ref given twice twice', async () => {
     const store = new MemoryOperationStore();
     const ops = makeOperations('a', 0, 1);
     await store.append({ ...doc, lanes: [{ scope: 'a', expectedHead: -1, operations: ops }] });
-    const id = ops[0]?.id as string;
-    expect(await store.findOperations('doc-1', 'main', [id, id])).toEqual(ops);
+    const ref = { scope: 'a', id: ops[0]?.id as string };
+    expect(await store.findOperations('doc-1', 'main', [ref, ref])).toEqual([ops[0], ops[0]]);
   });
 
   it('treats a fence-only request as a check that writes nothing and is not a replay', async () => {

@@ -441,6 +441,30 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
       expect(await storage.queue.get('job-1')).toMatchObject({ status: JobStatus.COMPLETED });
     });
 
+    it('writes an operation whose id only another lane stores (ids are unique per lane)', async () => {
+      const storage = open();
+      const claim = await claimOne(storage);
+      const [other] = makeOperations('b', 0, 1);
+      await storage.store.append({
+        documentId: 'doc-1',
+        branch: 'main',
+        lanes: [{ scope: 'b', expectedHead: -1, operations: [other!] }],
+      });
+      const mine = { ...makeOperations('a', 0, 1)[0]!, id: other!.id };
+
+      const result = await storage.store.append({
+        documentId: 'doc-1',
+        branch: 'main',
+        lanes: [{ scope: 'a', expectedHead: -1, operations: [mine] }],
+        claim: ref(claim),
+      });
+
+      expect(result).toEqual({ operations: [mine], replayed: false });
+      expect(await storage.store.getOperations('doc-1', 'a', 'main')).toEqual([mine]);
+      expect(await storage.store.getOperations('doc-1', 'b', 'main')).toEqual([other]);
+      expect(await storage.queue.get('job-1')).toMatchObject({ status: JobStatus.COMPLETED });
+    });
+
     it('refuses a stale claim and writes nothing', async () => {
       const storage = open();
       const claim = await claimOne(storage);

@@ -90,6 +90,28 @@ describe.skipIf(!hasPostgres)('postgres migrations', () => {
     expect(columns.map((row) => row.column_name)).toEqual(['a', 'b']);
   });
 
+  it('schema 5 keeps the stored operations and makes their ids unique per lane', async () => {
+    await migrate(pool(), schema, migrations.slice(0, 4));
+    const insert = (documentId: string, idx: number) =>
+      query(
+        schema,
+        `INSERT INTO operations (document_id, scope, branch, idx, id, skip, hash, timestamp_utc_ms, action)
+         VALUES ($1, 'a', 'main', $2, 'same-id', 0, 'h', 't', '{}')`,
+        [documentId, idx],
+      );
+    await insert('doc-1', 0);
+    await expect(insert('doc-2', 0)).rejects.toThrow(/operations_id_key/); // one id per schema
+
+    expect(await migrate(pool(), schema)).toBe(latest);
+    await insert('doc-2', 0); // another lane may hold the same id
+    await expect(insert('doc-2', 1)).rejects.toThrow(/operations_lane_id_key/); // not twice in one
+    const rows = await query<{ document_id: string }>(
+      schema,
+      'SELECT document_id FROM operations ORDER BY 1',
+    );
+    expect(rows.map((row) => row.document_id)).toEqual(['doc-1', 'doc-2']);
+  });
+
   it('refuses a schema migrated by a newer seriatim', async () => {
     await migrate(pool(), schema);
     await query(schema, "INSERT INTO seriatim_migrations (version, name) VALUES ($1, 'future')", [

@@ -27,7 +27,7 @@ function plan(db: Database.Database, sql: string): string[] {
   const params: Record<string, unknown> = {};
   for (const match of sql.matchAll(/@(\w+)/g)) {
     const name = match[1] as string;
-    params[name] = name === 'ids' || name === 'claims' ? '[]' : 1;
+    params[name] = name === 'ids' || name === 'refs' || name === 'claims' ? '[]' : 1;
   }
   return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map(
     (row) => row.detail,
@@ -47,12 +47,12 @@ describe('SQLite statements', () => {
     }
   });
 
-  it('look operations up by id, claims through the lane-head index', async () => {
+  it('look operations up by lane and id, claims through the lane-head index', async () => {
     const db = new Database(':memory:');
     migrate(db);
     const byName = new Map(await statements());
     expect(plan(db, byName.get('find-operations.ts findOperations') as string).join(' | ')).toMatch(
-      /SEARCH o USING INDEX sqlite_autoindex_operations_1 \(id=\?/,
+      /SEARCH o USING INDEX sqlite_autoindex_operations\w* \(document_id=\? AND scope=\? AND branch=\? AND id=\?\)/,
     );
     expect(plan(db, byName.get('claim-jobs.ts claimJobs') as string).join(' | ')).toContain(
       'USING INDEX jobs_ready',

@@ -117,6 +117,26 @@ describe('SQLite storage', () => {
       expect(tables).toEqual([]);
     });
 
+    it('schema 3 keeps the stored operations and makes their ids unique per lane', async () => {
+      const db = inspect();
+      migrate(db, migrations.slice(0, 2));
+      const insert = db.prepare(
+        `INSERT INTO operations (document_id, scope, branch, idx, id, skip, hash, timestamp_utc_ms, action)
+         VALUES (?, ?, 'main', ?, 'same-id', 0, 'h', 't', ?)`,
+      );
+      const kept = makeOperation('a', 0);
+      insert.run('doc-1', 'a', 0, JSON.stringify(kept.action));
+      expect(() => insert.run('doc-2', 'a', 0, '{}')).toThrow(/UNIQUE/); // one id per database
+
+      migrate(db);
+      insert.run('doc-2', 'a', 0, '{}'); // another lane may hold the same id
+      expect(() => insert.run('doc-2', 'a', 1, '{}')).toThrow(/UNIQUE.*\.id/); // not twice in one
+      const storage = open();
+      expect(await storage.store.getOperations('doc-1', 'a', 'main')).toEqual([
+        { ...kept, id: 'same-id', hash: 'h', timestampUtcMs: 't' },
+      ]);
+    });
+
     it('refuses a database whose schema is newer than this code', async () => {
       const storage = open();
       await storage.close();
@@ -605,15 +625,14 @@ describe('SQLite storage', () => {
         storage.store.append({ ...write(ref(claim)), signal: controller.signal }),
       ).rejects.toThrow('timed out');
 
-      // An operation id stored under another document: the insert fails inside the transaction.
-      const foreign = makeOperation('b', 0, { documentId: 'doc-9', key: 'foreign' });
-      await storage.store.append({
-        documentId: 'doc-9',
-        branch: 'main',
-        lanes: [{ scope: 'b', expectedHead: -1, operations: [foreign] }],
-      });
+      // A row the schema refuses (hash NULL): the insert of the second lane fails inside the
+      // transaction, after the first lane's rows were inserted.
       const clash = write(ref(claim));
-      clash.lanes[1] = { ...clash.lanes[1], operations: [foreign] } as (typeof clash.lanes)[1];
+      const [bad] = clash.lanes[1]?.operations ?? [];
+      clash.lanes[1] = {
+        ...clash.lanes[1],
+        operations: [{ ...bad, hash: null as unknown as string }],
+      } as (typeof clash.lanes)[1];
       const error = await storage.store.append(clash).catch((e: unknown) => e);
       expect((error as { code?: string }).code).toMatch(/^SQLITE_CONSTRAINT/);
 

@@ -4,9 +4,11 @@
  * @module
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppendRequest, IOperationStore } from '../../src/adapters/ports.js';
+import type { AppendRequest, IOperationStore, OperationRef } from '../../src/adapters/ports.js';
+import { operationId } from '../../src/document/operation-id.js';
 import { WriteConflictError } from '../../src/errors.js';
-import { adapterSelected, makeOperation, makeOperations } from './fixtures.js';
+import type { Operation } from '../../src/types.js';
+import { adapterSelected, makeAction, makeOperation, makeOperations } from './fixtures.js';
 
 /** What a store factory returns; `cleanup` releases everything the factory created. */
 export type OperationStoreFixture = { store: IOperationStore; cleanup(): Promise<void> };
@@ -50,7 +52,9 @@ export function describeOperationStoreConformance(
         expect(await store.getHead(DOC, 'a', BRANCH)).toBe(-1);
         expect(await store.getOperations(DOC, 'a', BRANCH)).toEqual([]);
         expect(await store.getSnapshot(DOC, 'a', BRANCH)).toBeUndefined();
-        expect(await store.findOperations(DOC, BRANCH, ['x'])).toEqual([]);
+        expect(await store.findOperations(DOC, BRANCH, [{ scope: 'a', id: 'x' }])).toEqual([
+          undefined,
+        ]);
       });
     });
 
@@ -113,7 +117,9 @@ export function describeOperationStoreConformance(
         await expect(store.append(attempt)).rejects.toBeInstanceOf(WriteConflictError);
         expect(await heads('a', 'b')).toEqual([-1, 0]);
         expect(await store.getOperations(DOC, 'a', BRANCH)).toEqual([]);
-        expect(await store.findOperations(DOC, BRANCH, [makeOperation('a', 0).id])).toEqual([]);
+        expect(await store.findOperations(DOC, BRANCH, [ref('a', makeOperation('a', 0))])).toEqual([
+          undefined,
+        ]);
       });
 
       it('returns the stored operations of a replay, with replayed: true, writing nothing', async () => {
@@ -160,7 +166,9 @@ export function describeOperationStoreConformance(
           .catch((e: unknown) => e);
         expect(error).toBe(reason);
         expect(await store.getHead(DOC, 'a', BRANCH)).toBe(-1);
-        expect(await store.findOperations(DOC, BRANCH, [makeOperation('a', 0).id])).toEqual([]);
+        expect(await store.findOperations(DOC, BRANCH, [ref('a', makeOperation('a', 0))])).toEqual([
+          undefined,
+        ]);
       });
 
       it('writes when the signal is not aborted', async () => {
@@ -299,7 +307,7 @@ export function describeOperationStoreConformance(
     });
 
     describe('findOperations', () => {
-      it('returns the stored operations among the ids and ignores the others', async () => {
+      it('answers each ref in order: the stored operation, or undefined', async () => {
         const a = makeOperations('a', 0, 3);
         const b = makeOperations('b', 0, 1);
         await store.append(
@@ -309,22 +317,136 @@ export function describeOperationStoreConformance(
           ]),
         );
         const found = await store.findOperations(DOC, BRANCH, [
-          a[2]?.id as string,
-          'not-stored',
-          b[0]?.id as string,
+          ref('a', a[2]!),
+          { scope: 'a', id: 'not-stored' },
+          ref('b', b[0]!),
+          ref('a', a[2]!),
         ]);
-        expect(found).toHaveLength(2);
-        expect(found).toEqual(expect.arrayContaining([a[2], b[0]]));
+        expect(found).toEqual([a[2], undefined, b[0], a[2]]);
       });
 
-      it('looks only in the given document and branch', async () => {
+      it('looks only in the given lane: document, branch and scope', async () => {
         const ops = makeOperations('a', 0, 1);
         await store.append(request([{ scope: 'a', expectedHead: -1, operations: ops }]));
         const id = ops[0]?.id as string;
-        expect(await store.findOperations('doc-2', BRANCH, [id])).toEqual([]);
-        expect(await store.findOperations(DOC, 'draft', [id])).toEqual([]);
-        expect(await store.findOperations(DOC, BRANCH, [id])).toEqual(ops);
+        expect(await store.findOperations('doc-2', BRANCH, [{ scope: 'a', id }])).toEqual([
+          undefined,
+        ]);
+        expect(await store.findOperations(DOC, 'draft', [{ scope: 'a', id }])).toEqual([undefined]);
+        expect(await store.findOperations(DOC, BRANCH, [{ scope: 'b', id }])).toEqual([undefined]);
+        expect(await store.findOperations(DOC, BRANCH, [{ scope: 'a', id }])).toEqual(ops);
       });
     });
+
+    // The id formula joins its parts with ':' (it must stay byte-compatible with the Powerhouse
+    // reactor's), so actions of two lanes can share an id: ids are unique per lane only.
+    describe('one operation id in two lanes', () => {
+      type Lane = { documentId: string; scope: string; branch: string };
+      const collisions: [string, Lane & { action: string }, Lane & { action: string }][] = [
+        [
+          'documents A and A:global:main',
+          { documentId: 'A', scope: 'global', branch: 'main', action: 'global:main:z' },
+          { documentId: 'A:global:main', scope: 'global', branch: 'main', action: 'z' },
+        ],
+        [
+          'branches main and main:x',
+          { documentId: DOC, scope: 'global', branch: 'main', action: 'x:y' },
+          { documentId: DOC, scope: 'global', branch: 'main:x', action: 'y' },
+        ],
+        [
+          'scopes g and g:main',
+          { documentId: DOC, scope: 'g', branch: 'main', action: 'main:z' },
+          { documentId: DOC, scope: 'g:main', branch: 'main', action: 'z' },
+        ],
+      ];
+
+      for (const [title, first, second] of collisions) {
+        it(`${title}: both are written, each lane holds and finds only its own`, async () => {
+          const one = laneOperation(first);
+          const two = laneOperation(second);
+          expect(one.id).toBe(two.id);
+          expect(await appendTo(first, one)).toEqual({ operations: [one], replayed: false });
+          expect(await appendTo(second, two)).toEqual({ operations: [two], replayed: false });
+          for (const [lane, own] of [
+            [first, one],
+            [second, two],
+          ] as const) {
+            expect(await store.getOperations(lane.documentId, lane.scope, lane.branch)).toEqual([
+              own,
+            ]);
+            expect(
+              await store.findOperations(lane.documentId, lane.branch, [
+                { scope: lane.scope, id: own.id },
+              ]),
+            ).toEqual([own]);
+          }
+          // A re-run in each lane is that lane's replay, not the other's.
+          expect(await appendTo(first, one)).toEqual({ operations: [one], replayed: true });
+          expect(await appendTo(second, two)).toEqual({ operations: [two], replayed: true });
+          expect(await store.getHead(first.documentId, first.scope, first.branch)).toBe(0);
+          expect(await store.getHead(second.documentId, second.scope, second.branch)).toBe(0);
+        });
+      }
+
+      it('two lanes of one request may hold the same id; a replay returns each its own', async () => {
+        const [, g, gMain] = collisions[2]!;
+        const one = laneOperation(g);
+        const two = laneOperation(gMain);
+        const lanes = [
+          { scope: g.scope, expectedHead: -1, operations: [one] },
+          { scope: gMain.scope, expectedHead: -1, operations: [two] },
+        ];
+        expect(await store.append(request(lanes))).toEqual({
+          operations: [one, two],
+          replayed: false,
+        });
+        expect(await store.append(request(lanes))).toEqual({
+          operations: [one, two],
+          replayed: true,
+        });
+        expect(
+          await store.findOperations(DOC, BRANCH, [
+            { scope: gMain.scope, id: two.id },
+            { scope: g.scope, id: one.id },
+          ]),
+        ).toEqual([two, one]);
+      });
+
+      it('an id given twice in one lane is still malformed', async () => {
+        const [, g] = collisions[2]!;
+        const one = laneOperation(g);
+        const again = { ...laneOperation(g), index: 1 };
+        await expect(
+          store.append(request([{ scope: g.scope, expectedHead: -1, operations: [one, again] }])),
+        ).rejects.toThrow(/Malformed append/);
+        expect(await store.getHead(DOC, g.scope, BRANCH)).toBe(-1);
+      });
+
+      /** The operation applying `lane.action` first in the lane, its id by the real formula. */
+      function laneOperation(lane: Lane & { action: string }): Operation {
+        const action = { ...makeAction(lane.scope, lane.action), input: { lane } };
+        return {
+          id: operationId(lane.documentId, lane.scope, lane.branch, action.id),
+          index: 0,
+          skip: 0,
+          hash: `hash-${JSON.stringify(lane)}`,
+          timestampUtcMs: action.timestampUtcMs,
+          action,
+        };
+      }
+
+      function appendTo(lane: Lane, operation: Operation) {
+        return store.append({
+          documentId: lane.documentId,
+          branch: lane.branch,
+          lanes: [{ scope: lane.scope, expectedHead: -1, operations: [operation] }],
+        });
+      }
+    });
   });
+}
+
+/** The ref of an operation stored in lane `scope` of `DOC`/`BRANCH`. */
+function ref(scope: string, operation: Operation): OperationRef {
+  return { scope, id: operation.id };
 }

@@ -6,9 +6,14 @@ import { JobValidationError } from '../../src/errors.js';
 const snap = (index: number) => ({ index, state: { index }, hash: `h${index}` });
 
 describe('laneKey', () => {
-  it('joins the parts with NUL so no two lanes share a key', () => {
-    expect(laneKey('d', 's', 'b')).toBe('d\u0000s\u0000b');
+  it('is the JSON array of the parts, so no two lanes share a key', () => {
+    expect(laneKey('d', 's', 'b')).toBe('["d","s","b"]');
     expect(laneKey('a:b', 'c', 'd')).not.toBe(laneKey('a', 'b:c', 'd'));
+    // Any separator a join could use, NUL included, stays inside its part.
+    expect(laneKey('X', 'global', 'global\u0000main')).not.toBe(
+      laneKey('X\u0000global', 'global', 'main'),
+    );
+    expect(laneKey('a","b', 'c', 'd')).not.toBe(laneKey('a', 'b","c', 'd'));
   });
 });
 

@@ -7,6 +7,7 @@ import type {
   AppendResult,
   IOperationStore,
   LaneSnapshot,
+  OperationRef,
 } from '../../src/adapters/ports.js';
 import type { Operation } from '../../src/types.js';
 
@@ -61,9 +62,13 @@ export class FaultyOperationStore implements IOperationStore {
     return this.inner.getSnapshot(documentId, scope, branch);
   }
 
-  async findOperations(documentId: string, branch: string, ids: string[]): Promise<Operation[]> {
+  async findOperations(
+    documentId: string,
+    branch: string,
+    refs: readonly OperationRef[],
+  ): Promise<(Operation | undefined)[]> {
     this.#enter('findOperations');
-    return this.inner.findOperations(documentId, branch, ids);
+    return this.inner.findOperations(documentId, branch, refs);
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {

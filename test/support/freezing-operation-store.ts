@@ -7,6 +7,7 @@ import type {
   AppendResult,
   IOperationStore,
   LaneSnapshot,
+  OperationRef,
 } from '../../src/adapters/ports.js';
 import type { Operation } from '../../src/types.js';
 
@@ -44,8 +45,12 @@ export class FreezingOperationStore implements IOperationStore {
     return deepFreeze(await this.inner.getSnapshot(documentId, scope, branch));
   }
 
-  async findOperations(documentId: string, branch: string, ids: string[]): Promise<Operation[]> {
-    return deepFreeze(await this.inner.findOperations(documentId, branch, ids));
+  async findOperations(
+    documentId: string,
+    branch: string,
+    refs: readonly OperationRef[],
+  ): Promise<(Operation | undefined)[]> {
+    return deepFreeze(await this.inner.findOperations(documentId, branch, refs));
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {

@@ -11,20 +11,26 @@ import type {
   IOperationStore,
   LaneSnapshot,
   LaneWrite,
+  OperationRef,
 } from '../ports.js';
 
-/** One lane's operations (`operations[i].index === i`) and its latest snapshot. */
-type LaneData = { operations: Operation[]; snapshot: LaneSnapshot | undefined };
+/** One lane's operations (`operations[i].index === i`), their ids, and its latest snapshot. */
+type LaneData = {
+  operations: Operation[];
+  /** Operation id → operation, for idempotent replay; ids are unique per lane. */
+  ids: Map<string, Operation>;
+  snapshot: LaneSnapshot | undefined;
+};
 
 /**
  * An {@link IOperationStore} in memory: the default for library use and tests.
  *
- * Per lane an array of operations and the latest snapshot; per (document, branch) a map from
- * operation id to operation, for idempotent replay. `append` runs without yielding, so it is atomic:
- * replay check, then every lane's expected head, then the request's shape, then the abort signal,
- * then the write of every lane. Operations and snapshots are stored as given and handed out as is:
- * neither the store nor its callers mutate them. The `claim` of a request is not used (the memory
- * queue is completed by the runtime).
+ * Per lane (by `laneKey`) an array of operations, a map from operation id to operation (for
+ * idempotent replay: ids are unique per lane, see {@link IOperationStore}) and the latest snapshot.
+ * `append` runs without yielding, so it is atomic: replay check, then every lane's expected head,
+ * then the request's shape, then the abort signal, then the write of every lane. Operations and
+ * snapshots are stored as given and handed out as is: neither the store nor its callers mutate
+ * them. The `claim` of a request is not used (the memory queue is completed by the runtime).
  *
  * @example
  * const store = new MemoryOperationStore();
@@ -37,8 +43,6 @@ type LaneData = { operations: Operation[]; snapshot: LaneSnapshot | undefined };
  */
 export class MemoryOperationStore implements IOperationStore {
   readonly #lanes = new Map<string, LaneData>();
-  /** (documentId, branch) → operation id → operation. */
-  readonly #ids = new Map<string, Map<string, Operation>>();
 
   /** A copy of the lane's operations from `fromIndex` on. */
   async getOperations(
@@ -65,39 +69,31 @@ export class MemoryOperationStore implements IOperationStore {
     return this.#lanes.get(laneKey(documentId, scope, branch))?.snapshot;
   }
 
-  /** The stored operations among `ids`, each once, in the order of `ids`. */
-  async findOperations(documentId: string, branch: string, ids: string[]): Promise<Operation[]> {
-    const index = this.#ids.get(docKey(documentId, branch));
-    if (index === undefined) return [];
-    const found: Operation[] = [];
-    const seen = new Set<string>();
-    for (const id of ids) {
-      const operation = index.get(id);
-      if (operation === undefined || seen.has(id)) continue;
-      seen.add(id);
-      found.push(operation);
-    }
-    return found;
+  /** Per ref, the operation stored with its id in its lane, or undefined (see the port). */
+  async findOperations(
+    documentId: string,
+    branch: string,
+    refs: readonly OperationRef[],
+  ): Promise<(Operation | undefined)[]> {
+    return refs.map(({ scope, id }) =>
+      this.#lanes.get(laneKey(documentId, scope, branch))?.ids.get(id),
+    );
   }
 
   /**
    * Writes the operations of every lane, or nothing (see {@link IOperationStore}). Besides the
    * contract's `WriteConflictError`, a malformed request (a scope twice, an operation whose
-   * `index` does not follow the lane's head, an id given twice or already stored) throws an
-   * `Error` and writes nothing.
+   * `index` does not follow the lane's head, an id given twice in a lane or already stored in
+   * it) throws an `Error` and writes nothing.
    */
   async append(request: AppendRequest): Promise<AppendResult> {
     const { documentId, branch, lanes } = request;
-    const ids = this.#ids.get(docKey(documentId, branch));
-
-    let total = 0;
-    for (const lane of lanes) total += lane.operations.length;
-    if (total > 0 && ids !== undefined) {
-      const stored = replayOf(lanes, ids);
-      if (stored !== undefined) return { operations: stored, replayed: true };
-    }
-
     const keys = lanes.map((lane) => laneKey(documentId, lane.scope, branch));
+    const stored = keys.map((key) => this.#lanes.get(key));
+
+    const replayed = replayOf(lanes, stored);
+    if (replayed !== undefined) return { operations: replayed, replayed: true };
+
     for (let i = 0; i < lanes.length; i++) {
       const lane = lanes[i] as LaneWrite;
       const head = this.#head(keys[i] as string);
@@ -109,27 +105,22 @@ export class MemoryOperationStore implements IOperationStore {
         );
       }
     }
-    checkShape(lanes, keys, ids);
+    checkShape(lanes, keys, stored);
     request.signal?.throwIfAborted();
 
     const written: Operation[] = [];
-    let index = ids;
     for (let i = 0; i < lanes.length; i++) {
       const lane = lanes[i] as LaneWrite;
       const key = keys[i] as string;
-      let data = this.#lanes.get(key);
+      let data = stored[i];
       if (lane.operations.length > 0) {
         if (data === undefined) {
-          data = { operations: [], snapshot: undefined };
+          data = { operations: [], ids: new Map(), snapshot: undefined };
           this.#lanes.set(key, data);
-        }
-        if (index === undefined) {
-          index = new Map();
-          this.#ids.set(docKey(documentId, branch), index);
         }
         for (const operation of lane.operations) {
           data.operations.push(operation);
-          index.set(operation.id, operation);
+          data.ids.set(operation.id, operation);
           written.push(operation);
         }
       }
@@ -153,34 +144,29 @@ export class MemoryOperationStore implements IOperationStore {
   }
 }
 
-function docKey(documentId: string, branch: string): string {
-  return `${documentId}\u0000${branch}`;
-}
-
-/** The stored operations of the request in its order, when every one of them is stored. */
-function replayOf(lanes: LaneWrite[], ids: Map<string, Operation>): Operation[] | undefined {
-  const stored: Operation[] = [];
-  for (const lane of lanes) {
-    for (const operation of lane.operations) {
-      const found = ids.get(operation.id);
-      if (found === undefined) return undefined;
-      stored.push(found);
+/**
+ * The stored operations of the request in its order, when every one of them is stored in its
+ * own lane; undefined otherwise (and for a request without operations).
+ */
+function replayOf(lanes: LaneWrite[], stored: (LaneData | undefined)[]): Operation[] | undefined {
+  const found: Operation[] = [];
+  for (let i = 0; i < lanes.length; i++) {
+    for (const operation of (lanes[i] as LaneWrite).operations) {
+      const match = stored[i]?.ids.get(operation.id);
+      if (match === undefined) return undefined;
+      found.push(match);
     }
   }
-  return stored;
+  return found.length === 0 ? undefined : found;
 }
 
-/** Rejects a request that would break contiguity or store an operation id twice. */
-function checkShape(
-  lanes: LaneWrite[],
-  keys: string[],
-  ids: Map<string, Operation> | undefined,
-): void {
+/** Rejects a request that would break contiguity or store an operation id twice in a lane. */
+function checkShape(lanes: LaneWrite[], keys: string[], stored: (LaneData | undefined)[]): void {
   if (new Set(keys).size !== keys.length) {
     throw new Error('Malformed append: a scope appears twice in `lanes`');
   }
-  const seen = new Set<string>();
-  for (const lane of lanes) {
+  lanes.forEach((lane, l) => {
+    const seen = new Set<string>();
     for (let i = 0; i < lane.operations.length; i++) {
       const operation = lane.operations[i] as Operation;
       const expected = lane.expectedHead + 1 + i;
@@ -189,10 +175,12 @@ function checkShape(
           `Malformed append: operation ${operation.id} of scope ${lane.scope} has index ${operation.index}, expected ${expected}`,
         );
       }
-      if (seen.has(operation.id) || ids?.has(operation.id)) {
-        throw new Error(`Malformed append: operation id ${operation.id} is already stored`);
+      if (seen.has(operation.id) || stored[l]?.ids.has(operation.id)) {
+        throw new Error(
+          `Malformed append: operation id ${operation.id} is already stored in scope ${lane.scope}`,
+        );
       }
       seen.add(operation.id);
     }
-  }
+  });
 }

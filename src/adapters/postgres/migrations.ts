@@ -473,4 +473,117 @@ END
 $$;
 `,
   },
+  {
+    version: 5,
+    name: '000005-operation-ids-per-lane.sql',
+    sql: `
+-- seriatim PostgreSQL schema 5: operation ids are unique per lane, not across the database.
+-- The id formula (sha1 of "doc:scope:branch:actionId", kept for interoperation) can give one id
+-- to actions of two lanes (document \`A\` + action \`global:main:z\`, document \`A:global:main\` +
+-- action \`z\`): the global unique key failed the second lane's job ("Malformed append"). Ids are
+-- now unique per lane (document_id, scope, branch), and idempotent replay matches an operation
+-- only in its own lane.
+
+ALTER TABLE operations DROP CONSTRAINT operations_id_key;
+-- Idempotent replay looks operations up by (lane, id).
+ALTER TABLE operations
+  ADD CONSTRAINT operations_lane_id_key UNIQUE (document_id, scope, branch, id);
+
+-- append_operations of schema 4, judged per lane: an operation counts as stored only when its
+-- own lane holds its id. Verdicts, in the order the single append checks them:
+--   'replayed'  every operation is stored already in its lane (nothing is written; \`detail\`
+--               holds the stored operations, in the order of the request's operations);
+--   'conflict'  a lane's head differs from its expected head (\`detail\`: the heads, in lane order);
+--   'malformed' some, not all, operations are stored in their lane (\`detail\`: those ids);
+--   'unwritten' the caller found the request malformed and asked for its verdict only;
+--   'written'   its operations and snapshots are written.
+-- The caller guarantees that no two requests of a batch share a lane. Arguments as in schema 4.
+CREATE OR REPLACE FUNCTION append_operations(
+  r_document text[], r_branch text[], r_write boolean[],
+  l_request integer[], l_scope text[], l_expected integer[],
+  l_snapshot_idx integer[], l_state text[], l_hash text[],
+  o_request integer[], o_scope text[], o_idx integer[], o_id text[], o_skip integer[],
+  o_hash text[], o_ts text[], o_action text[])
+  RETURNS TABLE (request integer, verdict text, detail jsonb)
+  LANGUAGE plpgsql VOLATILE
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+AS $$
+#variable_conflict use_column
+DECLARE
+  verdicts text[];
+  details jsonb[];
+BEGIN
+  PERFORM lock_lanes(array_agg(r_document[l.request]), array_agg(r_branch[l.request]),
+                     array_agg(l.scope), '{}', '{}')
+  FROM unnest(l_request, l_scope) AS l(request, scope);
+
+  WITH lanes AS (
+    SELECT l.request, l.ord, l.expected,
+           coalesce((SELECT max(o.idx) FROM operations AS o
+                     WHERE o.document_id = r_document[l.request] AND o.scope = l.scope
+                       AND o.branch = r_branch[l.request]), -1) AS head
+    FROM unnest(l_request, l_scope, l_expected) WITH ORDINALITY AS l(request, scope, expected, ord)
+  ), found AS (
+    -- Each operation of the batch stored with its id in its own lane, by the per-lane unique
+    -- index; \`ord\` is the operation's position in the batch.
+    SELECT x.request, x.ord, o.*
+    FROM unnest(o_request, o_scope, o_id) WITH ORDINALITY AS x(request, scope, id, ord)
+    JOIN operations AS o
+      ON o.document_id = r_document[x.request] AND o.scope = x.scope
+     AND o.branch = r_branch[x.request] AND o.id = x.id
+  ), judged AS (
+    SELECT r.request,
+           CASE
+             WHEN r.operations > 0 AND r.found = r.operations THEN 'replayed'
+             WHEN r.conflict THEN 'conflict'
+             WHEN r.found > 0 THEN 'malformed'
+             WHEN NOT r_write[r.request] THEN 'unwritten'
+             ELSE 'written'
+           END AS verdict
+    FROM (
+      SELECT q.request,
+             (SELECT count(*) FROM unnest(o_request) AS x(request) WHERE x.request = q.request)
+               AS operations,
+             (SELECT count(*) FROM found AS f WHERE f.request = q.request) AS found,
+             EXISTS (SELECT 1 FROM lanes AS l WHERE l.request = q.request AND l.head <> l.expected)
+               AS conflict
+      FROM generate_series(1, cardinality(r_document)) AS q(request)
+    ) AS r
+  )
+  SELECT array_agg(j.verdict ORDER BY j.request),
+         array_agg(CASE j.verdict
+           WHEN 'replayed' THEN (
+             SELECT jsonb_agg(jsonb_build_object(
+                      'id', f.id, 'index', f.idx, 'skip', f.skip, 'hash', f.hash,
+                      'timestampUtcMs', f.timestamp_utc_ms, 'action', f.action) ORDER BY f.ord)
+             FROM found AS f WHERE f.request = j.request)
+           WHEN 'conflict' THEN (
+             SELECT jsonb_agg(l.head ORDER BY l.ord) FROM lanes AS l WHERE l.request = j.request)
+           WHEN 'malformed' THEN (
+             SELECT jsonb_agg(DISTINCT f.id) FROM found AS f WHERE f.request = j.request)
+         END ORDER BY j.request)
+  INTO verdicts, details
+  FROM judged AS j;
+
+  INSERT INTO operations (document_id, scope, branch, idx, id, skip, hash, timestamp_utc_ms, action)
+  SELECT r_document[o.request], o.scope, r_branch[o.request], o.idx, o.id, o.skip, o.hash, o.ts,
+         o.action::jsonb
+  FROM unnest(o_request, o_scope, o_idx, o_id, o_skip, o_hash, o_ts, o_action)
+       AS o(request, scope, idx, id, skip, hash, ts, action)
+  WHERE verdicts[o.request] = 'written';
+
+  INSERT INTO lane_snapshots (document_id, scope, branch, idx, state, hash)
+  SELECT r_document[s.request], s.scope, r_branch[s.request], s.idx, s.state::jsonb, s.hash
+  FROM unnest(l_request, l_scope, l_snapshot_idx, l_state, l_hash) AS s(request, scope, idx, state, hash)
+  WHERE verdicts[s.request] = 'written' AND s.idx IS NOT NULL
+  ON CONFLICT (document_id, scope, branch)
+  DO UPDATE SET idx = excluded.idx, state = excluded.state, hash = excluded.hash;
+
+  RETURN QUERY
+  SELECT v.request::integer, v.verdict, details[v.request::integer]
+  FROM unnest(verdicts) WITH ORDINALITY AS v(verdict, request);
+END
+$$;
+`,
+  },
 ];

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Pool } from 'pg';
+import { laneKey } from '../../document/lane-key.js';
 import { WriteConflictError } from '../../errors.js';
 import type { Operation } from '../../types.js';
 import type { AppendRequest, AppendResult, LaneWrite } from '../ports.js';
@@ -23,7 +24,7 @@ export type PostgresAppendBatcherOptions = {
 /** One `append` call waiting for its batch. */
 type Pending = {
   request: AppendRequest;
-  /** Lane keys (document, branch, scope) and operation ids: a batch never holds one twice. */
+  /** Lane keys (see `laneKey`): a batch never holds one twice. */
   keys: string[];
   /** Why the request is malformed on its own (a scope twice, a gap in indexes, an id twice). */
   malformed: string | undefined;
@@ -95,11 +96,8 @@ export class PostgresAppendBatcher {
   /** Appends `request` with the batch of this tick. */
   append(request: AppendRequest): Promise<AppendResult> {
     const { documentId, branch, lanes } = request;
-    const keys: string[] = [];
-    for (const lane of lanes) {
-      keys.push(`l\u0000${documentId}\u0000${branch}\u0000${lane.scope}`);
-      for (const operation of lane.operations) keys.push(`o\u0000${operation.id}`);
-    }
+    // Operation ids are unique per lane, so requests on different lanes never clash on one.
+    const keys = lanes.map((lane) => laneKey(documentId, lane.scope, branch));
     const malformed = shapeError(lanes);
     return new Promise<AppendResult>((resolve, reject) => {
       this.#batcher.add({ request, keys, malformed, resolve, reject });
@@ -218,13 +216,9 @@ function outcome(item: Pending, verdict: Verdict['verdict'], detail: unknown): A
   switch (verdict) {
     case 'written':
       return { operations, replayed: false };
-    case 'replayed': {
-      const stored = new Map((detail as Operation[]).map((operation) => [operation.id, operation]));
-      return {
-        operations: operations.map((operation) => stored.get(operation.id) as Operation),
-        replayed: true,
-      };
-    }
+    case 'replayed':
+      // The stored operations in the order of the request's (ids repeat across lanes).
+      return { operations: detail as Operation[], replayed: true };
     case 'conflict': {
       const heads = detail as number[];
       const i = lanes.findIndex((lane, j) => heads[j] !== lane.expectedHead);
@@ -253,8 +247,8 @@ function shapeError(lanes: LaneWrite[]): string | undefined {
   if (new Set(lanes.map((lane) => lane.scope)).size !== lanes.length) {
     return 'Malformed append: a scope appears twice in `lanes`';
   }
-  const seen = new Set<string>();
   for (const lane of lanes) {
+    const seen = new Set<string>();
     for (let i = 0; i < lane.operations.length; i++) {
       const operation = lane.operations[i] as Operation;
       const expected = lane.expectedHead + 1 + i;
@@ -262,7 +256,7 @@ function shapeError(lanes: LaneWrite[]): string | undefined {
         return `Malformed append: operation ${operation.id} of scope ${lane.scope} has index ${operation.index}, expected ${expected}`;
       }
       if (seen.has(operation.id)) {
-        return `Malformed append: operation id ${operation.id} is already stored`;
+        return `Malformed append: operation id ${operation.id} is already stored in scope ${lane.scope}`;
       }
       seen.add(operation.id);
     }

@@ -13,6 +13,7 @@ import type {
   IOperationStore,
   LaneSnapshot,
   LaneWrite,
+  OperationRef,
 } from '../ports.js';
 import { isClaimToken, type OperationRow, rowToOperation } from './job-row.js';
 import { PostgresAppendBatcher } from './postgres-append-batcher.js';
@@ -117,20 +118,31 @@ export class PostgresOperationStore implements IOperationStore {
     return row === undefined ? undefined : { index: row.idx, state: row.state, hash: row.hash };
   }
 
-  /** The stored operations among `ids`, each once. */
-  async findOperations(documentId: string, branch: string, ids: string[]): Promise<Operation[]> {
-    if (ids.length === 0) return [];
+  /** Per ref, the operation stored with its id in its lane, or undefined. */
+  async findOperations(
+    documentId: string,
+    branch: string,
+    refs: readonly OperationRef[],
+  ): Promise<(Operation | undefined)[]> {
+    if (refs.length === 0) return [];
     await this.#ready();
-    const rows = await run<OperationRow>(this.#pool, findOperations, [documentId, branch, ids]);
-    return rows.map(rowToOperation);
+    const rows = await run<OperationRow & { ref: number }>(this.#pool, findOperations, [
+      documentId,
+      branch,
+      refs.map((ref) => ref.scope),
+      refs.map((ref) => ref.id),
+    ]);
+    const found: (Operation | undefined)[] = refs.map(() => undefined);
+    for (const row of rows) found[row.ref - 1] = rowToOperation(row);
+    return found;
   }
 
   /**
    * Writes the operations of every lane, or nothing (see {@link IOperationStore}); completes
    * `request.claim` in the same transaction. Besides `WriteConflictError` and
    * `StaleClaimError`, a malformed request (a scope twice, an operation whose `index` does not
-   * follow the lane's head, an id given twice or already stored) throws an `Error` and writes
-   * nothing.
+   * follow the lane's head, an id given twice in a lane or already stored in it) throws an
+   * `Error` and writes nothing.
    */
   async append(request: AppendRequest): Promise<AppendResult> {
     if (request.claim === undefined) return this.#batcher.append(request);
@@ -151,6 +163,7 @@ export class PostgresOperationStore implements IOperationStore {
     if (claim !== undefined && !isClaimToken(claim.token)) throw new StaleClaimError(claim.jobId);
     const scopes = lanes.map((lane) => lane.scope);
     const operations = lanes.flatMap((lane) => lane.operations);
+    const operationScopes = lanes.flatMap((lane) => lane.operations.map(() => lane.scope));
     await this.#ready();
     try {
       return await inTransaction(this.#pool, async (client) => {
@@ -161,18 +174,24 @@ export class PostgresOperationStore implements IOperationStore {
           claim === undefined ? [] : [claim.jobId],
           claim === undefined ? [] : [claim.token],
         ]);
-        const [state] = await run<{ heads: number[]; found: Operation[] }>(
+        const [state] = await run<{ heads: number[]; found: (Operation | null)[] }>(
           client,
           selectAppendState,
-          [documentId, branch, scopes, operations.map((operation) => operation.id)],
+          [
+            documentId,
+            branch,
+            scopes,
+            operations.map((operation) => operation.id),
+            operationScopes,
+          ],
         );
         const heads = state?.heads ?? [];
-        const stored = new Map((state?.found ?? []).map((operation) => [operation.id, operation]));
+        // Per operation of the request, in order: the one its lane stores with that id.
+        const stored = state?.found ?? [];
 
-        if (operations.length > 0 && operations.every((operation) => stored.has(operation.id))) {
+        if (operations.length > 0 && stored.every((operation) => operation !== null)) {
           if (claim !== undefined) await this.#completeClaim(client, claim);
-          const replayed = operations.map((operation) => stored.get(operation.id) as Operation);
-          return { operations: replayed, replayed: true };
+          return { operations: stored as Operation[], replayed: true };
         }
         lanes.forEach((lane, i) => {
           const head = heads[i] ?? -1;
@@ -227,13 +246,17 @@ export class PostgresOperationStore implements IOperationStore {
   }
 }
 
-/** Rejects a request that would break contiguity or store an operation id twice. */
-function checkShape(lanes: LaneWrite[], stored: Map<string, Operation>): void {
+/**
+ * Rejects a request that would break contiguity or store an operation id twice in a lane;
+ * `stored` holds, per operation of the request in order, the one its lane stores with its id.
+ */
+function checkShape(lanes: LaneWrite[], stored: (Operation | null)[]): void {
   if (new Set(lanes.map((lane) => lane.scope)).size !== lanes.length) {
     throw new Error('Malformed append: a scope appears twice in `lanes`');
   }
-  const seen = new Set<string>();
+  let position = 0;
   for (const lane of lanes) {
+    const seen = new Set<string>();
     lane.operations.forEach((operation, i) => {
       const expected = lane.expectedHead + 1 + i;
       if (operation.index !== expected) {
@@ -241,8 +264,11 @@ function checkShape(lanes: LaneWrite[], stored: Map<string, Operation>): void {
           `Malformed append: operation ${operation.id} of scope ${lane.scope} has index ${operation.index}, expected ${expected}`,
         );
       }
-      if (seen.has(operation.id) || stored.has(operation.id)) {
-        throw new Error(`Malformed append: operation id ${operation.id} is already stored`);
+      const storedHere = (stored[position++] ?? null) !== null;
+      if (seen.has(operation.id) || storedHere) {
+        throw new Error(
+          `Malformed append: operation id ${operation.id} is already stored in scope ${lane.scope}`,
+        );
       }
       seen.add(operation.id);
     });
@@ -250,8 +276,8 @@ function checkShape(lanes: LaneWrite[], stored: Map<string, Operation>): void {
 }
 
 /**
- * A unique violation that got past the lane locks: on a lane index, a writer that does not take
- * them raced us (a write conflict); on an id, the id is stored in another lane or document.
+ * A unique violation that got past the lane locks (a writer that does not take them raced us):
+ * on a lane index, a write conflict; on a lane's operation id, a malformed append.
  */
 function mapWriteError(error: unknown, documentId: string, branch: string): unknown {
   if (sqlState(error) !== '23505') return error;
@@ -259,7 +285,7 @@ function mapWriteError(error: unknown, documentId: string, branch: string): unkn
   if (constraint === 'operations_pkey') {
     return new WriteConflictError(`${documentId}:?:${branch}`, -1, -1);
   }
-  if (constraint === 'operations_id_key') {
+  if (constraint === 'operations_lane_id_key') {
     return new Error(`Malformed append: an operation id is already stored (${String(error)})`, {
       cause: error,
     });

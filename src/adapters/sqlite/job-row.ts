@@ -2,6 +2,7 @@
  * Rows of the `jobs` table and their conversion to jobs.
  * @module
  */
+import { laneKey } from '../../document/lane-key.js';
 import type { Job, JobStatus } from '../../types.js';
 import type { QueuedJob } from '../ports.js';
 
@@ -33,18 +34,10 @@ export type JobRow = {
 /** The columns that locate a job's lanes. @internal */
 export type JobLanesRow = Pick<JobRow, 'seq' | 'id' | 'document_id' | 'branch' | 'scopes'>;
 
-/**
- * The key of a lane in `job_lanes`: the JSON array `[documentId, scope, branch]`, unambiguous
- * whatever the ids contain. @internal
- */
-export function laneKeyOf(documentId: string, scope: string, branch: string): string {
-  return JSON.stringify([documentId, scope, branch]);
-}
-
-/** The lane keys of a job row. @internal */
+/** The lane keys of a job row, as `job_lanes.lane_key` holds them (see `laneKey`). @internal */
 export function laneKeysOf(row: JobLanesRow): string[] {
   const scopes = JSON.parse(row.scopes) as string[];
-  return scopes.map((scope) => laneKeyOf(row.document_id, scope, row.branch));
+  return scopes.map((scope) => laneKey(row.document_id, scope, row.branch));
 }
 
 /** The job a row holds; optional fields only when set. @internal */

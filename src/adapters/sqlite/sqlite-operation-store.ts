@@ -12,6 +12,7 @@ import type {
   IOperationStore,
   LaneSnapshot,
   LaneWrite,
+  OperationRef,
 } from '../ports.js';
 import { type OperationRow, toOperation } from './operation-row.js';
 import { SqliteWriteBatcher } from './sqlite-write-batcher.js';
@@ -113,16 +114,15 @@ export class SqliteOperationStore implements IOperationStore {
     return { index: row.idx, state: JSON.parse(row.state) as unknown, hash: row.hash };
   }
 
-  /** The stored operations among `ids`, each once, in the order of `ids`. */
-  async findOperations(documentId: string, branch: string, ids: string[]): Promise<Operation[]> {
-    if (ids.length === 0) return [];
-    const byId = this.#stored(documentId, branch, ids);
-    const found: Operation[] = [];
-    for (const id of new Set(ids)) {
-      const row = byId.get(id);
-      if (row !== undefined) found.push(toOperation(row));
-    }
-    return found;
+  /** Per ref, the operation stored with its id in its lane, freshly parsed, or undefined. */
+  async findOperations(
+    documentId: string,
+    branch: string,
+    refs: readonly OperationRef[],
+  ): Promise<(Operation | undefined)[]> {
+    if (refs.length === 0) return [];
+    const rows = this.#stored(documentId, branch, refs);
+    return rows.map((row) => (row === undefined ? undefined : toOperation(row)));
   }
 
   /**
@@ -130,8 +130,8 @@ export class SqliteOperationStore implements IOperationStore {
    * `request.claim`, the claim's job is completed in the same transaction (a replay completes it
    * too); a stale claim throws `StaleClaimError` before anything is written. Besides the
    * contract's `WriteConflictError`, a malformed request (a scope twice, an operation whose
-   * `index` does not follow the lane's head, an id given twice or already stored) throws an
-   * `Error`; SQLite errors (`SQLITE_BUSY` after the busy timeout, …) are thrown as they are, for
+   * `index` does not follow the lane's head, an id given twice in a lane or already stored in it)
+   * throws an `Error`; SQLite errors (`SQLITE_BUSY` after the busy timeout, …) are thrown as they are, for
    * `toJobError` to map.
    */
   async append(request: AppendRequest): Promise<AppendResult> {
@@ -151,15 +151,14 @@ export class SqliteOperationStore implements IOperationStore {
     const { documentId, branch, lanes, claim } = request;
     if (claim !== undefined) this.#claims?.assertClaimHeld(claim);
 
-    const ids: string[] = [];
-    for (const lane of lanes) for (const operation of lane.operations) ids.push(operation.id);
-    const stored = ids.length === 0 ? new Map() : this.#stored(documentId, branch, ids);
-    if (ids.length > 0 && ids.every((id) => stored.has(id))) {
+    const refs: OperationRef[] = [];
+    for (const { scope, operations } of lanes) {
+      for (const { id } of operations) refs.push({ scope, id });
+    }
+    const stored = refs.length === 0 ? [] : this.#stored(documentId, branch, refs);
+    if (refs.length > 0 && stored.every((row) => row !== undefined)) {
       if (claim !== undefined) this.#claims?.completeClaimWithin(claim);
-      return {
-        operations: ids.map((id) => toOperation(stored.get(id) as OperationRow)),
-        replayed: true,
-      };
+      return { operations: stored.map((row) => toOperation(row as OperationRow)), replayed: true };
     }
 
     const heads = lanes.map((lane) => {
@@ -213,22 +212,33 @@ export class SqliteOperationStore implements IOperationStore {
     return this.#head.get(lane)?.head ?? -1;
   }
 
-  /** The stored rows among `ids` in this document and branch, by id. */
-  #stored(documentId: string, branch: string, ids: string[]): Map<string, OperationRow> {
-    const rows = this.#find.all({ documentId, branch, ids: JSON.stringify(ids) });
-    return new Map(rows.map((row) => [row.id, row]));
+  /** Per ref, the row stored with its id in its lane of this document and branch. */
+  #stored(
+    documentId: string,
+    branch: string,
+    refs: readonly OperationRef[],
+  ): (OperationRow | undefined)[] {
+    const pairs = JSON.stringify(refs.map(({ scope, id }) => [scope, id]));
+    const rows = this.#find.all({ documentId, branch, refs: pairs });
+    const found: (OperationRow | undefined)[] = refs.map(() => undefined);
+    for (const row of rows) found[row.ref] = row;
+    return found;
   }
 }
 
-/** Rejects a request that would break contiguity or store an operation id twice. */
-function checkShape(lanes: LaneWrite[], stored: Map<string, unknown>): void {
+/**
+ * Rejects a request that would break contiguity or store an operation id twice in a lane;
+ * `stored` holds, per operation of the request in order, the row its lane holds with its id.
+ */
+function checkShape(lanes: LaneWrite[], stored: (OperationRow | undefined)[]): void {
   const scopes = new Set(lanes.map((lane) => lane.scope));
   if (scopes.size !== lanes.length) {
     throw new Error('Malformed append: a scope appears twice in `lanes`');
   }
-  const seen = new Set<string>();
+  let position = 0;
   for (const lane of lanes) {
-    for (let i = 0; i < lane.operations.length; i++) {
+    const seen = new Set<string>();
+    for (let i = 0; i < lane.operations.length; i++, position++) {
       const operation = lane.operations[i] as Operation;
       const expected = lane.expectedHead + 1 + i;
       if (operation.index !== expected) {
@@ -236,8 +246,10 @@ function checkShape(lanes: LaneWrite[], stored: Map<string, unknown>): void {
           `Malformed append: operation ${operation.id} of scope ${lane.scope} has index ${operation.index}, expected ${expected}`,
         );
       }
-      if (seen.has(operation.id) || stored.has(operation.id)) {
-        throw new Error(`Malformed append: operation id ${operation.id} is already stored`);
+      if (seen.has(operation.id) || stored[position] !== undefined) {
+        throw new Error(
+          `Malformed append: operation id ${operation.id} is already stored in scope ${lane.scope}`,
+        );
       }
       seen.add(operation.id);
     }

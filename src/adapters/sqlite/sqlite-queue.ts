@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Transaction } from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
+import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Job, JobInput, LaneRef } from '../../types.js';
@@ -20,13 +21,7 @@ import type {
   QueuedJob,
 } from '../ports.js';
 import { JobLanes } from './job-lanes.js';
-import {
-  type JobLanesRow,
-  type JobRow,
-  jobFromRow,
-  laneKeyOf,
-  queuedJobFromRow,
-} from './job-row.js';
+import { type JobLanesRow, type JobRow, jobFromRow, queuedJobFromRow } from './job-row.js';
 import { SqliteWriteBatcher } from './sqlite-write-batcher.js';
 import { cancelJob } from './statements/cancel-job.js';
 import { claimJobs } from './statements/claim-jobs.js';
@@ -221,9 +216,14 @@ export class SqliteQueue implements IQueue {
    * of the lane finished. The calls of one tick share a transaction.
    */
   async claimLane(runnerId: string, lane: LaneRef): Promise<Claim | undefined> {
-    const laneKey = laneKeyOf(lane.documentId, lane.scope, lane.branch);
+    const key = laneKey(lane.documentId, lane.scope, lane.branch);
     const row = await this.#writes.run(() =>
-      this.#sql.claimLane.get({ laneKey, now: this.#clock.now(), runnerId, claimId: randomUUID() }),
+      this.#sql.claimLane.get({
+        laneKey: key,
+        now: this.#clock.now(),
+        runnerId,
+        claimId: randomUUID(),
+      }),
     );
     if (row === undefined) return undefined;
     const token = row.claim_token as string;
@@ -405,7 +405,7 @@ export class SqliteQueue implements IQueue {
 
   /** Inserts one job inside the enqueue transaction; `entered` collects the lanes entered. */
   #insert({ job, scopes, actions, meta }: NewJob, now: number, entered: Set<string>): void {
-    const laneKeys = job.scopes.map((scope) => laneKeyOf(job.documentId, scope, job.branch));
+    const laneKeys = job.scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
     let inserted: { seq: number } | undefined;
     try {
       inserted = this.#sql.insertJob.get({

@@ -1,9 +1,9 @@
 /**
  * Appends a batch of `store.append` requests in one round trip: the SQL function
- * `append_operations` (schema 4) locks every lane of the batch, then judges each request on its
- * own, in the order a single append checks it (replay, expected heads, operation ids stored
- * elsewhere), and writes the operations and snapshots of those that pass. No two requests of a
- * batch may share a lane or an operation id (the caller splits them).
+ * `append_operations` (schema 5) locks every lane of the batch, then judges each request on its
+ * own, in the order a single append checks it (replay, expected heads, operation ids stored in
+ * their lane), and writes the operations and snapshots of those that pass. No two requests of a
+ * batch may share a lane (the caller splits them); operation ids are unique per lane.
  *
  * One element per request:
  * $1  text[]     document_id
@@ -27,7 +27,8 @@
  * $17 text[]     action, JSON
  * Returns one row per request, in order: `request`, `verdict` ('written' | 'replayed' |
  * 'conflict' | 'malformed' | 'unwritten') and `detail` (replayed: the stored operations as
- * `Operation` objects; conflict: the lanes' heads in lane order; malformed: the stored ids).
+ * `Operation` objects, in the order of the request's; conflict: the lanes' heads in lane order;
+ * malformed: the stored ids).
  * @internal
  * @module
  */

@@ -1,13 +1,15 @@
 /**
  * Append, step 2 (after `lockLanes` on the request's lanes): each lane's head, and which of the
- * request's operation ids are stored already (for the replay check), in one round trip.
+ * request's operations are stored already in their lane (for the replay check), in one round
+ * trip.
  *
  * $1 text    document_id
  * $2 text    branch
  * $3 text[]  scopes of the request's lanes
  * $4 text[]  ids of the request's operations
- * Returns `heads` (integer[], in $3 order, -1 for an empty lane) and `found` (a JSON array of
- * the stored operations among $4, as `Operation` objects).
+ * $5 text[]  scope of each of the request's operations
+ * Returns `heads` (integer[], in $3 order, -1 for an empty lane) and `found` (a JSON array in $4
+ * order: per operation, the one its lane stores with that id as an `Operation` object, or null).
  * @internal
  * @module
  */
@@ -23,9 +25,11 @@ SELECT
     FROM unnest($3::text[]) WITH ORDINALITY AS s(scope, ord)
     ORDER BY s.ord
   ) AS heads,
-  (SELECT coalesce(jsonb_agg(jsonb_build_object(
+  (SELECT coalesce(jsonb_agg(CASE WHEN o.id IS NULL THEN NULL ELSE jsonb_build_object(
             'id', o.id, 'index', o.idx, 'skip', o.skip, 'hash', o.hash,
-            'timestampUtcMs', o.timestamp_utc_ms, 'action', o.action)), '[]'::jsonb)
-   FROM operations AS o
-   WHERE o.id = ANY($4::text[]) AND o.document_id = $1 AND o.branch = $2) AS found`,
+            'timestampUtcMs', o.timestamp_utc_ms, 'action', o.action) END ORDER BY w.ord),
+            '[]'::jsonb)
+   FROM unnest($5::text[], $4::text[]) WITH ORDINALITY AS w(scope, id, ord)
+   LEFT JOIN operations AS o
+     ON o.document_id = $1 AND o.scope = w.scope AND o.branch = $2 AND o.id = w.id) AS found`,
 };

@@ -2,20 +2,22 @@ import type { OperationRow } from '../operation-row.js';
 import { defineStatement } from './statement.js';
 
 /**
- * The stored operations of a document and branch among the given ids, in no particular order
- * (an id given twice may come back twice).
+ * The stored operations of a document and branch among the given (scope, id) refs, each with the
+ * position of its ref, in no particular order. Ids are unique per lane: a ref matches only an
+ * operation of its own scope.
  * - `@documentId`, `@branch`: where to look.
- * - `@ids`: JSON array of operation ids.
+ * - `@refs`: JSON array of `[scope, id]` pairs.
  *
- * `CROSS JOIN` keeps `json_each` the outer loop, so each id is one lookup in the unique index on
- * `operations.id`; left to itself the planner walks every operation of the document.
+ * `CROSS JOIN` keeps `json_each` the outer loop, so each ref is one lookup in the unique index on
+ * `operations (document_id, scope, branch, id)`.
  */
 export const findOperations = defineStatement<
-  { documentId: string; branch: string; ids: string },
-  OperationRow & { scope: string }
+  { documentId: string; branch: string; refs: string },
+  OperationRow & { scope: string; ref: number }
 >(`
-SELECT o.id, o.scope, o.idx, o.skip, o.hash, o.timestamp_utc_ms, o.action
-FROM json_each(@ids) AS wanted
-CROSS JOIN operations AS o ON o.id = wanted.value
-WHERE o.document_id = @documentId AND o.branch = @branch
+SELECT wanted.key AS ref, o.id, o.scope, o.idx, o.skip, o.hash, o.timestamp_utc_ms, o.action
+FROM json_each(@refs) AS wanted
+CROSS JOIN operations AS o
+  ON o.document_id = @documentId AND o.scope = json_extract(wanted.value, '$[0]')
+  AND o.branch = @branch AND o.id = json_extract(wanted.value, '$[1]')
 `);
