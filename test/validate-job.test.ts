@@ -145,7 +145,7 @@ describe('validateJobInput', () => {
 
   it('says what was expected and what was received', () => {
     const error = rejection({ ...valid(), maxRetries: -1 });
-    expect(error.message).toContain('integer ≥ 0');
+    expect(error.message).toContain('an integer from 0 to 2147483647');
     expect(error.message).toContain('-1');
     const scope = rejection({ ...valid(), actions: [action('a-1', 'other')] });
     expect(scope.message).toContain('"global"');
