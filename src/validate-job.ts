@@ -157,21 +157,22 @@ export function toJob(input: JobInput, defaults: JobDefaults): Job {
 }
 
 /**
- * Checks `runAt` (at the current field): an integer number of ms since the epoch, |runAt| ≤
- * {@link JOB_LIMITS}.maxRunAt.
+ * Checks `runAt`: an integer number of ms since the epoch, |runAt| ≤ {@link JOB_LIMITS}.maxRunAt.
+ * @throws JobValidationError naming `field`.
  * @internal
  */
 export function checkRunAt(value: unknown, field = 'runAt'): asserts value is number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    Math.abs(value) > JOB_LIMITS.maxRunAt
-  ) {
-    throw new JobValidationError(
-      field,
-      `expected an integer number of ms since the epoch, at most ${JOB_LIMITS.maxRunAt} either way (JOB_LIMITS.maxRunAt), got ${describeValue(value)}; use Date.getTime()`,
-    );
-  }
+  if (!isRunAt(value)) throw new JobValidationError(field, runAtMessage(value));
+}
+
+function isRunAt(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= JOB_LIMITS.maxRunAt
+  );
+}
+
+function runAtMessage(value: unknown): string {
+  return `expected an integer number of ms since the epoch, at most ${JOB_LIMITS.maxRunAt} either way (JOB_LIMITS.maxRunAt), got ${describeValue(value)}; use Date.getTime()`;
 }
 
 // ─── the walk ──────────────────────────────────────────────────────────────────────────────────
@@ -279,7 +280,7 @@ function copyJobInput(input: unknown): JobInput {
   }
   if (runAt !== undefined) {
     enter('runAt');
-    checkRunAt(runAt);
+    if (!isRunAt(runAt)) fail(runAtMessage(runAt));
     keyBytes('runAt', false);
     addBytes(numberBytes(runAt));
     copy.runAt = runAt === 0 ? 0 : runAt;
