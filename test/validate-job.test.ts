@@ -204,3 +204,81 @@ describe('normalizeJobInput', () => {
     ).toThrow(JobValidationError);
   });
 });
+
+describe('the boundary (issue 11)', () => {
+  const withAction = (extra: Record<string, unknown>) => ({
+    ...valid(),
+    actions: [action('a-1', 'global', extra)],
+  });
+
+  it.each([
+    [
+      'a lone surrogate in documentId (defect 5)',
+      { ...valid(), documentId: 'lone\ud800' },
+      'documentId',
+    ],
+    ['a lone surrogate in a job id', { ...valid(), id: 'lone\ud800' }, 'id'],
+    ['NUL in a branch (defect 6)', { ...valid(), branch: 'global\u0000main' }, 'branch'],
+    ['an id over 512 bytes', { ...valid(), documentId: 'd'.repeat(8_000) }, 'documentId'],
+    ['runAt 1.5', { ...valid(), runAt: 1.5 }, 'runAt'],
+    ['runAt -1e300', { ...valid(), runAt: -1e300 }, 'runAt'],
+    ['maxRetries 3e9', { ...valid(), maxRetries: 3e9 }, 'maxRetries'],
+    [
+      'a bigint in a payload',
+      withAction({ input: { items: [1, 2n] } }),
+      'actions[0].input.items[1]',
+    ],
+    ['a NUL in a payload string', { ...valid(), meta: { note: 'a\u0000' } }, 'meta.note'],
+    [
+      'a toJSON method (defect 8)',
+      withAction({ input: { by: 1000, toJSON: () => ({ by: 1 }) } }),
+      'actions[0].input.toJSON',
+    ],
+    [
+      'a getter (defect 8)',
+      withAction({ input: Object.defineProperty({}, 'by', { get: () => 1000, enumerable: true }) }),
+      'actions[0].input.by',
+    ],
+    ['a proxy', withAction({ input: new Proxy({}, {}) }), 'actions[0].input'],
+  ])('rejects %s', (_name, input, field) => {
+    expect(rejection(input).field).toBe(field);
+  });
+
+  it('rejects a cycle and nesting past 64 levels, naming where', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(rejection({ ...valid(), meta: { cycle } }).message).toContain('a cycle');
+    let deep: unknown = 1;
+    for (let i = 0; i < 63; i++) deep = [deep];
+    // `meta` is the first level, then 63 arrays.
+    expect(() => validateJobInput({ ...valid(), meta: { deep } })).not.toThrow();
+    expect(rejection({ ...valid(), meta: { deep: [deep] } }).message).toContain('64 levels');
+  });
+
+  it('turns a throwing getter into a JobValidationError without calling it', () => {
+    const input = Object.defineProperty(valid(), 'documentId', {
+      get() {
+        throw new RangeError('boom');
+      },
+      enumerable: true,
+    });
+    expect(rejection(input).field).toBe('documentId');
+  });
+
+  it('quotes and cuts an unknown key of 1 MB (defect 10)', () => {
+    const error = rejection({ ...valid(), ['k'.repeat(1_000_000)]: 1 });
+    expect(error.message.length).toBeLessThan(300);
+    expect(error.field.length).toBeLessThan(80);
+  });
+
+  it('enqueues a detached plain copy in memory, as the durable queues do (defect 8)', async () => {
+    const { MemoryQueue } = await import('../src/adapters/memory/memory-queue.js');
+    const queue = new MemoryQueue();
+    const input = { ...valid(), meta: { list: [1], __proto__: null } } as never;
+    const job = await queue.enqueue(input);
+    (input as { actions: { input: { value: number } }[] }).actions[0]!.input.value = 1000;
+    const stored = await queue.get(job.id);
+    expect(stored?.actions[0]?.input).toEqual({ value: 1 });
+    expect(Object.getPrototypeOf(stored?.meta)).toBe(Object.prototype);
+  });
+});
