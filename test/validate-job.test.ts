@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JobValidationError } from '../src/errors.js';
 import { JobStatus } from '../src/types.js';
@@ -280,5 +281,42 @@ describe('the boundary (issue 11)', () => {
     const stored = await queue.get(job.id);
     expect(stored?.actions[0]?.input).toEqual({ value: 1 });
     expect(Object.getPrototypeOf(stored?.meta)).toBe(Object.prototype);
+  });
+});
+
+describe('isIsoTimestamp', () => {
+  it('agrees with Date.parse on strings of the toISOString() shape', async () => {
+    const { isIsoTimestamp } = await import('../src/iso-timestamp.js');
+    const digits = (n: number, max: number) =>
+      fc.integer({ min: 0, max }).map((v) => String(v).padStart(n, '0'));
+    const shaped = fc
+      .tuple(
+        digits(4, 9999),
+        digits(2, 99),
+        digits(2, 99),
+        digits(2, 99),
+        digits(2, 99),
+        digits(2, 99),
+        digits(3, 999),
+      )
+      .map(([y, mo, d, h, mi, s, ms]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
+    const near = fc
+      .tuple(
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 22, max: 25 }),
+        fc.constantFrom(0, 1, 59, 60),
+        fc.constantFrom('000', '001'),
+      )
+      .map(([mo, d, h, m, ms]) => {
+        const p = (v: number) => String(v).padStart(2, '0');
+        return `2024-${p(mo)}-${p(d)}T${p(h)}:${p(m)}:${p(m)}.${ms}Z`;
+      });
+    fc.assert(
+      fc.property(fc.oneof(shaped, near), (text) => {
+        expect(isIsoTimestamp(text)).toBe(!Number.isNaN(Date.parse(text)));
+      }),
+      { seed: 7, numRuns: 20_000 },
+    );
   });
 });
