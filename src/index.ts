@@ -91,4 +91,9 @@ export { laneMachine } from './machines/lane-machine.js';
 export { supervisorMachine } from './machines/supervisor-machine.js';
 export { DEFAULTS, type ExecutorOptions, resolveOptions } from './options.js';
 export * from './types.js';
-export { validateJobInput } from './validate-job.js';
+export {
+  JOB_LIMITS,
+  prepareJobInput,
+  prepareJobInputs,
+  validateJobInput,
+} from './validate-job.js';

@@ -2,6 +2,7 @@
  * Executor options: one sentence and a default each, one `DEFAULTS`, one `resolveOptions()`.
  * @module
  */
+import { propertyPath, quote } from './describe-value.js';
 import { JobValidationError } from './errors.js';
 
 /**
@@ -84,17 +85,12 @@ export function resolveOptions(
   options: ExecutorOptions = {},
   base: ResolvedExecutorOptions = DEFAULTS,
 ): ResolvedExecutorOptions {
-  if (options === null || typeof options !== 'object') {
+  if (!isOptionsObject(options)) {
     throw new JobValidationError('config', `expected an object, got ${describe(options)}`);
   }
   const resolved = { ...base };
   for (const [key, value] of Object.entries(options)) {
-    if (!(key in MINIMUM)) {
-      throw new JobValidationError(
-        key,
-        `unknown option; expected one of ${Object.keys(MINIMUM).join(', ')}`,
-      );
-    }
+    if (!Object.hasOwn(MINIMUM, key)) throw unknownOption(key, Object.keys(MINIMUM));
     if (value === undefined) continue;
     const name = key as keyof ResolvedExecutorOptions;
     const min = MINIMUM[name];
@@ -119,13 +115,52 @@ export function resolveOptions(
 }
 
 /**
- * A received value for an error message: strings quoted, other primitives as written, anything
- * else by its type.
+ * What `start(config)` does with a manager that is running already: `config` is validated, and
+ * a value that would change a running option is refused (naming it), since the running
+ * executor keeps the options it started with; the same values, or none, are a no-op.
+ * @throws JobValidationError naming the option.
+ * @internal
+ */
+export function checkRunningOptions(config: unknown, running: ResolvedExecutorOptions): void {
+  const next = resolveOptions(config as ExecutorOptions, running);
+  for (const name of Object.keys(MINIMUM) as (keyof ResolvedExecutorOptions)[]) {
+    if (next[name] !== running[name]) {
+      throw new JobValidationError(
+        name,
+        `the executor is running with \`${name}\` ${running[name]}, and options cannot change while it runs; stop() it, then start({ ${name}: ${next[name]} })`,
+      );
+    }
+  }
+}
+
+/**
+ * Whether `options` can be an options object: a plain object (an array, a Date or a class
+ * instance is refused rather than read as "no options").
+ * @internal
+ */
+export function isOptionsObject(options: unknown): options is Record<string, unknown> {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return false;
+  const proto: unknown = Object.getPrototypeOf(options);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The error of an unknown option `key`, quoted and cut however long it is. @internal */
+export function unknownOption(key: string, known: readonly string[]): JobValidationError {
+  return new JobValidationError(
+    propertyPath('', key),
+    `unknown option ${quote(key)}; expected one of ${known.join(', ')}`,
+  );
+}
+
+/**
+ * A received value for an error message: strings quoted (and cut past 60 characters), other
+ * primitives as written, arrays as such, anything else by its type.
  * @internal
  */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quote(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null)
     return String(value);
+  if (Array.isArray(value)) return 'an array';
   return typeof value;
 }

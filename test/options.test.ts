@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { resolvePostgresOptions } from '../src/adapters/postgres/index.js';
+import { resolveSqliteOptions } from '../src/adapters/sqlite/index.js';
 import { counterModel } from '../src/examples/index.js';
 import { createReactor, JobValidationError, resolveOptions } from '../src/index.js';
 import { SimulatedClock } from './support/clock.js';
@@ -47,6 +49,62 @@ describe('executor options', () => {
       field: 'laneIdleTimeout',
       message: expect.stringContaining('2147483647'),
     });
+    await reactor.close();
+  });
+});
+
+describe('hostile options', () => {
+  const huge = 'k'.repeat(1_000_000);
+
+  it.each([
+    ['resolveOptions', (o: object) => resolveOptions(o)],
+    ['resolveSqliteOptions', (o: object) => resolveSqliteOptions(o)],
+    ['resolvePostgresOptions', (o: object) => resolvePostgresOptions(o)],
+  ])('%s quotes an unknown key and cuts a long one', (_name, resolve) => {
+    const error = (() => {
+      try {
+        resolve({ [huge]: 1 });
+      } catch (e) {
+        return e as JobValidationError;
+      }
+      throw new Error('expected a rejection');
+    })();
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error.message.length).toBeLessThan(400);
+    expect(error.field.length).toBeLessThan(80);
+    expect(error.message).toContain(`unknown option "${'k'.repeat(60)}"…`);
+    expect(() => resolve({ toString: 1 })).toThrow('unknown option "toString"');
+  });
+
+  it('rejects an array or a class instance as options, in createReactor and in start', async () => {
+    expect(() => resolveOptions([] as never)).toThrow(
+      new JobValidationError('config', 'expected an object, got an array'),
+    );
+    await expect(
+      createReactor({ models: [counterModel], config: [] as never }),
+    ).rejects.toMatchObject({ field: 'config' });
+    expect(() => resolveSqliteOptions(new Date() as never)).toThrow(JobValidationError);
+    const reactor = await createReactor({ models: [counterModel], clock: new SimulatedClock() });
+    await expect(reactor.start([] as never)).rejects.toMatchObject({ field: 'config' });
+    await reactor.close();
+  });
+
+  it('validates the config of start on a running reactor, and refuses to change it', async () => {
+    const reactor = await createReactor({ models: [counterModel], clock: new SimulatedClock() });
+    await reactor.start({ maxConcurrency: 4 });
+    await expect(reactor.start({ maxConcurrency: 0 })).rejects.toMatchObject({
+      field: 'maxConcurrency',
+      message: expect.stringContaining('integer ≥ 1, got 0'),
+    });
+    await expect(reactor.start({ maxConcurrency: 8 })).rejects.toThrow(
+      'Invalid `maxConcurrency`: the executor is running with `maxConcurrency` 4, and options cannot change while it runs; stop() it, then start({ maxConcurrency: 8 })',
+    );
+    // The same values, or none, are a no-op.
+    await reactor.start({ maxConcurrency: 4 });
+    await reactor.start();
+    await reactor.stop();
+    // Once stopped, start applies a new config.
+    await reactor.start({ maxConcurrency: 8 });
     await reactor.close();
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JobValidationError } from '../src/errors.js';
 import { JobStatus } from '../src/types.js';
@@ -145,7 +146,7 @@ describe('validateJobInput', () => {
 
   it('says what was expected and what was received', () => {
     const error = rejection({ ...valid(), maxRetries: -1 });
-    expect(error.message).toContain('integer ≥ 0');
+    expect(error.message).toContain('an integer from 0 to 2147483647');
     expect(error.message).toContain('-1');
     const scope = rejection({ ...valid(), actions: [action('a-1', 'other')] });
     expect(scope.message).toContain('"global"');
@@ -202,5 +203,120 @@ describe('normalizeJobInput', () => {
     expect(() =>
       normalizeJobInput({ ...valid(), scopes: [] }, { createdAt: 1, generateId: () => 'x' }),
     ).toThrow(JobValidationError);
+  });
+});
+
+describe('the boundary (issue 11)', () => {
+  const withAction = (extra: Record<string, unknown>) => ({
+    ...valid(),
+    actions: [action('a-1', 'global', extra)],
+  });
+
+  it.each([
+    [
+      'a lone surrogate in documentId (defect 5)',
+      { ...valid(), documentId: 'lone\ud800' },
+      'documentId',
+    ],
+    ['a lone surrogate in a job id', { ...valid(), id: 'lone\ud800' }, 'id'],
+    ['NUL in a branch (defect 6)', { ...valid(), branch: 'global\u0000main' }, 'branch'],
+    ['an id over 512 bytes', { ...valid(), documentId: 'd'.repeat(8_000) }, 'documentId'],
+    ['runAt 1.5', { ...valid(), runAt: 1.5 }, 'runAt'],
+    ['runAt -1e300', { ...valid(), runAt: -1e300 }, 'runAt'],
+    ['maxRetries 3e9', { ...valid(), maxRetries: 3e9 }, 'maxRetries'],
+    [
+      'a bigint in a payload',
+      withAction({ input: { items: [1, 2n] } }),
+      'actions[0].input.items[1]',
+    ],
+    ['a NUL in a payload string', { ...valid(), meta: { note: 'a\u0000' } }, 'meta.note'],
+    [
+      'a toJSON method (defect 8)',
+      withAction({ input: { by: 1000, toJSON: () => ({ by: 1 }) } }),
+      'actions[0].input.toJSON',
+    ],
+    [
+      'a getter (defect 8)',
+      withAction({ input: Object.defineProperty({}, 'by', { get: () => 1000, enumerable: true }) }),
+      'actions[0].input.by',
+    ],
+    ['a proxy', withAction({ input: new Proxy({}, {}) }), 'actions[0].input'],
+  ])('rejects %s', (_name, input, field) => {
+    expect(rejection(input).field).toBe(field);
+  });
+
+  it('rejects a cycle and nesting past 64 levels, naming where', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(rejection({ ...valid(), meta: { cycle } }).message).toContain('a cycle');
+    let deep: unknown = 1;
+    for (let i = 0; i < 63; i++) deep = [deep];
+    // `meta` is the first level, then 63 arrays.
+    expect(() => validateJobInput({ ...valid(), meta: { deep } })).not.toThrow();
+    expect(rejection({ ...valid(), meta: { deep: [deep] } }).message).toContain('64 levels');
+  });
+
+  it('turns a throwing getter into a JobValidationError without calling it', () => {
+    const input = Object.defineProperty(valid(), 'documentId', {
+      get() {
+        throw new RangeError('boom');
+      },
+      enumerable: true,
+    });
+    expect(rejection(input).field).toBe('documentId');
+  });
+
+  it('quotes and cuts an unknown key of 1 MB (defect 10)', () => {
+    const error = rejection({ ...valid(), ['k'.repeat(1_000_000)]: 1 });
+    expect(error.message.length).toBeLessThan(300);
+    expect(error.field.length).toBeLessThan(80);
+  });
+
+  it('enqueues a detached plain copy in memory, as the durable queues do (defect 8)', async () => {
+    const { MemoryQueue } = await import('../src/adapters/memory/memory-queue.js');
+    const queue = new MemoryQueue();
+    const input = { ...valid(), meta: { list: [1], __proto__: null } } as never;
+    const job = await queue.enqueue(input);
+    (input as { actions: { input: { value: number } }[] }).actions[0]!.input.value = 1000;
+    const stored = await queue.get(job.id);
+    expect(stored?.actions[0]?.input).toEqual({ value: 1 });
+    expect(Object.getPrototypeOf(stored?.meta)).toBe(Object.prototype);
+  });
+});
+
+describe('isIsoTimestamp', () => {
+  it('agrees with Date.parse on strings of the toISOString() shape', async () => {
+    const { isIsoTimestamp } = await import('../src/iso-timestamp.js');
+    const digits = (n: number, max: number) =>
+      fc.integer({ min: 0, max }).map((v) => String(v).padStart(n, '0'));
+    const shaped = fc
+      .tuple(
+        digits(4, 9999),
+        digits(2, 99),
+        digits(2, 99),
+        digits(2, 99),
+        digits(2, 99),
+        digits(2, 99),
+        digits(3, 999),
+      )
+      .map(([y, mo, d, h, mi, s, ms]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
+    const near = fc
+      .tuple(
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 22, max: 25 }),
+        fc.constantFrom(0, 1, 59, 60),
+        fc.constantFrom('000', '001'),
+      )
+      .map(([mo, d, h, m, ms]) => {
+        const p = (v: number) => String(v).padStart(2, '0');
+        return `2024-${p(mo)}-${p(d)}T${p(h)}:${p(m)}:${p(m)}.${ms}Z`;
+      });
+    fc.assert(
+      fc.property(fc.oneof(shaped, near), (text) => {
+        expect(isIsoTimestamp(text)).toBe(!Number.isNaN(Date.parse(text)));
+      }),
+      { seed: 7, numRuns: 20_000 },
+    );
   });
 });

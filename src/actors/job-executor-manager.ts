@@ -24,6 +24,7 @@ import { laneMachine } from '../machines/lane-machine.js';
 import { attemptTiming, backoffTiming, type LaneEmitted } from '../machines/lane-setup.js';
 import { type SupervisorEmitted, supervisorMachine } from '../machines/supervisor-machine.js';
 import {
+  checkRunningOptions,
   DEFAULTS,
   type ExecutorOptions,
   type ResolvedExecutorOptions,
@@ -186,12 +187,19 @@ export class JobExecutorManager {
     this.supervisor.start();
   }
 
-  /** Starts claiming and executing jobs. Resolves once running; a second call is a no-op. */
+  /**
+   * Starts claiming and executing jobs. Resolves once running. On a running manager it is a
+   * no-op, except that `config` is still validated, and one that would change an option is
+   * rejected (`stop()` first): see README, Configuration.
+   */
   async start(config?: ExecutorOptions, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     const state = this.supervisor.getSnapshot();
     if (state.matches('stopping')) await this.waitFor('stopped', signal);
-    if (!this.supervisor.getSnapshot().matches('stopped')) return;
+    if (!this.supervisor.getSnapshot().matches('stopped')) {
+      checkRunningOptions(config ?? {}, this.options);
+      return;
+    }
     this.options = resolveOptions(config ?? {}, this.options);
     this.results.setRetention(this.options.resultRetention);
     this.stats.setWindow(this.options.statsWindow);

@@ -5,7 +5,7 @@
 import type { ScheduleRecord } from '../adapters/ports.js';
 import { JobValidationError } from '../errors.js';
 import type { JobInput } from '../types.js';
-import { validateJobInput } from '../validate-job.js';
+import { prepareJobInput } from '../validate-job.js';
 import { describe } from './cron-schedule.js';
 
 /** What each tick of a recurring schedule enqueues: a job input, or a function of the tick. */
@@ -40,7 +40,8 @@ export function tickJob(
   const iso = new Date(tickAt).toISOString();
   const meta = { scheduleId, tickAt: iso };
   if (fn !== undefined) {
-    const input = fn(new Date(tickAt));
+    // Through the boundary first: the spreads below then read plain data, never a getter.
+    const input = prepareJobInput(fn(new Date(tickAt)));
     return {
       ...input,
       id: input?.id ?? tickJobId(scheduleId, tickAt),
@@ -60,21 +61,12 @@ export function tickJob(
   };
 }
 
-/** A job input stored with a schedule: a valid job without `id`, `runAt` or signed actions. */
-export function checkRecurringJobInput(job: unknown): asserts job is JobInput {
-  if (typeof job !== 'object' || job === null || Array.isArray(job)) {
-    throw new JobValidationError(
-      'job',
-      `expected a job input or a function (tickAt) => job input, got ${describe(job)}`,
-    );
-  }
-  try {
-    validateJobInput(job);
-  } catch (error) {
-    if (!(error instanceof JobValidationError)) throw error;
-    const reason = error.message.replace(/^Invalid `[^`]*`: /, '');
-    throw new JobValidationError(`job.${error.field}`, reason);
-  }
+/**
+ * A job input stored with a schedule: a valid job without `id`, `runAt` or signed actions.
+ * @returns its detached copy ({@link prepareJobInput}), the one to store.
+ */
+export function checkRecurringJobInput(input: unknown): JobInput {
+  const job = prepareRecurring(input);
   if (job.id !== undefined) {
     throw new JobValidationError(
       'job.id',
@@ -95,6 +87,24 @@ export function checkRecurringJobInput(job: unknown): asserts job is JobInput {
       );
     }
   });
+  return job;
+}
+
+/** The copy of a schedule's job input; its errors name the field under `job.`. */
+function prepareRecurring(job: unknown): JobInput {
+  if (typeof job !== 'object' || job === null || Array.isArray(job)) {
+    throw new JobValidationError(
+      'job',
+      `expected a job input or a function (tickAt) => job input, got ${describe(job)}`,
+    );
+  }
+  try {
+    return prepareJobInput(job);
+  } catch (error) {
+    if (!(error instanceof JobValidationError)) throw error;
+    const reason = error.message.replace(/^Invalid `[^`]*`: /, '');
+    throw new JobValidationError(error.field === 'input' ? 'job' : `job.${error.field}`, reason);
+  }
 }
 
 export function tickError(scheduleId: string, tickAt: number, what: string, cause: unknown): Error {

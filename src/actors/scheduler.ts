@@ -8,6 +8,7 @@ import type { IQueue, IScheduleStore, ScheduleRecord } from '../adapters/ports.j
 import { type Clock, systemClock } from '../clock.js';
 import { JobValidationError } from '../errors.js';
 import type { JobInput } from '../types.js';
+import { checkRunAt, prepareJobInput } from '../validate-job.js';
 import { CronSchedule, DEFAULT_TIMEZONE, describe } from './cron-schedule.js';
 import {
   checkRecurringJobInput,
@@ -165,17 +166,13 @@ export class Scheduler {
    * at `runAt` (ms since epoch; a time already past means at once). Works whether or not the
    * scheduler is started. Cancel it with {@link cancel} while it is pending.
    * @returns the job's id.
-   * @throws JobValidationError on `runAt` when it is not a finite number, and as `enqueue` does.
+   * @throws JobValidationError on `runAt` unless an integer (see JOB_LIMITS), and as `enqueue` does.
    */
   async schedule(input: JobInput, options: { runAt: number }): Promise<string> {
     const runAt = options?.runAt;
-    if (typeof runAt !== 'number' || !Number.isFinite(runAt)) {
-      throw new JobValidationError(
-        'runAt',
-        `expected a finite number of ms since the epoch, got ${describe(runAt)}`,
-      );
-    }
-    const job = await this.#queue.enqueue({ ...input, runAt });
+    checkRunAt(runAt);
+    // The copy is plain data, so spreading it runs no getter of the caller's input.
+    const job = await this.#queue.enqueue({ ...prepareJobInput(input), runAt });
     return job.id;
   }
 
@@ -210,7 +207,7 @@ export class Scheduler {
       throw new JobValidationError('id', `expected a non-empty string, got ${describe(id)}`);
     }
     const fn = typeof input.job === 'function' ? input.job : undefined;
-    if (fn === undefined) checkRecurringJobInput(input.job);
+    const job = fn === undefined ? checkRecurringJobInput(input.job) : undefined;
     const existing = await this.#store.get(id);
     const samePattern =
       existing !== undefined &&
@@ -220,7 +217,7 @@ export class Scheduler {
       id,
       cron: cron.pattern,
       timezone: cron.timezone,
-      ...(fn === undefined ? { job: structuredClone(input.job as JobInput) } : {}),
+      ...(job === undefined ? {} : { job }),
       createdAt: existing?.createdAt ?? now,
       since: samePattern ? existing.since : now,
       updatedAt: now,
@@ -400,7 +397,9 @@ export class Scheduler {
     try {
       input = tickJob(active.record, active.fn, tickAt);
     } catch (error) {
-      if (claim === 'won') this.#onError(tickError(id, tickAt, 'its job function threw', error));
+      const what =
+        error instanceof JobValidationError ? 'its job was rejected' : 'its job function threw';
+      if (claim === 'won') this.#onError(tickError(id, tickAt, what, error));
       return;
     }
     const derivedId = input.id === tickJobId(id, tickAt);

@@ -34,8 +34,9 @@ export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMe
 
 /**
  * The job queue. Contract, for every backend:
- * - `enqueue` validates the input (throwing `JobValidationError`, storing nothing), assigns the
- *   job its place in a total enqueue order, and publishes `jobAvailable` on the bus.
+ * - `enqueue` takes the input through `prepareJobInput` (throwing `JobValidationError`, storing
+ *   nothing) and stores that detached copy, never the caller's objects; it assigns the job its
+ *   place in a total enqueue order, and publishes `jobAvailable` on the bus.
  * - `claim(runnerId, limit)` returns at most `limit` jobs, oldest first, each of which is the
  *   oldest unfinished job in **every** one of its lanes, is `PENDING`, and is due (`runAt` ≤ now).
  *   One head per lane is taken before the limit applies, so a busy lane never starves a ready one.

@@ -665,13 +665,13 @@ describe('SQLite storage', () => {
   });
 
   describe('serialisation', () => {
-    it('rejects job data that is not JSON-serialisable, naming the field', async () => {
+    it('rejects job data that is not JSON data, naming the field inside it', async () => {
       const storage = open();
       const error = await storage.queue
         .enqueue(jobInput('doc-1', ['a'], { meta: { big: 1n } }))
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(JobValidationError);
-      expect((error as JobValidationError).field).toBe('meta');
+      expect((error as JobValidationError).field).toBe('meta.big');
       expect(await storage.queue.backlog()).toBe(0);
     });
 

@@ -8,7 +8,7 @@ import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import { type Job, type JobInput, JobStatus, type LaneRef } from '../../types.js';
-import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
+import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type {
   BlockedLane,
   Claim,
@@ -133,11 +133,11 @@ export class MemoryQueue implements IQueue {
     this.#retainFinished = retain;
   }
 
-  /** Validates and enqueues one job; publishes `jobAvailable`. */
+  /** Validates and enqueues (a copy of) one job; publishes `jobAvailable`. */
   async enqueue(input: JobInput): Promise<Job> {
-    validateJobInput(input);
+    const copy = prepareJobInput(input);
     const now = this.#clock.now();
-    const job = toJob(input, { createdAt: now, generateId: this.#idFactory });
+    const job = toJob(copy, { createdAt: now, generateId: this.#idFactory });
     this.#checkNewId(job.id, undefined);
     this.#insert(job, now);
     this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
@@ -149,11 +149,11 @@ export class MemoryQueue implements IQueue {
 
   /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
   async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
-    validateJobInputs(inputs);
-    if (inputs.length === 0) return [];
+    const copies = prepareJobInputs(inputs);
+    if (copies.length === 0) return [];
     const now = this.#clock.now();
     const defaults = { createdAt: now, generateId: this.#idFactory };
-    const jobs = inputs.map((input) => toJob(input, defaults));
+    const jobs = copies.map((copy) => toJob(copy, defaults));
     const batch = new Set<string>();
     for (const job of jobs) {
       this.#checkNewId(job.id, batch);

@@ -4,7 +4,7 @@
  * @module
  */
 import { JobValidationError } from '../../errors.js';
-import { MAX_DELAY } from '../../options.js';
+import { describe, isOptionsObject, MAX_DELAY, unknownOption } from '../../options.js';
 
 /** Options of {@link createPostgresStorage}. */
 export type PostgresStorageOptions = {
@@ -63,7 +63,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export function resolvePostgresOptions(
   options: PostgresStorageOptions = {},
 ): ResolvedPostgresStorageOptions {
-  if (options === null || typeof options !== 'object') {
+  if (!isOptionsObject(options)) {
     throw new JobValidationError('options', `expected an object, got ${describe(options)}`);
   }
   const resolved: ResolvedPostgresStorageOptions = { ...POSTGRES_DEFAULTS };
@@ -79,12 +79,7 @@ export function resolvePostgresOptions(
       resolved.schema = value;
       continue;
     }
-    if (!(key in MINIMUM)) {
-      throw new JobValidationError(
-        key,
-        `unknown option; expected one of schema, ${Object.keys(MINIMUM).join(', ')}`,
-      );
-    }
+    if (!Object.hasOwn(MINIMUM, key)) throw unknownOption(key, ['schema', ...Object.keys(MINIMUM)]);
     const name = key as keyof typeof MINIMUM;
     const min = MINIMUM[name];
     // At most MAX_DELAY: a Node timer given more fires after 1 ms (the counts need no more either).
@@ -103,12 +98,4 @@ export function resolvePostgresOptions(
     );
   }
   return resolved;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) {
-    return String(value);
-  }
-  return typeof value;
 }

@@ -10,7 +10,7 @@ import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Job, JobInput, LaneRef } from '../../types.js';
-import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
+import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type {
   BlockedLane,
   Claim,
@@ -111,10 +111,10 @@ export class PostgresQueue implements IQueue {
     this.#laneClaimer = new PostgresLaneClaimer({ ...options, held: this.#held });
   }
 
-  /** Validates and enqueues one job; publishes `jobAvailable`. */
+  /** Validates and enqueues (a copy of) one job; publishes `jobAvailable`. */
   async enqueue(input: JobInput): Promise<Job> {
-    validateJobInput(input);
-    const job = toJob(input, { createdAt: this.#clock.now(), generateId: this.#idFactory });
+    const copy = prepareJobInput(input);
+    const job = toJob(copy, { createdAt: this.#clock.now(), generateId: this.#idFactory });
     await this.#insert([job]);
     this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
       jobId: job.id,
@@ -125,10 +125,10 @@ export class PostgresQueue implements IQueue {
 
   /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
   async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
-    validateJobInputs(inputs);
-    if (inputs.length === 0) return [];
+    const copies = prepareJobInputs(inputs);
+    if (copies.length === 0) return [];
     const defaults = { createdAt: this.#clock.now(), generateId: this.#idFactory };
-    const jobs = inputs.map((input) => toJob(input, defaults));
+    const jobs = copies.map((copy) => toJob(copy, defaults));
     const batch = new Set<string>();
     for (const job of jobs) {
       if (batch.has(job.id)) throw duplicateId(job.id, 'twice in the batch');

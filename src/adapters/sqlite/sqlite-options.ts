@@ -4,7 +4,7 @@
  * @module
  */
 import { JobValidationError } from '../../errors.js';
-import { MAX_DELAY } from '../../options.js';
+import { describe, isOptionsObject, MAX_DELAY, unknownOption } from '../../options.js';
 
 /** Options of {@link createSqliteStorage}. */
 export type SqliteStorageOptions = {
@@ -80,14 +80,12 @@ const KEYS = ['synchronous', 'onError', ...Object.keys(MINIMUM)];
  * the option and the value received.
  */
 export function resolveSqliteOptions(options: SqliteStorageOptions = {}): ResolvedSqliteOptions {
-  if (options === null || typeof options !== 'object') {
+  if (!isOptionsObject(options)) {
     throw new JobValidationError('options', `expected an object, got ${describe(options)}`);
   }
   const resolved: ResolvedSqliteOptions = { ...SQLITE_DEFAULTS };
   for (const [key, value] of Object.entries(options)) {
-    if (!KEYS.includes(key)) {
-      throw new JobValidationError(key, `unknown option; expected one of ${KEYS.join(', ')}`);
-    }
+    if (!KEYS.includes(key)) throw unknownOption(key, KEYS);
     if (value === undefined) continue;
     if (key === 'synchronous') {
       if (value !== 'NORMAL' && value !== 'FULL') {
@@ -130,12 +128,4 @@ export function resolveSqliteOptions(options: SqliteStorageOptions = {}): Resolv
     );
   }
   return resolved;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) {
-    return String(value);
-  }
-  return typeof value;
 }

@@ -9,7 +9,7 @@ import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Job, JobInput, LaneRef } from '../../types.js';
-import { toJob, validateJobInput, validateJobInputs } from '../../validate-job.js';
+import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type {
   BlockedLane,
   Claim,
@@ -173,11 +173,11 @@ export class SqliteQueue implements IQueue {
     });
   }
 
-  /** Validates and enqueues one job; publishes `jobAvailable`. */
+  /** Validates and enqueues (a copy of) one job; publishes `jobAvailable`. */
   async enqueue(input: JobInput): Promise<Job> {
-    validateJobInput(input);
+    const copy = prepareJobInput(input);
     const now = this.#clock.now();
-    const entry = this.#prepareJob(input, now, '');
+    const entry = this.#prepareJob(copy, now);
     this.#insertTx.immediate([entry], now);
     this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
       jobId: entry.job.id,
@@ -188,10 +188,10 @@ export class SqliteQueue implements IQueue {
 
   /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
   async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
-    validateJobInputs(inputs);
-    if (inputs.length === 0) return [];
+    const copies = prepareJobInputs(inputs);
+    if (copies.length === 0) return [];
     const now = this.#clock.now();
-    const entries = inputs.map((input, i) => this.#prepareJob(input, now, ` (batch input ${i})`));
+    const entries = copies.map((copy) => this.#prepareJob(copy, now));
     this.#insertTx.immediate(entries, now);
     this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {});
     return entries.map((entry) => ({ ...entry.job }));
@@ -392,14 +392,14 @@ export class SqliteQueue implements IQueue {
 
   // ─── internals ───────────────────────────────────────────────────────────────────────────────
 
-  /** Builds the job and serialises its JSON columns, naming the field that cannot be. */
-  #prepareJob(input: JobInput, now: number, where: string): NewJob {
-    const job = toJob(input, { createdAt: now, generateId: this.#idFactory });
+  /** Builds the job of a prepared copy (plain JSON data) and serialises its JSON columns. */
+  #prepareJob(copy: JobInput, now: number): NewJob {
+    const job = toJob(copy, { createdAt: now, generateId: this.#idFactory });
     return {
       job,
       scopes: JSON.stringify(job.scopes),
-      actions: toJson(job.actions, 'actions', where),
-      meta: job.meta === undefined ? null : toJson(job.meta, 'meta', where),
+      actions: JSON.stringify(job.actions),
+      meta: job.meta === undefined ? null : JSON.stringify(job.meta),
     };
   }
 
@@ -454,15 +454,4 @@ function isDuplicateJobId(error: unknown): boolean {
 
 function idToken(ref: ClaimRef): { id: string; token: string } {
   return { id: ref.jobId, token: ref.token };
-}
-
-function toJson(value: unknown, field: string, where: string): string {
-  try {
-    return JSON.stringify(value);
-  } catch (error) {
-    throw new JobValidationError(
-      field,
-      `expected JSON-serialisable data for the SQLite queue: ${(error as Error).message}${where}`,
-    );
-  }
 }
