@@ -10,11 +10,18 @@ import { types } from 'node:util';
 /** Characters of a string shown in an error message; longer ones are cut, marked `…`. */
 export const QUOTE_LIMIT = 60;
 
-/** `text` as a JSON string literal, cut to {@link QUOTE_LIMIT} characters (`"abc…"`). */
+/**
+ * `text` as a JSON string literal, cut to {@link QUOTE_LIMIT} characters (`"abc…"`); a cut never
+ * splits a surrogate pair, so the message itself stays well-formed.
+ */
 export function quote(text: string): string {
-  return text.length > QUOTE_LIMIT
-    ? `${JSON.stringify(text.slice(0, QUOTE_LIMIT))}…`
-    : JSON.stringify(text);
+  if (text.length <= QUOTE_LIMIT) return JSON.stringify(text);
+  const end = isHighSurrogate(text.charCodeAt(QUOTE_LIMIT - 1)) ? QUOTE_LIMIT - 1 : QUOTE_LIMIT;
+  return `${JSON.stringify(text.slice(0, end))}…`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 const NAME = /^[A-Za-z_$][\w$]*$/;
