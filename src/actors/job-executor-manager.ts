@@ -156,6 +156,10 @@ export class JobExecutorManager {
       publish: this.publish,
       policy: deps.laneFailurePolicy ?? 'continue',
       onError: this.onError,
+      stopping: () => {
+        const state = this.supervisor.getSnapshot().value;
+        return state === 'stopping' || state === 'stopped';
+      },
     });
 
     const random = deps.random ?? Math.random;
@@ -347,6 +351,7 @@ export class JobExecutorManager {
   dispose(): void {
     this.unsubscribeAvailable?.();
     this.reports.cancelWake();
+    this.outcomes.dispose();
     this.lanes.stopAll();
     this.supervisor.stop();
   }
@@ -469,10 +474,7 @@ export class JobExecutorManager {
   /** Gives a claim back without using an attempt (it never started), freeing `slots` slots. */
   private returnUnstarted(claim: Claim, slots: number): void {
     const ref = { jobId: claim.job.id, token: claim.token };
-    this.settle(
-      promiseOf(() => this.queue.release(ref, claim.job.attempts - 1)),
-      slots,
-    );
+    this.settle(this.outcomes.released(ref, claim.job.attempts - 1), slots);
   }
 
   private releaseLanes(graceful: boolean, only?: string): void {
@@ -529,10 +531,7 @@ export class JobExecutorManager {
       case 'job.released': {
         this.runLengths.delete(event.job.id);
         const ref = { jobId: event.job.id, token: event.claimToken };
-        this.settle(
-          promiseOf(() => this.queue.release(ref, event.attempts)),
-          event.heldSlot ? 1 : 0,
-        );
+        this.settle(this.outcomes.released(ref, event.attempts), event.heldSlot ? 1 : 0);
         break;
       }
       case 'slot.requested':
@@ -568,10 +567,7 @@ export class JobExecutorManager {
     const heldSlot =
       !snapshot.matches({ busy: 'pending' }) && !snapshot.matches({ busy: 'retrying' });
     const ref = { jobId: job.id, token: snapshot.context.claimToken };
-    this.settle(
-      promiseOf(() => this.queue.release(ref, snapshot.context.attempts)),
-      heldSlot ? 1 : 0,
-    );
+    this.settle(this.outcomes.released(ref, snapshot.context.attempts), heldSlot ? 1 : 0);
   }
 
   // ─── Settling finished jobs ──────────────────────────────────────────────────────────────────
@@ -595,7 +591,7 @@ export class JobExecutorManager {
     );
   }
 
-  /** Runs a job's final queue I/O, then reports its slot and the job as settled. */
+  /** After a job's final queue I/O (retried until written or given up), reports its slot and the job as settled. */
   private settle(io: Promise<unknown>, slots: number): void {
     io.then(
       () => this.reports.release(slots, 1),

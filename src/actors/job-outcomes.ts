@@ -1,11 +1,13 @@
 /**
  * Records how a job ended: writes the outcome to the queue, then counts it, publishes
  * `jobCompleted` or `jobFailed` (+ `fatalError`) and settles its `watch`ers — in that order, so a
- * subscriber never hears of an outcome the queue has not stored.
+ * subscriber never hears of an outcome the queue has not stored. Every end of a claim the runtime
+ * writes (`complete`, `fail`, `release`) goes through here and is retried when the queue fails
+ * (see {@link JobOutcomes}).
  * @internal
  * @module
  */
-import type { IQueue } from '../adapters/ports.js';
+import type { ClaimRef, IQueue } from '../adapters/ports.js';
 import type { Clock } from '../clock.js';
 import { JobError, type JobErrorCode, StaleClaimError } from '../errors.js';
 import { type EventPayloads, JobExecutorEventTypes } from '../events.js';
@@ -31,7 +33,41 @@ export type JobOutcomesOptions = {
   results: JobResults;
   policy: LaneFailurePolicy;
   onError(error: unknown): void;
+  /** The executor is stopping (or stopped): an end that cannot be written is given up. */
+  stopping(): boolean;
 };
+
+/** How the write of a claim's end turned out. */
+type EndWritten = 'ended' | 'stale' | 'abandoned';
+
+/** First delay before writing a claim's end again, ms; it doubles after each failure. */
+export const CLAIM_END_RETRY_DELAY = 50;
+/** Longest delay between two tries of a claim's end, ms. */
+export const CLAIM_END_MAX_DELAY = 5_000;
+/**
+ * Tries of a claim's end before giving it up to the reaper (durable queues, and any queue while
+ * the executor stops): 50 + 100 + 200 + 400 + 800 ms of backoff, about 1.5 s.
+ */
+export const CLAIM_END_TRIES = 6;
+
+/** The end of a claim could not be written after its tries: the claim was given up. */
+export class ClaimEndAbandonedError extends Error {
+  override readonly name = 'ClaimEndAbandonedError';
+  constructor(
+    readonly jobId: string,
+    readonly kind: 'complete' | 'fail' | 'release',
+    tries: number,
+    options: { cause: unknown; reaped: boolean },
+  ) {
+    super(
+      `Could not ${kind} job ${JSON.stringify(jobId)} after ${tries} tries; ` +
+        (options.reaped
+          ? 'its claim is no longer heartbeated: the reaper returns the job to pending, and it is replayed'
+          : 'the queue has no reaper: the job stays RUNNING until the process restarts'),
+      { cause: options.cause },
+    );
+  }
+}
 
 type Completed = Extract<LaneEmitted, { type: 'job.completed' }>;
 type Failed = Extract<LaneEmitted, { type: 'job.failed' }>;
@@ -39,6 +75,8 @@ type Failed = Extract<LaneEmitted, { type: 'job.failed' }>;
 export class JobOutcomes {
   private lastIsoMs = Number.NaN;
   private lastIso = '';
+  /** Timers of the ends waiting to be written again. */
+  private readonly retryTimers = new Set<unknown>();
 
   constructor(private readonly options: JobOutcomesOptions) {}
 
@@ -46,38 +84,27 @@ export class JobOutcomes {
   completed(event: Completed): Promise<void> {
     const { queue, stats, publish, results } = this.options;
     const ref = { jobId: event.job.id, token: event.claimToken };
-    let io: Promise<void>;
-    try {
-      io = queue.complete(ref, event.attempts);
-    } catch (error) {
-      io = Promise.reject(error);
-    }
-    return io.then(
-      () => {
-        const job = { ...event.job, status: 'COMPLETED' as const, attempts: event.attempts };
-        const result: JobResult = { ...event.result, job };
-        stats.record(true, result.duration);
-        publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
-        results.settle(result);
-      },
-      (error: unknown) => this.stale(error),
-    );
+    return this.end(ref, 'complete', () => queue.complete(ref, event.attempts)).then((written) => {
+      if (written !== 'ended') return;
+      const job = { ...event.job, status: 'COMPLETED' as const, attempts: event.attempts };
+      const result: JobResult = { ...event.result, job };
+      stats.record(true, result.duration);
+      publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
+      results.settle(result);
+    });
   }
 
   async failed(event: Failed): Promise<void> {
     const { queue, stats, publish, results, clock } = this.options;
     const ref = { jobId: event.job.id, token: event.claimToken };
     const { error } = event;
-    try {
-      await queue.fail(ref, {
-        attempts: event.attempts,
-        errorCode: error.code,
-        errorMessage: error.message,
-        halt: this.options.policy === 'halt',
-      });
-    } catch (failure) {
-      return this.stale(failure);
-    }
+    const failure = {
+      attempts: event.attempts,
+      errorCode: error.code,
+      errorMessage: error.message,
+      halt: this.options.policy === 'halt',
+    };
+    if ((await this.end(ref, 'fail', () => queue.fail(ref, failure))) !== 'ended') return;
     const job = { ...event.job, status: 'FAILED' as const, attempts: event.attempts };
     const now = clock.now();
     const result: JobResult = {
@@ -115,10 +142,64 @@ export class JobOutcomes {
     return this.lastIso;
   }
 
-  /** Reaped while it ran: another runner owns the job now and will replay it idempotently. */
-  private stale(error: unknown): void {
-    if (!(error instanceof StaleClaimError)) throw error;
-    this.options.onError(error);
+  /** Gives a claim back to the queue, pending in its place, with `attempts` stored. */
+  released(ref: ClaimRef, attempts: number): Promise<void> {
+    const { queue } = this.options;
+    return this.end(ref, 'release', () => queue.release(ref, attempts)).then(() => {});
+  }
+
+  /** Cancels the retries waiting (the executor is disposed): their ends are never written. */
+  dispose(): void {
+    for (const timer of this.retryTimers) this.options.clock.clearTimeout(timer);
+    this.retryTimers.clear();
+  }
+
+  /**
+   * Writes the end of a claim, retrying a failed write with capped exponential backoff: ends are
+   * fenced by the claim's token and repeating one is a no-op success (see `IQueue`), so a retry
+   * after a write that took effect but lost its answer is safe. A stale answer means the claim was
+   * reaped: another claim owns the job now and replays it idempotently. On a durable queue (one
+   * that can `abandon` a claim) the end is given up after `CLAIM_END_TRIES` tries: the claim stops
+   * heartbeating and the reaper returns the job. A queue without a reaper (memory) is retried while
+   * the executor runs; once it stops, the end is given up after the same tries (so `stop()`
+   * resolves). Never rejects.
+   */
+  private async end(
+    ref: ClaimRef,
+    kind: 'complete' | 'fail' | 'release',
+    write: () => Promise<void>,
+  ): Promise<EndWritten> {
+    const { queue, clock, onError, stopping } = this.options;
+    for (let tries = 1; ; tries++) {
+      try {
+        await write();
+        return 'ended';
+      } catch (error) {
+        if (error instanceof StaleClaimError) {
+          onError(error);
+          return 'stale';
+        }
+        const reaped = queue.abandon !== undefined;
+        if (tries >= CLAIM_END_TRIES && (reaped || stopping())) {
+          try {
+            await queue.abandon?.(ref);
+          } catch (failure) {
+            onError(failure);
+          }
+          onError(new ClaimEndAbandonedError(ref.jobId, kind, tries, { cause: error, reaped }));
+          return 'abandoned';
+        }
+        onError(error);
+        const delay = Math.min(CLAIM_END_MAX_DELAY, CLAIM_END_RETRY_DELAY * 2 ** (tries - 1));
+        await new Promise<void>((resolve) => {
+          const timer = clock.setTimeout(() => {
+            this.retryTimers.delete(timer);
+            resolve();
+          }, delay);
+          this.retryTimers.add(timer);
+        });
+      }
+    }
   }
 }
 

@@ -42,8 +42,12 @@ export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMe
  *   One head per lane is taken before the limit applies, so a busy lane never starves a ready one.
  *   Claimed jobs become `RUNNING`, their attempt count goes up by one, and they hold all their
  *   lanes until completed, failed or released.
- * - `complete` / `fail` / `release` need the claim's token; a stale token (another claim, or the
- *   job already finished, released or reaped) is refused with `StaleClaimError` and changes nothing.
+ * - `complete` / `fail` / `release` need the claim's token; a stale token (another claim, the
+ *   job reaped, or the claim ended another way) is refused with `StaleClaimError` and changes
+ *   nothing. Ending a claim again the same way with its token (a second `complete`, `fail` or
+ *   `release`, e.g. a retry after a call that took effect but whose answer was lost) is a no-op
+ *   success, until the job is claimed again, reaped or retried. So the runtime can retry the end
+ *   of a claim safely, and a stale answer to a retry means the claim is really lost.
  * - `release` puts the job back to `PENDING` in the same place in its lanes (it stays the head).
  */
 export interface IQueue {
@@ -66,6 +70,14 @@ export interface IQueue {
   fail(ref: ClaimRef, failure: JobFailure): Promise<void>;
   /** Back to pending, keeping its place; `attempts` is stored (an aborted attempt is not counted). */
   release(ref: ClaimRef, attempts: number): Promise<void>;
+  /**
+   * Optional (durable queues, whose storage heartbeats its claims and has a reaper): stops
+   * heartbeating the claim, so that the reaper returns its job to pending after the stalled
+   * threshold. The runtime calls it when it gave up writing the claim's end (the queue kept
+   * failing); it changes nothing stored. A queue without it has no reaper: the runtime then keeps
+   * retrying the end while it runs (see README, Semantics).
+   */
+  abandon?(ref: ClaimRef): void;
   get(jobId: string): Promise<QueuedJob | undefined>;
   counts(): Promise<QueueCounts>;
   /** Jobs not finished and not running. */
@@ -272,12 +284,13 @@ export type StorageContext = {
 /**
  * A queue and an operation store that share one backend, plus its lifecycle. Durable adapters
  * complete a claim inside `store.append` when the request carries it (same transaction); the
- * runtime's later `queue.complete` with the same token is then a no-op success.
+ * runtime's later `queue.complete` calls with the same token are then no-op successes (as for
+ * any claim ended again the same way, see `IQueue`).
  */
 export type Storage = {
   queue: IQueue;
   store: IOperationStore;
-  /** Durable adapters: returns stalled claims of dead runners to pending (SPEC section 8). */
+  /** Durable adapters: returns stalled claims of dead runners to pending (see README, Semantics). */
   reaper?: { reap(): Promise<number> };
   /** Durable adapters: recurring schedules kept in the same backend. @default a MemoryScheduleStore */
   scheduleStore?: IScheduleStore;

@@ -57,12 +57,16 @@ type Entry = {
   lanes: Lane[];
   /** Token of the claim that holds the job, while it is `RUNNING`. */
   token: string | undefined;
+  /** How the last claim ended and its token, so that ending it again the same way is a no-op. */
+  ended: { token: string; kind: EndKind } | undefined;
   heap: typeof NO_HEAP | typeof READY_HEAP | typeof DELAYED_HEAP;
   cancelled: boolean;
   halted: boolean;
   finishedAt: number | undefined;
   lastError: { code: number; message: string } | undefined;
 };
+
+type EndKind = 'complete' | 'fail' | 'release';
 
 const NO_LANES: Lane[] = [];
 /** Past this many consumed slots a FIFO is compacted (when they are at least half of it). */
@@ -209,7 +213,8 @@ export class MemoryQueue implements IQueue {
 
   /** Finishes a claimed job successfully and frees its lanes. */
   async complete(ref: ClaimRef, attempts: number): Promise<void> {
-    const entry = this.#held(ref);
+    const entry = this.#held(ref, 'complete');
+    if (entry === undefined) return;
     const now = this.#clock.now();
     entry.job.status = JobStatus.COMPLETED;
     entry.job.attempts = attempts;
@@ -223,7 +228,8 @@ export class MemoryQueue implements IQueue {
 
   /** Fails a claimed job for good; with `halt` it keeps blocking its lanes until `retry` or `skip`. */
   async fail(ref: ClaimRef, failure: JobFailure): Promise<void> {
-    const entry = this.#held(ref);
+    const entry = this.#held(ref, 'fail');
+    if (entry === undefined) return;
     const now = this.#clock.now();
     entry.job.status = JobStatus.FAILED;
     entry.job.attempts = failure.attempts;
@@ -243,7 +249,8 @@ export class MemoryQueue implements IQueue {
 
   /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
   async release(ref: ClaimRef, attempts: number): Promise<void> {
-    const entry = this.#held(ref);
+    const entry = this.#held(ref, 'release');
+    if (entry === undefined) return;
     entry.job.status = JobStatus.PENDING;
     entry.job.attempts = attempts;
     entry.token = undefined;
@@ -313,6 +320,7 @@ export class MemoryQueue implements IQueue {
   async retry(jobId: string): Promise<void> {
     const entry = this.#haltedEntry(jobId);
     entry.halted = false;
+    entry.ended = undefined;
     this.#halted.delete(entry);
     entry.job.status = JobStatus.PENDING;
     entry.job.attempts = 0;
@@ -368,6 +376,7 @@ export class MemoryQueue implements IQueue {
       seq: this.#seq++,
       lanes: new Array<Lane>(job.scopes.length),
       token: undefined,
+      ended: undefined,
       heap: NO_HEAP,
       cancelled: false,
       halted: false,
@@ -423,17 +432,24 @@ export class MemoryQueue implements IQueue {
     job.attempts += 1;
     const token = `${runnerId}:${++this.#tokens}`;
     entry.token = token;
+    entry.ended = undefined;
     this.#pending -= 1;
     this.#running += 1;
     return { job: { ...job }, token };
   }
 
-  /** The entry a claim token still holds, or a `StaleClaimError`. */
-  #held(ref: ClaimRef): Entry {
+  /**
+   * The entry a claim token still holds, which the caller ends with `kind`; undefined when the
+   * claim ended with `kind` already (a repeated end: a no-op); else a `StaleClaimError`.
+   */
+  #held(ref: ClaimRef, kind: EndKind): Entry | undefined {
     const entry = this.#jobs.get(ref.jobId);
-    if (entry === undefined || entry.token === undefined || entry.token !== ref.token) {
+    if (entry === undefined) throw new StaleClaimError(ref.jobId);
+    if (entry.token === undefined || entry.token !== ref.token) {
+      if (entry.ended?.token === ref.token && entry.ended.kind === kind) return undefined;
       throw new StaleClaimError(ref.jobId);
     }
+    entry.ended = { token: ref.token, kind };
     return entry;
   }
 

@@ -49,7 +49,8 @@ const MAX_FINISH_BATCH = 200;
  * grow with the load. One batch is one statement, one round trip (`finishClaims`, the function
  * `finish_claims`): lock the lanes of the jobs that leave them (completed, or failed without
  * `halt`), end every claim whose token still holds, remove the leaving jobs from their lanes, and
- * confirm as a no-op success a `complete` whose job a `store.append` completed with that claim.
+ * confirm as a no-op success an end repeated the same way with the same token (or a `complete`
+ * whose job a `store.append` completed with that claim).
  * Each call is answered on its own: resolved, or `StaleClaimError` when its token did not hold.
  *
  * When a batch cannot be recorded at all (the database failed), every call of it is rejected

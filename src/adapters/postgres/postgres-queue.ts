@@ -167,8 +167,8 @@ export class PostgresQueue implements IQueue {
   }
 
   /**
-   * Finishes a claimed job successfully and frees its lanes. After `store.append` completed the
-   * job with this claim, this is a no-op success (storing `attempts`).
+   * Finishes a claimed job successfully and frees its lanes. Once the claim is completed (by an
+   * earlier `complete`, or inside `store.append`), this is a no-op success (storing `attempts`).
    */
   complete(ref: ClaimRef, attempts: number): Promise<void> {
     return this.#finisher.finish(ref, 'complete', attempts);
@@ -285,6 +285,11 @@ export class PostgresQueue implements IQueue {
     if (documentId === undefined) return false;
     this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { documentId });
     return true;
+  }
+
+  /** Stops heartbeating the claim: the reaper returns its job after `stalledThreshold`. */
+  abandon(ref: ClaimRef): void {
+    this.#held.delete(ref.token);
   }
 
   /**

@@ -27,9 +27,9 @@ import { cancelJob } from './statements/cancel-job.js';
 import { claimJobs } from './statements/claim-jobs.js';
 import { claimLane } from './statements/claim-lane.js';
 import { completeJob } from './statements/complete-job.js';
-import { consumeCompletedClaim } from './statements/consume-completed-claim.js';
 import { countJobs } from './statements/count-jobs.js';
 import { countPending } from './statements/count-pending.js';
+import { endedClaim } from './statements/ended-claim.js';
 import { failJob } from './statements/fail-job.js';
 import { getJob } from './statements/get-job.js';
 import { haltedJobs } from './statements/halted-jobs.js';
@@ -68,7 +68,7 @@ const STATEMENTS = {
   claimJobs,
   claimLane,
   completeJob,
-  consumeCompletedClaim,
+  endedClaim,
   heldClaim,
   failJob,
   releaseJob,
@@ -96,6 +96,7 @@ const STATEMENTS = {
  * stops beating as soon as `complete`, `fail` or `release` is called for it, even when the call
  * fails (e.g. `SQLITE_BUSY` past the busy timeout): the job is then not left running forever,
  * the reaper returns it to pending after `stalledThreshold`, and it is replayed idempotently.
+ * `abandon` stops the heartbeat of a claim whose end the runtime gave up writing.
  *
  * Finished jobs stay in the table (for `get` and `counts`); a cancelled job is deleted. Created
  * by `createSqliteStorage`, which owns the connection: `close` here is a no-op.
@@ -140,14 +141,13 @@ export class SqliteQueue implements IQueue {
       this.#sql.claimJobs.all({ now, limit, runnerId, claimId: randomUUID() }),
     );
     this.#completeTx = db.transaction((ref: ClaimRef, attempts: number, now: number) => {
-      const row = this.#sql.completeJob.get({ ...idToken(ref), attempts, now, keepToken: 0 });
+      const row = this.#sql.completeJob.get({ ...idToken(ref), attempts, now });
       if (row !== undefined) {
         this.#lanes.leave(row);
         return;
       }
-      // Completed already inside `store.append` with this claim: succeed once, as a no-op.
-      if (this.#sql.consumeCompletedClaim.run(idToken(ref)).changes === 1) return;
-      throw new StaleClaimError(ref.jobId);
+      // Completed already with this claim (an earlier `complete`, or inside `store.append`).
+      this.#assertEnded(ref, 'COMPLETED');
     });
     this.#failTx = db.transaction((ref: ClaimRef, failure: JobFailure, now: number) => {
       const row = this.#sql.failJob.get({
@@ -158,7 +158,7 @@ export class SqliteQueue implements IQueue {
         errorMessage: failure.errorMessage,
         halted: failure.halt ? 1 : 0,
       });
-      if (row === undefined) throw new StaleClaimError(ref.jobId);
+      if (row === undefined) return this.#assertEnded(ref, 'FAILED');
       if (!failure.halt) this.#lanes.leave(row);
     });
     this.#skipTx = db.transaction((jobId: string) => {
@@ -232,9 +232,9 @@ export class SqliteQueue implements IQueue {
   }
 
   /**
-   * Finishes a claimed job successfully and frees its lanes. After `store.append` completed the
-   * claim, the first `complete` with its token succeeds without changing anything. The calls of
-   * one tick share a transaction.
+   * Finishes a claimed job successfully and frees its lanes. Once the claim is completed (by an
+   * earlier `complete`, or inside `store.append`), `complete` with its token succeeds without
+   * changing anything. The calls of one tick share a transaction.
    */
   async complete(ref: ClaimRef, attempts: number): Promise<void> {
     try {
@@ -261,7 +261,7 @@ export class SqliteQueue implements IQueue {
     } finally {
       this.#live.delete(ref.token);
     }
-    if (row === undefined) throw new StaleClaimError(ref.jobId);
+    if (row === undefined) return this.#assertEnded(ref, 'PENDING');
     this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
       jobId: ref.jobId,
       documentId: row.document_id,
@@ -342,6 +342,11 @@ export class SqliteQueue implements IQueue {
   /** The connection belongs to the storage: close it with `storage.close()`. */
   async close(): Promise<void> {}
 
+  /** Stops heartbeating the claim: the reaper returns its job after `stalledThreshold`. */
+  abandon(ref: ClaimRef): void {
+    this.#live.delete(ref.token);
+  }
+
   /**
    * Records a heartbeat on every running claim this queue handed out and that still holds its
    * job; forgets the others (completed, failed, released, or reaped). Returns how many beat.
@@ -383,7 +388,6 @@ export class SqliteQueue implements IQueue {
       ...idToken(ref),
       attempts: null,
       now: this.#clock.now(),
-      keepToken: 1,
     });
     if (row === undefined) throw new StaleClaimError(ref.jobId);
     this.#lanes.leave(row);
@@ -391,6 +395,13 @@ export class SqliteQueue implements IQueue {
   }
 
   // ─── internals ───────────────────────────────────────────────────────────────────────────────
+
+  /** Returns when `ref` ended already with `status` (a repeated end: a no-op), else throws stale. */
+  #assertEnded(ref: ClaimRef, status: 'COMPLETED' | 'FAILED' | 'PENDING'): void {
+    if (this.#sql.endedClaim.get({ ...idToken(ref), status })?.ended !== 1) {
+      throw new StaleClaimError(ref.jobId);
+    }
+  }
 
   /** Builds the job of a prepared copy (plain JSON data) and serialises its JSON columns. */
   #prepareJob(copy: JobInput, now: number): NewJob {

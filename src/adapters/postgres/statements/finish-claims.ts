@@ -3,9 +3,10 @@
  * round trip: the SQL function `finish_claims` (schema 4) locks the lanes of the jobs that leave
  * them (completed, or failed without `halt`), ends each claim whose token still holds its RUNNING
  * job, removes the leaving jobs from their lanes (unblocking the next heads), notifies listeners
- * when a job became ready or was released, and confirms a `complete` whose job `store.append`
- * already completed with that token (a no-op success). A claim whose token no longer holds
- * (reaped, ended, never valid) matches nothing and is reported stale by its absence.
+ * when a job became ready or was released, and confirms as a no-op success a claim that ended
+ * already the same way with that token (schema 6: an earlier call, or a completion inside
+ * `store.append`). A claim whose token no longer holds (reaped, ended another way, claimed again,
+ * never valid) matches nothing and is reported stale by its absence.
  *
  * One element per claim:
  * $1 text[]     job id

@@ -15,7 +15,8 @@ export const retryJob: Statement = {
   name: 'seriatim_retry_job',
   text: `
 WITH retried AS (
-  UPDATE jobs SET status = 'PENDING', attempts = 0, halted = false, finished_at = NULL
+  UPDATE jobs SET status = 'PENDING', attempts = 0, halted = false, finished_at = NULL,
+                  claim_token = NULL
   WHERE id = $1 AND halted
   RETURNING document_id
 )

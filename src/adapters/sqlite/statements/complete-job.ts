@@ -6,19 +6,18 @@ import { defineStatement } from './statement.js';
  * - `@id`, `@token`: the claim.
  * - `@attempts`: attempts used, stored on the job (NULL: keep the count of the claim).
  * - `@now`: finish time (ms).
- * - `@keepToken`: 1 to keep the token on the completed job (completion inside `store.append`:
- *   the runtime's later `complete` with that token is then a no-op), 0 to clear it.
+ * The token stays on the completed job, so that a later `complete` with it is a no-op success
+ * (`endedClaim`).
  */
 export const completeJob = defineStatement<
-  { id: string; token: string; attempts: number | null; now: number; keepToken: 0 | 1 },
+  { id: string; token: string; attempts: number | null; now: number },
   JobLanesRow
 >(`
 UPDATE jobs
 SET status = 'COMPLETED',
     attempts = COALESCE(@attempts, attempts),
     finished_at = @now,
-    heartbeat_at = NULL,
-    claim_token = CASE WHEN @keepToken = 1 THEN claim_token END
+    heartbeat_at = NULL
 WHERE id = @id AND claim_token = @token AND status = 'RUNNING'
 RETURNING seq, id, document_id, branch, scopes
 `);

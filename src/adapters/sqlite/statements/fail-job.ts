@@ -3,6 +3,7 @@ import { defineStatement } from './statement.js';
 
 /**
  * Fails a job held by claim `@token` for good; returns its lanes (no row: the claim is stale).
+ * The token stays on the job, so that a later `fail` with it is a no-op success (`endedClaim`).
  * - `@id`, `@token`: the claim.
  * - `@attempts`: attempts used, stored on the job.
  * - `@now`: finish time (ms).
@@ -26,7 +27,6 @@ SET status = 'FAILED',
     attempts = @attempts,
     finished_at = @now,
     heartbeat_at = NULL,
-    claim_token = NULL,
     last_error_code = @errorCode,
     last_error_message = @errorMessage,
     halted = @halted

@@ -2,7 +2,8 @@ import { defineStatement } from './statement.js';
 
 /**
  * Puts a job held by claim `@token` back to `PENDING`, in its place (it still heads its lanes).
- * Returns its document (no row: the claim is stale).
+ * Returns its document (no row: the claim is stale). The token stays on the job until it is
+ * claimed again, so that a later `release` with it is a no-op success (`endedClaim`).
  * - `@id`, `@token`: the claim.
  * - `@attempts`: attempts to store (an aborted attempt is not counted).
  */
@@ -13,7 +14,6 @@ export const releaseJob = defineStatement<
 UPDATE jobs
 SET status = 'PENDING',
     attempts = @attempts,
-    claim_token = NULL,
     runner_id = NULL,
     heartbeat_at = NULL
 WHERE id = @id AND claim_token = @token AND status = 'RUNNING'

@@ -7,7 +7,7 @@ import { defineStatement } from './statement.js';
  */
 export const retryJob = defineStatement<{ id: string }, { document_id: string }>(`
 UPDATE jobs
-SET status = 'PENDING', attempts = 0, finished_at = NULL, halted = 0
+SET status = 'PENDING', attempts = 0, finished_at = NULL, halted = 0, claim_token = NULL
 WHERE id = @id AND halted = 1
 RETURNING document_id
 `);
