@@ -19,6 +19,18 @@ const action = createAction({
 });
 const target = { documentId: 'doc-1', branch: 'main' };
 
+/** `action` signed by the first key from a fixed seed whose encodings `url` changes. */
+function keyWithUrlUnsafeEncodings(url: (s: string) => string): Action {
+  const pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
+  for (let byte = 1; byte < 256; byte++) {
+    const privateKey = Buffer.concat([pkcs8Prefix, Buffer.alloc(32, byte)]).toString('base64');
+    const signed = signAction(action, privateKey, target);
+    const { publicKey, signature } = signed.context!.signer!;
+    if (url(publicKey) !== publicKey && url(signature) !== signature) return signed;
+  }
+  throw new Error('no seed gave a key and a signature with + or /');
+}
+
 const withSigner = (signed: Action, signer: Partial<ActionSigner>): Action => ({
   ...signed,
   context: { signer: { ...signed.context!.signer!, ...signer } },
@@ -122,9 +134,11 @@ describe('signatures', () => {
   });
 
   it('accepts one encoding only: standard padded base64 of exactly the bytes', () => {
-    const signed = signAction(action, generateSignerKeys().privateKey, target);
-    const { publicKey, signature } = signed.context!.signer!;
     const url = (s: string) => s.replace(/\+/g, '-').replace(/\//g, '_');
+    // A fixed key (Ed25519 signs deterministically) whose key and signature both hold `+` or `/`,
+    // so their base64url spellings differ: with a random key they may not (a flaky test).
+    const signed = keyWithUrlUnsafeEncodings(url);
+    const { publicKey, signature } = signed.context!.signer!;
     const keyDer = Buffer.from(publicKey, 'base64');
     const sigBytes = Buffer.from(signature, 'base64');
     const otherCurve = (type: 'x25519' | 'ed448') =>
