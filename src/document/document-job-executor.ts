@@ -85,6 +85,9 @@ const REPLAY_CHECKED: ReadonlySet<number> = new Set([
   JobErrorCodes.INVALID_JOB,
 ]);
 
+/** Reads of the job's operations after an append that failed ambiguously (see `#append`). */
+const AMBIGUOUS_WRITE_READS = 3;
+
 /**
  * Executes document jobs: verifies signatures, authorizes, applies the actions with the model's
  * reducer on a copy of each lane's state, checks `resultingHash`, and writes all operations in one
@@ -366,6 +369,13 @@ export class DocumentJobExecutor implements IJobExecutor {
       });
     } catch (error) {
       for (const lane of lanes.values()) this.#cache.delete(lane.key);
+      // A conflict, or the store refusing an aborted signal before its commit, wrote nothing. Any
+      // other failure may have come after the commit (the answer lost): look the operations up
+      // before failing or retrying, so the outcome reported is the one stored.
+      if (!(error instanceof WriteConflictError) && !(signal?.aborted && error === signal.reason)) {
+        const stored = await this.#storedAfterAmbiguousWrite(job);
+        if (stored !== undefined) return { operations: stored, replayed: true, dispatched: [] };
+      }
       if (signal?.aborted) throw abortError(signal);
       throw toJobError(error);
     }
@@ -455,6 +465,24 @@ export class DocumentJobExecutor implements IJobExecutor {
       this.#cache.delete(laneKey(job.documentId, scope, job.branch));
     }
     return { operations: replayed, replayed: true, dispatched: [] };
+  }
+
+  /**
+   * After an append failed without saying whether it committed: the job's stored operations
+   * (`#findReplay`), read up to `AMBIGUOUS_WRITE_READS` times while the reads fail; undefined when
+   * none is stored, or when no read succeeded (the append's own error is then reported: a retry
+   * meets the operations in its append, if they are stored).
+   */
+  async #storedAfterAmbiguousWrite(job: Job): Promise<Operation[] | undefined> {
+    const ids = operationIds(job);
+    for (let read = 1; ; read++) {
+      try {
+        return await this.#findReplay(job, ids);
+      } catch (error) {
+        if (error instanceof JobError) throw error; // `INVALID_JOB`: only some are stored
+        if (read >= AMBIGUOUS_WRITE_READS) return undefined;
+      }
+    }
   }
 
   /**

@@ -321,9 +321,10 @@ export const jobLifecycleStates = {
   }),
   timedOut: laneSetup.createStateConfig({
     description:
-      'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. Its result is discarded.',
+      'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. A success (its write committed before the abort took effect) completes the job; a failure counts as the timeout.',
     on: {
-      'attempt.done': { guard: 'isCurrentAttempt', target: 'settled' },
+      // Its write is stored: reporting the timeout (or retrying) would not match the store.
+      'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
       'attempt.failed': { guard: 'isCurrentAttempt', target: 'settled' },
       'lane.release': { actions: { type: 'requestStop', params: { stop: 'release' } } },
       'lane.abort': { actions: { type: 'requestStop', params: { stop: 'abort' } } },

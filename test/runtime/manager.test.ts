@@ -138,7 +138,9 @@ describe('JobExecutorManager', () => {
     const rt = runtime({
       config: { jobTimeout: 100, retryBaseDelay: 0, retryMaxDelay: 0 },
       script: (job, attempt) =>
-        job.id === 'j1' && attempt === 1 ? { kind: 'ignoreSignal', after: 500 } : { kind: 'ok' },
+        job.id === 'j1' && attempt === 1
+          ? { kind: 'ignoreSignal', after: 500, code: JobErrorCodes.IO_ERROR }
+          : { kind: 'ok' },
     });
     await rt.manager.start({ maxConcurrency: 4 });
     await rt.queue.enqueueMany([
@@ -161,6 +163,22 @@ describe('JobExecutorManager', () => {
       'jobStarted',
       'jobCompleted',
     ]);
+  });
+
+  it('a timed-out attempt that succeeds late completes the job (its write is stored), even on its last attempt', async () => {
+    const rt = runtime({
+      config: { jobTimeout: 100, maxRetries: 0 },
+      script: (job) => (job.id === 'j1' ? { kind: 'ignoreSignal', after: 500 } : { kind: 'ok' }),
+    });
+    await rt.manager.start({ maxConcurrency: 4 });
+    await rt.queue.enqueueMany([
+      jobInput('j1', 'd1', ['global']),
+      jobInput('j2', 'd1', ['global']),
+    ]);
+    await finished(rt, ['j1', 'j2']);
+    expect(rt.executor.lateResults).toEqual(['j1']);
+    expect(rt.monitor.forJob('j1')).toEqual(['jobStarted', 'jobCompleted']);
+    expect(await rt.queue.get('j1')).toMatchObject({ status: 'COMPLETED', attempts: 1 });
   });
 
   it('stop(true) lets running attempts finish and returns backing-off jobs to the queue with their attempt count', async () => {

@@ -12,8 +12,8 @@ export type Step =
   | { kind: 'fail'; code: number; after?: number }
   /** Resolves only when the signal aborts, with the abort reason's code. */
   | { kind: 'hang' }
-  /** Ignores the signal: resolves successfully after `after` ms whatever happens. */
-  | { kind: 'ignoreSignal'; after: number };
+  /** Ignores the signal: resolves after `after` ms whatever happens, failed with `code` if set. */
+  | { kind: 'ignoreSignal'; after: number; code?: number };
 
 export type Script = (job: Job, attempt: number) => Step;
 
@@ -87,7 +87,10 @@ export class ScriptedExecutor implements IJobExecutor {
         if (step.kind === 'ok') return resolve(true);
         if (step.kind === 'fail')
           return resolve(new JobError(step.code as JobErrorCode, 'scripted failure'));
-        if (step.kind === 'ignoreSignal') return resolve(true);
+        if (step.kind === 'ignoreSignal') {
+          if (step.code === undefined) return resolve(true);
+          return resolve(new JobError(step.code as JobErrorCode, 'scripted late failure'));
+        }
       };
       if (step.kind === 'hang' || step.kind === 'ok' || step.kind === 'fail') {
         const onAbort = () => {

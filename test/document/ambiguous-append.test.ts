@@ -1,0 +1,132 @@
+/**
+ * An append that fails without saying whether it committed (the answer lost after the commit, or
+ * the attempt aborted while it was in flight): the executor looks the job's operations up before
+ * failing, and reports the job completed (replayed) when they are stored.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryOperationStore } from '../../src/adapters/memory/memory-operation-store.js';
+import type { AppendRequest } from '../../src/adapters/ports.js';
+import { DocumentJobExecutor } from '../../src/document/document-job-executor.js';
+import { ModelRegistry } from '../../src/document/document-model.js';
+import { JobError, JobErrorCodes, WriteConflictError } from '../../src/errors.js';
+import { counterActions, counterModel } from '../../src/examples/index.js';
+import { createDocument, toJob } from '../support/document-fixtures.js';
+import { interceptStore, type PortCall } from '../support/intercepted-ports.js';
+
+const lost = () => Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+
+/** An executor over a memory store whose calls pass through `before` / `after` hooks. */
+async function harness(hooks: {
+  before?: (call: PortCall) => void;
+  after?: (call: PortCall) => void;
+}) {
+  const memory = new MemoryOperationStore();
+  const calls: string[] = [];
+  let armed = false; // the document is created without faults
+  const store = interceptStore(memory, {
+    before: (call) => {
+      calls.push(call.method);
+      if (armed) hooks.before?.(call);
+    },
+    after: (call) => {
+      if (armed) hooks.after?.(call);
+    },
+  });
+  const executor = new DocumentJobExecutor({ store, models: new ModelRegistry([counterModel]) });
+  await createDocument(executor, 'd1');
+  calls.length = 0;
+  armed = true;
+  return { memory, executor, calls };
+}
+
+const job = () =>
+  toJob({ documentId: 'd1', scopes: ['global'], actions: [counterActions.increment(2)] });
+
+describe('an append whose outcome is unknown', () => {
+  it('committed, then its answer was lost: the job is reported completed (replayed)', async () => {
+    let armed = true;
+    const { executor, memory } = await harness({
+      after: (call) => {
+        if (call.method === 'append' && armed) {
+          armed = false;
+          throw lost();
+        }
+      },
+    });
+    const result = await executor.execute(job());
+    expect(result.errorMessage).toBeUndefined();
+    expect(result.success).toBe(true);
+    expect(result.metadata?.replayed).toBe(true);
+    expect(result.operations.map((op) => op.index)).toEqual([0]);
+    expect(await memory.getOperations('d1', 'global', 'main')).toHaveLength(1);
+  });
+
+  it('the lookup is read again when it fails too', async () => {
+    let appendArmed = true;
+    let findArmed = true;
+    const { executor } = await harness({
+      before: (call) => {
+        if (call.method === 'findOperations' && findArmed) {
+          findArmed = false;
+          throw lost();
+        }
+      },
+      after: (call) => {
+        if (call.method === 'append' && appendArmed) {
+          appendArmed = false;
+          throw lost();
+        }
+      },
+    });
+    expect((await executor.execute(job())).success).toBe(true);
+  });
+
+  it('committed while the attempt was aborted by its timeout: completed, not TIMEOUT', async () => {
+    const controller = new AbortController();
+    const timeout = new JobError(JobErrorCodes.TIMEOUT, 'timed out');
+    const { executor, memory } = await harness({
+      after: (call) => {
+        if (call.method !== 'append') return;
+        controller.abort(timeout);
+        throw lost();
+      },
+    });
+    const result = await executor.execute(job(), undefined, controller.signal);
+    expect(result.success).toBe(true);
+    expect(result.metadata?.replayed).toBe(true);
+    expect(await memory.getHead('d1', 'global', 'main')).toBe(0);
+  });
+
+  it('failed before its effect: the error is reported (IO_ERROR, retryable), nothing is stored', async () => {
+    const { executor, memory, calls } = await harness({
+      before: (call) => {
+        if (call.method === 'append') throw lost();
+      },
+    });
+    const result = await executor.execute(job());
+    expect(result.errorCode).toBe(JobErrorCodes.IO_ERROR);
+    expect(calls).toContain('findOperations');
+    expect(await memory.getHead('d1', 'global', 'main')).toBe(-1);
+  });
+
+  it('a write conflict is a failure; a refused aborted signal wrote nothing: no lookup', async () => {
+    const controller = new AbortController();
+    const timeout = new JobError(JobErrorCodes.TIMEOUT, 'timed out');
+    const { executor, calls } = await harness({
+      before: (call) => {
+        if (call.method !== 'append') return;
+        const request = call.args[0] as AppendRequest;
+        if (request.signal === undefined) {
+          throw new WriteConflictError('d1:global:main', -1, 0);
+        }
+        controller.abort(timeout); // the store then refuses it with the signal's reason
+      },
+    });
+    const conflict = await executor.execute(job());
+    expect(conflict.errorCode).toBe(JobErrorCodes.IO_ERROR);
+    calls.length = 0;
+    const aborted = await executor.execute(job(), undefined, controller.signal);
+    expect(aborted.errorCode).toBe(JobErrorCodes.TIMEOUT);
+    expect(calls).not.toContain('findOperations');
+  });
+});
