@@ -77,6 +77,11 @@ export class JobOutcomes {
   private lastIso = '';
   /** Timers of the ends waiting to be written again. */
   private readonly retryTimers = new Set<unknown>();
+  /**
+   * Jobs whose end this process is writing: the queue may show them finished a moment before their
+   * result is settled, and `watch` must wait for that result, not build one from the record.
+   */
+  private readonly ending = new Set<string>();
 
   constructor(private readonly options: JobOutcomesOptions) {}
 
@@ -84,7 +89,9 @@ export class JobOutcomes {
   completed(event: Completed): Promise<void> {
     const { queue, stats, publish, results } = this.options;
     const ref = { jobId: event.job.id, token: event.claimToken };
+    this.ending.add(ref.jobId);
     return this.end(ref, 'complete', () => queue.complete(ref, event.attempts)).then((written) => {
+      this.ending.delete(ref.jobId);
       if (written !== 'ended') return;
       const job = { ...event.job, status: 'COMPLETED' as const, attempts: event.attempts };
       const result: JobResult = { ...event.result, job };
@@ -104,7 +111,10 @@ export class JobOutcomes {
       errorMessage: error.message,
       halt: this.options.policy === 'halt',
     };
-    if ((await this.end(ref, 'fail', () => queue.fail(ref, failure))) !== 'ended') return;
+    this.ending.add(ref.jobId);
+    const written = await this.end(ref, 'fail', () => queue.fail(ref, failure));
+    this.ending.delete(ref.jobId);
+    if (written !== 'ended') return;
     const job = { ...event.job, status: 'FAILED' as const, attempts: event.attempts };
     const now = clock.now();
     const result: JobResult = {
@@ -131,6 +141,11 @@ export class JobOutcomes {
       publish(JobExecutorEventTypes.FATAL_ERROR, { job, error, synced: event.synced });
     }
     results.settle(result);
+  }
+
+  /** Whether this process is writing the job's end (its result comes with the write's answer). */
+  isEnding(jobId: string): boolean {
+    return this.ending.has(jobId);
   }
 
   /** ISO string of `ms`; the last one is reused (many jobs start within one millisecond). */
