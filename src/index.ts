@@ -59,6 +59,7 @@ export {
   defineDocumentModel,
   ModelRegistry,
   type ReducerContext,
+  type ReducerErrorPolicy,
 } from './document/document-model.js';
 export { hashScopes, hashState } from './document/hash.js';
 export { operationId } from './document/operation-id.js';

@@ -34,6 +34,12 @@ export type Operation = {
   hash: string;
   timestampUtcMs: string;
   action: Action;
+  /**
+   * Set when the reducer rejected the action and its model records rejections
+   * (`onReducerError: 'record'`): the reducer's message. The operation holds its index, but
+   * changed nothing: `hash` is the hash of the state before it (see README, Semantics).
+   */
+  error?: string;
 };
 
 /** A lane: the unit of ordering. */

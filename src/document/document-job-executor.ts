@@ -121,7 +121,8 @@ export class DocumentJobExecutor implements IJobExecutor {
 
   /**
    * Runs `job` once and returns its result: on success the operations written (or found written
-   * already, `metadata.replayed: true`) and `metadata.dispatched`, the actions reducers dispatched;
+   * already, `metadata.replayed: true`), `metadata.dispatched`, the actions reducers dispatched,
+   * and `metadata.reducerErrors` when a model that records rejections rejected some actions;
    * on failure `errorCode`, `errorMessage` and `error`. `config` is the runtime's business (retries,
    * timeouts) and is not read here. An aborted `signal` (reason: a `JobError` with `TIMEOUT` or
    * `GRACEFUL_ABORT`) stops the job before its write and yields that error.
@@ -152,6 +153,7 @@ export class DocumentJobExecutor implements IJobExecutor {
           replayed: outcome.replayed,
           dispatched: outcome.dispatched,
           ...(run.documentType === undefined ? {} : { documentType: run.documentType }),
+          ...reducerErrors(outcome.operations),
         },
       });
     } catch (caught) {
@@ -304,10 +306,13 @@ export class DocumentJobExecutor implements IJobExecutor {
 
     const dispatched: Action[] = [];
     const operations: Operation[] = [];
+    const record = model.onReducerError === 'record';
     for (const [i, action] of job.actions.entries()) {
       const lane = lanes.get(action.scope)!;
-      // Loaded states are shared with the cache and the store: work on a private copy.
-      const draft = lane.operations.length === 0 ? structuredClone(lane.state) : lane.state;
+      // Loaded states are shared with the cache and the store: work on a private copy. A model
+      // that records rejections gets a fresh copy per action, so a throw leaves the state intact.
+      const draft =
+        lane.operations.length === 0 || record ? structuredClone(lane.state) : lane.state;
       const ctx = {
         documentId,
         scope: action.scope,
@@ -316,17 +321,22 @@ export class DocumentJobExecutor implements IJobExecutor {
           dispatched.push(next);
         },
       };
+      let rejection: string | undefined;
       try {
         lane.state = applyAction(model, draft, action, ctx);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new JobError(
-          JobErrorCodes.LIBRARY_ERROR,
-          `Action '${action.id}' (${action.type}) in scope '${action.scope}' was rejected: ${reason}`,
-          { cause: error },
-        );
+        // The header lane never records: a bad lifecycle action fails its job.
+        if (!record || action.scope === DOCUMENT_SCOPE) {
+          throw new JobError(
+            JobErrorCodes.LIBRARY_ERROR,
+            `Action '${action.id}' (${action.type}) in scope '${action.scope}' was rejected: ${reason}`,
+            { cause: error },
+          );
+        }
+        rejection = reason;
       }
-      lane.hash = hashState(lane.state);
+      if (rejection === undefined) lane.hash = hashState(lane.state);
       const operation: Operation = {
         id: ids[i]!,
         index: lane.loaded.index + 1 + lane.operations.length,
@@ -334,6 +344,7 @@ export class DocumentJobExecutor implements IJobExecutor {
         hash: lane.hash,
         timestampUtcMs: action.timestampUtcMs,
         action,
+        ...(rejection === undefined ? {} : { error: rejection }),
       };
       lane.operations.push(operation);
       operations.push(operation);
@@ -545,6 +556,26 @@ function abortError(signal: AbortSignal): JobError {
   const reason: unknown = signal.reason;
   if (reason instanceof JobError) return reason;
   return new JobError(JobErrorCodes.GRACEFUL_ABORT, 'The attempt was aborted', { cause: reason });
+}
+
+/** An action the reducer rejected and its model recorded (`onReducerError: 'record'`). */
+export type ReducerErrorReport = {
+  actionId: string;
+  scope: string;
+  operationId: string;
+  index: number;
+  error: string;
+};
+
+/** `{ reducerErrors }` listing the recorded rejections among `operations`, or `{}` for none. */
+function reducerErrors(operations: readonly Operation[]): { reducerErrors?: ReducerErrorReport[] } {
+  const reports: ReducerErrorReport[] = [];
+  for (const { id, index, action, error } of operations) {
+    if (error !== undefined) {
+      reports.push({ actionId: action.id, scope: action.scope, operationId: id, index, error });
+    }
+  }
+  return reports.length === 0 ? {} : { reducerErrors: reports };
 }
 
 /** The deterministic ids of the job's operations, one per action in order. */
