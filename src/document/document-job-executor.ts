@@ -325,6 +325,9 @@ export class DocumentJobExecutor implements IJobExecutor {
       try {
         lane.state = applyAction(model, draft, action, ctx);
       } catch (error) {
+        // A reducer refusing the job itself (an unsupported action) throws a JobError: never
+        // recorded, it fails the job with its own code.
+        if (error instanceof JobError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
         // The header lane never records: a bad lifecycle action fails its job.
         if (!record || action.scope === DOCUMENT_SCOPE) {

@@ -36,7 +36,8 @@ export type DocumentModel<TState = unknown> = {
   /**
    * Applies `action` to `state`, the state of `action.scope` handed over as a draft: mutate it and
    * return nothing, or return a new state. Pure: no I/O, clock or randomness. A throw rejects the
-   * action: see {@link DocumentModel.onReducerError}.
+   * action: see {@link DocumentModel.onReducerError}; a thrown `JobError` fails the job with its
+   * own code under either policy (for actions the model refuses to run at all).
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a mutating reducer returns nothing at all
   reducer(state: TState, action: Action, ctx: ReducerContext): TState | undefined | void;

@@ -1,0 +1,20 @@
+/**
+ * `seriatim/powerhouse`: Powerhouse document models on seriatim (see README, Powerhouse). The
+ * Powerhouse packages are optional peer dependencies of this entry only: nothing else in seriatim
+ * loads them, and this entry reads them only through the module passed in.
+ * @module
+ */
+export {
+  type FromPowerhouseModuleOptions,
+  fromPowerhouseModule,
+  POWERHOUSE_EXCLUDED_SCOPES,
+  type PowerhouseDocumentModel,
+  UNSUPPORTED_POWERHOUSE_ACTIONS,
+} from './from-powerhouse-module.js';
+export type {
+  PowerhouseAction,
+  PowerhouseDocument,
+  PowerhouseModule,
+  PowerhouseOperation,
+  PowerhouseReducer,
+} from './powerhouse-types.js';
