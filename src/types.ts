@@ -20,6 +20,10 @@ export type Action = {
   input: unknown;
   /** ISO-8601 timestamp string (the name is historical). */
   timestampUtcMs: string;
+  /**
+   * `signer`: an Ed25519 {@link ActionSigner}; another scheme's signer (such as Powerhouse's
+   * `{ user, app, signatures }`) is stored as it is and left to the reactor's `verifier`.
+   */
   context?: { signer?: ActionSigner };
 };
 

@@ -27,7 +27,7 @@ import { laneKey } from './lane-key.js';
 import { type CacheHits, LaneStateLoader } from './lane-state-loader.js';
 import { operationId } from './operation-id.js';
 import { rebaseOperations } from './rebase-operations.js';
-import { checkSignature } from './signature.js';
+import { ed25519Verifier, type SignatureVerifier } from './signature.js';
 import { StateCache } from './state-cache.js';
 
 /** Options of {@link DocumentJobExecutor}. */
@@ -38,6 +38,8 @@ export type DocumentJobExecutorOptions = {
   models: ModelRegistry;
   /** Asked once per action; denying (false or a throw) fails the job with `UNAUTHORIZED`. */
   authorizer?: IAuthorizer;
+  /** Checks each action's signature; an invalid one fails the job. @default ed25519Verifier */
+  verifier?: SignatureVerifier;
   /** Lane states kept in memory (LRU). 0 disables the cache. @default 10000 */
   cacheSize?: number;
   /** Time source of `duration` and `completedAt`, ms since epoch. @default Date.now */
@@ -106,6 +108,7 @@ export class DocumentJobExecutor implements IJobExecutor {
   readonly #store: IOperationStore;
   readonly #models: ModelRegistry;
   readonly #authorizer: IAuthorizer | undefined;
+  readonly #verifier: SignatureVerifier;
   readonly #cache: StateCache;
   readonly #loader: LaneStateLoader;
   readonly #now: () => number;
@@ -114,6 +117,7 @@ export class DocumentJobExecutor implements IJobExecutor {
     this.#store = options.store;
     this.#models = options.models;
     this.#authorizer = options.authorizer;
+    this.#verifier = options.verifier ?? ed25519Verifier;
     this.#cache = new StateCache({ capacity: options.cacheSize ?? 10_000 });
     this.#loader = new LaneStateLoader(this.#store, this.#cache);
     this.#now = options.now ?? Date.now;
@@ -264,7 +268,7 @@ export class DocumentJobExecutor implements IJobExecutor {
     // Signatures bind the job's document and branch (see README, Semantics: Signatures).
     const signers: (string | undefined)[] = [];
     for (const action of job.actions) {
-      const check = checkSignature(action, job);
+      const check = await this.#verifier.verify(action, job);
       if (!check.valid) {
         throw new JobError(
           JobErrorCodes.SIGNATURE_INVALID,

@@ -18,3 +18,10 @@ export type {
   PowerhouseOperation,
   PowerhouseReducer,
 } from './powerhouse-types.js';
+export {
+  type PowerhouseVerifierOptions,
+  powerhouseInputHash,
+  powerhouseSignatureMessage,
+  powerhouseVerifier,
+  publicKeyOfDidKey,
+} from './powerhouse-verifier.js';
