@@ -57,8 +57,8 @@ export type ReducerErrorPolicy = 'reject' | 'record';
 /**
  * Checks a document model and returns it frozen (with its own copy of `scopes`).
  * @throws JobValidationError naming the field: `documentType` (empty), `scopes` (empty, not
- * strings, duplicated or containing `'document'`), `initialState` (not a function, or missing a
- * scope, or not JSON-serialisable), `reducer` (not a function), `onReducerError` (not `'reject'`
+ * strings, duplicated or containing `'document'`), `initialState` (not a function, missing a
+ * scope, a falsy scope state — `null`, `0`, `false`, `''` — or not JSON-serialisable), `reducer` (not a function), `onReducerError` (not `'reject'`
  * or `'record'`).
  * @example
  * const counter = defineDocumentModel({
@@ -112,6 +112,13 @@ export function defineDocumentModel<TState>(def: DocumentModel<TState>): Documen
   for (const scope of scopes) {
     if (states[scope] === undefined) {
       throw new JobValidationError('initialState', `no initial state for scope '${scope}'`);
+    }
+    if (!states[scope]) {
+      throw new JobValidationError(
+        'initialState',
+        `the state of scope '${scope}' is ${JSON.stringify(states[scope])}: a scope's state must ` +
+          'not be falsy (Powerhouse hashes every falsy state as ""); wrap it, e.g. { value: 0 }',
+      );
     }
   }
   for (const scope of Object.keys(states)) {

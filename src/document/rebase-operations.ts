@@ -19,8 +19,8 @@ export type RebasedLane = LaneWrite & { snapshot: { state: unknown; hash: string
  * Pulled operations the lane holds already (index ≤ its head) are dropped. An operation that
  * records a rejection (`error`) is accepted without being applied: it must carry the unchanged hash.
  * @returns the lane's write (expected head: the local head), or undefined when nothing is new.
- * @throws JobError `REBASE_FAILED` when an operation does not follow the head, carries another id
- * than its action gives in this lane, is rejected by the reducer, or leads to another state hash.
+ * @throws JobError `REBASE_FAILED` when an operation does not follow the head, has `skip > 0`,
+ * carries another id than its action gives in this lane, is rejected by the reducer, or leads to another state hash.
  */
 export function rebaseOperations(
   ref: { documentId: string; branch: string },
@@ -41,6 +41,11 @@ export function rebaseOperations(
     if (operation.index !== expected) {
       throw rebaseFailed(
         `operation ${operation.id} has index ${operation.index}, expected ${expected}`,
+      );
+    }
+    if (operation.skip !== 0) {
+      throw rebaseFailed(
+        `operation ${operation.id} has skip ${operation.skip}: skipping operations (undo) is not supported`,
       );
     }
     if (

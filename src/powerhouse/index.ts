@@ -11,6 +11,11 @@ export {
   type PowerhouseDocumentModel,
   UNSUPPORTED_POWERHOUSE_ACTIONS,
 } from './from-powerhouse-module.js';
+export {
+  type PowerhouseCreateDocumentOptions,
+  powerhouseCreateDocumentJob,
+  UPGRADE_DOCUMENT,
+} from './powerhouse-document-job.js';
 export type {
   PowerhouseAction,
   PowerhouseDocument,
