@@ -325,6 +325,14 @@ export class DocumentJobExecutor implements IJobExecutor {
           dispatched.push(next);
         },
       };
+      const head = { index: lane.loaded.index + lane.operations.length, hash: lane.hash };
+      const stale = this.#verifier.checkLane?.(action, head);
+      if (stale !== undefined) {
+        throw new JobError(
+          JobErrorCodes.HASH_MISMATCH,
+          `Action '${action.id}' (${action.type}) was signed for another state of scope '${action.scope}' than its head ${head.index}: ${stale}`,
+        );
+      }
       let rejection: string | undefined;
       try {
         lane.state = applyAction(model, draft, action, ctx);

@@ -108,6 +108,13 @@ export type SignatureVerifier = {
     action: Action,
     target: Required<SignatureTarget>,
   ): SignatureCheck | Promise<SignatureCheck>;
+  /**
+   * Optional: checks a verified action against its lane right before it is applied — `index`
+   * the lane's head (-1 when empty), `hash` the state hash there — for a signature that binds the
+   * state it was made on. A reason when it does not hold: the job fails with `HASH_MISMATCH`
+   * (the fatal path: the lane may lack operations the signer had seen).
+   */
+  checkLane?(action: Action, lane: { index: number; hash: string }): string | undefined;
 };
 
 /**

@@ -25,6 +25,13 @@ const SIGNATURE_HEX = /^0x[0-9a-f]{128}$/i;
 export type PowerhouseVerifierOptions = {
   /** Checks signers that are not Powerhouse's (no `app`, no `signatures`). @default ed25519Verifier */
   fallback?: SignatureVerifier;
+  /**
+   * Also require each tuple's `previousStateHash` to be the lane's state hash where the action is
+   * applied (`""` on an empty lane, as Powerhouse signs the first operation of a scope); a
+   * mismatch fails the job with `HASH_MISMATCH`.
+   * @default false
+   */
+  checkPreviousStateHash?: boolean;
 };
 
 /**
@@ -36,13 +43,30 @@ export type PowerhouseVerifierOptions = {
  * `app.key` and its input hash must be the action's (base64 SHA-1 of `documentId + scope + type +
  * stableStringify(input)`), so a tuple cannot be moved to another action, document or input. A
  * signer with no tuple fails. The verified `did:key` is what the authorizer is given. Other
- * signers go to `fallback`.
+ * signers go to `fallback`. With `checkPreviousStateHash`, each tuple's previous-state hash must
+ * also be the lane's hash where the action is applied.
  * @example
  * const reactor = await createReactor({ models: [drive], verifier: powerhouseVerifier() });
  */
 export function powerhouseVerifier(options: PowerhouseVerifierOptions = {}): SignatureVerifier {
   const fallback = options.fallback ?? ed25519Verifier;
+  const checkLane = (action: Action, lane: { index: number; hash: string }) => {
+    const signer: unknown = action.context?.signer;
+    if (signer === null || typeof signer !== 'object' || !isPowerhouseSigner(signer)) {
+      return fallback.checkLane?.(action, lane);
+    }
+    if (!options.checkPreviousStateHash) return undefined;
+    const expected = lane.index < 0 ? '' : lane.hash;
+    const tuples = signer.signatures as string[][]; // shape checked by verify, which ran first
+    for (const [i, tuple] of tuples.entries()) {
+      if (tuple[3] !== expected) {
+        return `context.signer.signatures[${i}][3] is ${JSON.stringify(tuple[3])}, the lane's hash is ${JSON.stringify(expected)}`;
+      }
+    }
+    return undefined;
+  };
   return Object.freeze({
+    checkLane,
     verify(action: Action, target: Required<SignatureTarget>) {
       const signer: unknown = action.context?.signer;
       if (signer === null || typeof signer !== 'object' || !isPowerhouseSigner(signer)) {

@@ -80,7 +80,7 @@ const user = {
 async function signPowerhouse(
   action: PowerhouseAction,
   key: Key,
-  options: { tupleKey?: string; signedAction?: PowerhouseAction } = {},
+  options: { tupleKey?: string; signedAction?: PowerhouseAction; previousStateHash?: string } = {},
 ): Promise<{
   action: Action;
   tuple: string[];
@@ -89,7 +89,12 @@ async function signPowerhouse(
   const app = { name: 'connect', key: key.did };
   const signer = { user, app: { ...app, key: options.tupleKey ?? key.did }, signatures: [] };
   const tuple = await buildOperationSignature(
-    { documentId: DOC, signer, action: options.signedAction ?? action, previousStateHash: '' },
+    {
+      documentId: DOC,
+      signer,
+      action: options.signedAction ?? action,
+      previousStateHash: options.previousStateHash ?? '',
+    },
     async (data: Uint8Array) =>
       new Uint8Array(
         await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.keys.privateKey, data),
@@ -227,6 +232,36 @@ describe('powerhouseVerifier', () => {
     await expect(createReactor({ models: [], verifier: {} as never })).rejects.toThrow(
       /`verifier`/,
     );
+  });
+
+  it('checks previousStateHash against the lane with checkPreviousStateHash (else HASH_MISMATCH)', async () => {
+    reactor = await createReactor({
+      models: [fromPowerhouseModule(drive)],
+      verifier: powerhouseVerifier({ checkPreviousStateHash: true }),
+    });
+    await reactor.start();
+    await reactor.createDocument({ documentId: DOC, documentType: 'powerhouse/document-drive' });
+    const submit = async (action: Action) =>
+      reactor.manager.watch(
+        (await reactor.submit({ documentId: DOC, scopes: ['global'], actions: [action] })).id,
+      );
+    // The first operation of a scope is signed over "", as Powerhouse signs it.
+    const first = await signPowerhouse(setDriveName({ name: 'one' }), key);
+    const one = await submit(first.action);
+    expect(one.errorMessage).toBeUndefined();
+    const head = one.operations[0]?.hash as string;
+    const second = await signPowerhouse(setDriveName({ name: 'two' }), key, {
+      previousStateHash: head,
+    });
+    expect((await submit(second.action)).success).toBe(true);
+    // Signed on the state after `one`, but the lane has moved on to `two`.
+    const stale = await signPowerhouse(setDriveName({ name: 'three' }), key, {
+      previousStateHash: head,
+    });
+    const result = await submit(stale.action);
+    expect(result.error?.code).toBe(JobErrorCodes.HASH_MISMATCH);
+    expect(result.errorMessage).toMatch(/signatures\[0\]\[3\] is .*the lane's hash is/);
+    expect(await reactor.store.getHead(DOC, 'global', 'main')).toBe(1);
   });
 
   it('leaves Ed25519 signers to the default verifier', async () => {
