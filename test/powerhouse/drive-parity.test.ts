@@ -1,7 +1,7 @@
 /**
  * Parity with Powerhouse's own reducer, on the real document-drive model of
  * `@powerhousedao/shared`: the same actions, from the model's action creators, through
- * `createReactor` (memory and SQLite) and through `driveDocumentModelModule.reducer`, give per
+ * `createReactor` (memory, SQLite and PostgreSQL) and through `driveDocumentModelModule.reducer`, give per
  * scope the same state, operation ids, indexes, skips, hashes, timestamps and recorded errors.
  */
 
@@ -21,8 +21,15 @@ import {
 } from '@powerhousedao/shared/document-drive';
 import { hashDocumentStateForScope } from '@powerhousedao/shared/document-model';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createReactor, hashState, type Operation, type Reactor } from '../../src/index.js';
+import {
+  createReactor,
+  hashState,
+  type Operation,
+  type Reactor,
+  type StorageOption,
+} from '../../src/index.js';
 import { fromPowerhouseModule, type PowerhouseAction } from '../../src/powerhouse/index.js';
+import { dropSchema, hasPostgres, openStorage, schemaName } from '../support/postgres.js';
 import { removeDb, tempDbPath } from '../support/sqlite-files.js';
 
 const DOC = 'drive-1';
@@ -124,73 +131,90 @@ function powerhouseRun(jobs: PowerhouseAction[][]) {
 
 const reactors: Reactor[] = [];
 const files: string[] = [];
+const schemas: string[] = [];
 afterEach(async () => {
   for (const reactor of reactors.splice(0)) await reactor.close();
   for (const file of files.splice(0)) removeDb(file);
+  for (const schema of schemas.splice(0)) await dropSchema(schema);
 });
 
-describe.each([
-  ['memory', () => 'memory' as const],
+const storages: [string, boolean, () => StorageOption][] = [
+  ['memory', true, () => 'memory'],
   [
     'sqlite',
+    true,
     () => {
       const file = tempDbPath();
       files.push(file);
       return { sqlite: file };
     },
   ],
-])('the Powerhouse drive model on %s', (_name, storage) => {
-  it("matches Powerhouse's reducer per scope: states, ids, indexes, hashes and recorded errors", async () => {
-    for (const [name, creator] of Object.entries(actions))
-      expect(drive.actions[name]).toBe(creator);
-    const jobs = workload();
-    const expected = powerhouseRun(jobs);
-    const model = fromPowerhouseModule(drive);
-    expect(model.documentType).toBe('powerhouse/document-drive');
-    expect(model.scopes).toEqual(['global', 'local']);
+  [
+    'postgres',
+    hasPostgres,
+    () => {
+      const schema = schemaName('ph');
+      schemas.push(schema);
+      return (ctx) => openStorage(schema, ctx);
+    },
+  ],
+];
 
-    const reactor = await createReactor({ models: [model], storage: storage() });
-    reactors.push(reactor);
-    await reactor.start({ maxConcurrency: 4 });
-    const created = await reactor.createDocument({
-      documentId: DOC,
-      documentType: model.documentType,
-    });
-    const submitted = [created];
-    for (const job of jobs) {
-      const scopes = [...new Set(job.map((action) => action.scope))];
-      submitted.push(await reactor.submit({ documentId: DOC, scopes, actions: job }));
-    }
-    const results = await Promise.all(submitted.map((job) => reactor.manager.watch(job.id)));
-    expect(results.map((result) => result.errorMessage)).toEqual(results.map(() => undefined));
+describe.each(storages)('the Powerhouse drive model on %s', (_name, runs, storage) => {
+  it.runIf(runs)(
+    "matches Powerhouse's reducer per scope: states, ids, indexes, hashes and recorded errors",
+    async () => {
+      for (const [name, creator] of Object.entries(actions))
+        expect(drive.actions[name]).toBe(creator);
+      const jobs = workload();
+      const expected = powerhouseRun(jobs);
+      const model = fromPowerhouseModule(drive);
+      expect(model.documentType).toBe('powerhouse/document-drive');
+      expect(model.scopes).toEqual(['global', 'local']);
 
-    for (const scope of SCOPES) {
-      const stored = await reactor.store.getOperations(DOC, scope, 'main');
-      const theirs = expected.operations[scope] ?? [];
-      expect(theirs).toHaveLength(jobs.flat().filter((action) => action.scope === scope).length);
-      expect(stored.map(comparable)).toEqual(theirs.map(comparable));
-      const state = await reactor.getState(DOC, scope);
-      expect(state).toEqual(expected.state[scope]);
-      expect(hashState(state)).toBe(hashDocumentStateForScope(expected, scope));
-    }
-    // The rejections: recorded on the operation and reported by their jobs.
-    const errors = (await reactor.store.getOperations(DOC, 'global', 'main')).filter(
-      (op) => op.error,
-    );
-    expect(errors.map((op) => op.error)).toEqual([
-      'Node with id f1 already exists!',
-      'Node with id missing not found',
-    ]);
-    const reported = results.flatMap(
-      (result) => (result.metadata?.reducerErrors as unknown[]) ?? [],
-    );
-    expect(reported).toHaveLength(3);
-    // Signals the reducer dispatched come back with the job (CREATE_CHILD_DOCUMENT for a file).
-    expect(results[3]?.metadata?.dispatched).toEqual([
-      {
-        type: 'CREATE_CHILD_DOCUMENT',
-        input: { id: 'file-1', documentType: 'powerhouse/document-model' },
-      },
-    ]);
-  });
+      const reactor = await createReactor({ models: [model], storage: storage() });
+      reactors.push(reactor);
+      await reactor.start({ maxConcurrency: 4 });
+      const created = await reactor.createDocument({
+        documentId: DOC,
+        documentType: model.documentType,
+      });
+      const submitted = [created];
+      for (const job of jobs) {
+        const scopes = [...new Set(job.map((action) => action.scope))];
+        submitted.push(await reactor.submit({ documentId: DOC, scopes, actions: job }));
+      }
+      const results = await Promise.all(submitted.map((job) => reactor.manager.watch(job.id)));
+      expect(results.map((result) => result.errorMessage)).toEqual(results.map(() => undefined));
+
+      for (const scope of SCOPES) {
+        const stored = await reactor.store.getOperations(DOC, scope, 'main');
+        const theirs = expected.operations[scope] ?? [];
+        expect(theirs).toHaveLength(jobs.flat().filter((action) => action.scope === scope).length);
+        expect(stored.map(comparable)).toEqual(theirs.map(comparable));
+        const state = await reactor.getState(DOC, scope);
+        expect(state).toEqual(expected.state[scope]);
+        expect(hashState(state)).toBe(hashDocumentStateForScope(expected, scope));
+      }
+      // The rejections: recorded on the operation and reported by their jobs.
+      const errors = (await reactor.store.getOperations(DOC, 'global', 'main')).filter(
+        (op) => op.error,
+      );
+      expect(errors.map((op) => op.error)).toEqual([
+        'Node with id f1 already exists!',
+        'Node with id missing not found',
+      ]);
+      const reported = results.flatMap(
+        (result) => (result.metadata?.reducerErrors as unknown[]) ?? [],
+      );
+      expect(reported).toHaveLength(3);
+      // Signals the reducer dispatched come back with the job (CREATE_CHILD_DOCUMENT for a file).
+      expect(results[3]?.metadata?.dispatched).toEqual([
+        {
+          type: 'CREATE_CHILD_DOCUMENT',
+          input: { id: 'file-1', documentType: 'powerhouse/document-model' },
+        },
+      ]);
+    },
+  );
 });
