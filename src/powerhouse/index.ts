@@ -16,12 +16,13 @@ export {
   powerhouseCreateDocumentJob,
   UPGRADE_DOCUMENT,
 } from './powerhouse-document-job.js';
-export type {
-  PowerhouseAction,
-  PowerhouseDocument,
-  PowerhouseModule,
-  PowerhouseOperation,
-  PowerhouseReducer,
+export {
+  type PowerhouseAction,
+  type PowerhouseDocument,
+  type PowerhouseModule,
+  type PowerhouseOperation,
+  type PowerhouseReducer,
+  powerhouseActions,
 } from './powerhouse-types.js';
 export {
   type PowerhouseVerifierOptions,

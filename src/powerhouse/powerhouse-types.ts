@@ -5,6 +5,7 @@
  * generated model package fits {@link PowerhouseModule}.
  * @module
  */
+import type { Action } from '../types.js';
 
 /** A Powerhouse action: seriatim's action fields, and a context that may carry a signer. */
 export type PowerhouseAction = {
@@ -64,3 +65,14 @@ export type PowerhouseModule = {
   };
   version?: number;
 };
+
+/**
+ * Powerhouse actions typed as seriatim's `Action`s, for `submit({ actions })`: the same objects
+ * (nothing is copied or checked here; `submit` checks them). Needed for the types only, since a
+ * Powerhouse action's `context.signer` is not seriatim's Ed25519 `ActionSigner`.
+ * @example
+ * await reactor.submit({ documentId, scopes: ['global'], actions: powerhouseActions([setDriveName({ name: 'Team' })]) });
+ */
+export function powerhouseActions(actions: readonly PowerhouseAction[]): Action[] {
+  return actions as Action[];
+}
