@@ -7,7 +7,7 @@
  * measured apart: the model's reducer over the same actions in a loop (what `fromPowerhouseModule`
  * adds to a job), against the counter reducer and the CPU of a whole job.
  *
- *   npx tsx bench/p2-powerhouse-documents.ts [jobs=20000] [documents=1000] [runs=3]
+ *   npx tsx bench/p2-ph-documents.ts [jobs=20000] [documents=1000] [runs=3]
  */
 import { driveDocumentModelModule, setDriveName } from '@powerhousedao/shared/document-drive';
 import { createReactor } from '../src/create-reactor.js';
