@@ -268,7 +268,9 @@ export class DocumentJobExecutor implements IJobExecutor {
     // Signatures bind the job's document and branch (see README, Semantics: Signatures).
     const signers: (string | undefined)[] = [];
     for (const action of job.actions) {
-      const check = await this.#verifier.verify(action, job);
+      // A synchronous verifier (the default) is not awaited: no extra turn per action.
+      const answer = this.#verifier.verify(action, job);
+      const check = answer instanceof Promise ? await answer : answer;
       if (!check.valid) {
         throw new JobError(
           JobErrorCodes.SIGNATURE_INVALID,
