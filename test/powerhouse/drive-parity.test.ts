@@ -19,7 +19,21 @@ import {
   setSharingType,
   updateNode,
 } from '@powerhousedao/shared/document-drive';
-import { hashDocumentStateForScope } from '@powerhousedao/shared/document-model';
+import {
+  addModule,
+  addOperation,
+  baseCreateDocument,
+  createState as createDocumentModelState,
+  documentModelActions,
+  documentModelGlobalState,
+  documentModelReducer,
+  hashDocumentStateForScope,
+  setAuthorName,
+  setModelDescription,
+  setModelId,
+  setModelName,
+  setModuleName,
+} from '@powerhousedao/shared/document-model';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createReactor,
@@ -217,4 +231,58 @@ describe.each(storages)('the Powerhouse drive model on %s', (_name, runs, storag
       ]);
     },
   );
+});
+
+/**
+ * The document-model model of `@powerhousedao/shared/document-model`, assembled from its exported
+ * parts (the package exports no module object for it). On its default state (no specification)
+ * the header-like actions apply and those needing a specification are rejected by its reducer.
+ */
+const documentModelModule = {
+  documentModel: { global: documentModelGlobalState },
+  reducer: documentModelReducer,
+  actions: documentModelActions,
+  utils: { createState: createDocumentModelState },
+};
+
+describe.each(storages)('the Powerhouse document-model model on %s', (_name, runs, storage) => {
+  it.runIf(runs)("matches Powerhouse's reducer, rejections included", async () => {
+    const jobs: PowerhouseAction[][] = [
+      [setModelName({ name: 'Invoice' }), setModelId({ id: 'acme/invoice' })],
+      [addModule({ id: 'm1', name: 'items' })], // rejected: no specification yet
+      [
+        setAuthorName({ authorName: 'Acme' }),
+        addOperation({ id: 'o1', moduleId: 'm1', name: 'ADD' }),
+      ],
+      [setModuleName({ id: 'm1', name: 'x' }), setModelDescription({ description: 'Invoices' })],
+    ];
+    const model = fromPowerhouseModule(documentModelModule);
+    expect(model.documentType).toBe('powerhouse/document-model');
+    let expected = baseCreateDocument(createDocumentModelState, undefined, model.documentType);
+    expected.header.id = DOC;
+    for (const action of jobs.flat()) {
+      expected = documentModelReducer(expected, action, undefined, { branch: 'main' });
+    }
+
+    const reactor = await createReactor({ models: [model], storage: storage() });
+    reactors.push(reactor);
+    await reactor.start({ maxConcurrency: 4 });
+    const submitted = [
+      await reactor.createDocument({ documentId: DOC, documentType: model.documentType }),
+    ];
+    for (const actions of jobs) {
+      submitted.push(await reactor.submit({ documentId: DOC, scopes: ['global'], actions }));
+    }
+    const results = await Promise.all(submitted.map((job) => reactor.manager.watch(job.id)));
+    expect(results.every((result) => result.success)).toBe(true);
+
+    const stored = await reactor.store.getOperations(DOC, 'global', 'main');
+    const theirs = expected.operations.global ?? [];
+    expect(theirs).toHaveLength(7);
+    expect(stored.map(comparable)).toEqual(theirs.map(comparable));
+    expect(stored.filter((op) => op.error)).toHaveLength(3);
+    const state = await reactor.getState(DOC, 'global');
+    expect(state).toEqual(expected.state.global);
+    expect(hashState(state)).toBe(hashDocumentStateForScope(expected, 'global'));
+  });
 });
