@@ -1,5 +1,5 @@
 /**
- * Parity with Powerhouse's own reducer, on the real document-drive model of
+ * Parity with Powerhouse's own reducer, on the real document-drive (and document-model) models of
  * `@powerhousedao/shared`: the same actions, from the model's action creators, through
  * `createReactor` (memory, SQLite and PostgreSQL) and through `driveDocumentModelModule.reducer`, give per
  * scope the same state, operation ids, indexes, skips, hashes, timestamps and recorded errors.
