@@ -25,6 +25,7 @@ import { type Clock, systemClock } from './clock.js';
 import { createDocumentJob } from './document/create-action.js';
 import { DocumentJobExecutor } from './document/document-job-executor.js';
 import { type DocumentModel, ModelRegistry } from './document/document-model.js';
+import type { SignatureVerifier } from './document/signature.js';
 import { JobValidationError } from './errors.js';
 import { describe, type ExecutorOptions, resolveOptions } from './options.js';
 import type { Job, JobInput } from './types.js';
@@ -53,6 +54,11 @@ export type ReactorOptions = {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** Asked once per action; denying fails the job with UNAUTHORIZED. */
   authorizer?: IAuthorizer;
+  /**
+   * Checks action signatures (e.g. `powerhouseVerifier()` of `seriatim/powerhouse`).
+   * @default ed25519Verifier
+   */
+  verifier?: SignatureVerifier;
   /** Source of missing history for the fatal path (HASH_MISMATCH, REBASE_FAILED). */
   sync?: ISyncSource;
   /** @default 'continue' */
@@ -129,6 +135,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     store: storage.store,
     models,
     authorizer: options.authorizer,
+    verifier: options.verifier,
     now: () => clock.now(),
   });
   const sync = options.sync;
@@ -216,6 +223,13 @@ function checkReactorOptions(options: ReactorOptions): void {
     throw new JobValidationError(
       'models',
       `expected \`models\` to be an array of document models, got ${describe(models)}`,
+    );
+  }
+  const { verifier } = options;
+  if (verifier !== undefined && typeof (verifier as SignatureVerifier)?.verify !== 'function') {
+    throw new JobValidationError(
+      'verifier',
+      `expected \`verifier\` to be { verify(action, target) }, got ${describe(verifier)}`,
     );
   }
   checkRuntimeOptions(options);

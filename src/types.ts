@@ -20,6 +20,10 @@ export type Action = {
   input: unknown;
   /** ISO-8601 timestamp string (the name is historical). */
   timestampUtcMs: string;
+  /**
+   * `signer`: an Ed25519 {@link ActionSigner}; another scheme's signer (such as Powerhouse's
+   * `{ user, app, signatures }`) is stored as it is and left to the reactor's `verifier`.
+   */
   context?: { signer?: ActionSigner };
 };
 
@@ -34,6 +38,12 @@ export type Operation = {
   hash: string;
   timestampUtcMs: string;
   action: Action;
+  /**
+   * Set when the reducer rejected the action and its model records rejections
+   * (`onReducerError: 'record'`): the reducer's message. The operation holds its index, but
+   * changed nothing: `hash` is the hash of the state before it (see README, Semantics).
+   */
+  error?: string;
 };
 
 /** A lane: the unit of ordering. */
