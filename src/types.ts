@@ -1,5 +1,5 @@
 /**
- * The job domain: actions, operations, jobs and results (seed 001, SPEC section 1).
+ * The job domain: actions, operations, jobs and results (README: Semantics).
  * @module
  */
 import type { JobError } from './errors.js';
@@ -72,7 +72,7 @@ export type JobInput = {
   /** @default 'main' */
   branch?: string;
   actions: Action[];
-  /** Expected state hash after the job (SPEC section 1). */
+  /** Expected state hash after the job (README: Semantics, "Execution of one job"). */
   resultingHash?: string;
   /** Retries after the first attempt; overrides the manager's `maxRetries`. */
   maxRetries?: number;
@@ -100,7 +100,7 @@ export type Job = {
   meta?: Record<string, unknown>;
 };
 
-/** Outcome of executing a job (seed 001). */
+/** Outcome of executing a job. */
 export type JobResult = {
   job: Job;
   success: boolean;
@@ -117,7 +117,7 @@ export type JobResult = {
   error?: JobError;
 };
 
-/** Per-execution configuration (seed 001 `JobExecutionConfig`). */
+/** Per-execution configuration (timeout and retries of one job). */
 export type JobExecutionConfig = {
   maxRetries?: number;
   jobTimeout?: number;
@@ -125,7 +125,10 @@ export type JobExecutionConfig = {
   retryMaxDelay?: number;
 };
 
-/** Executes one job: apply its actions and write the operations (SPEC section 3). */
+/**
+ * Executes one job: apply its actions and write the operations (README: Semantics, "Execution of
+ * one job").
+ */
 export interface IJobExecutor {
   /**
    * Executes `job` once. Failures are returned as a `JobResult` with `success: false` and a

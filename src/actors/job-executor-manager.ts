@@ -1,6 +1,6 @@
 /**
  * `JobExecutorManager`: the runtime that wires the supervisor actor, the lane registry, the
- * queue, the executor and the bus (seed 001 `IJobExecutorManager`, SPEC section 5).
+ * queue, the executor and the bus (README: Semantics, Events).
  *
  * The machines decide; this class carries out what they emit (claims, dispatch, queue I/O, bus
  * events) and reports back in batches: one `slots.released` event per microtask, not per job.
@@ -71,7 +71,7 @@ export type JobExecutorManagerOptions = {
   onError?: (error: unknown) => void;
 };
 
-/** Executor status (seed 001). */
+/** Executor status (README: Semantics, "Stats"). */
 export type ExecutorStatus = {
   isRunning: boolean;
   isPaused: boolean;
@@ -83,7 +83,7 @@ export type ExecutorStatus = {
   uptime?: number;
 };
 
-/** Execution statistics (seed 001). */
+/** Execution statistics (README: Semantics, "Stats"). */
 export type ExecutorStats = {
   averageExecutionTime: number;
   successRate: number;

@@ -1,5 +1,6 @@
 /**
- * The document executor: runs one job against the operation store (SPEC section 3).
+ * The document executor: runs one job against the operation store (README: Semantics, "Execution
+ * of one job").
  * @module
  */
 import type {

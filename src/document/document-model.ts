@@ -1,5 +1,6 @@
 /**
- * Document model modules (SPEC section 1) and the registry that finds them by `documentType`.
+ * Document model modules (README: Semantics, "Document models") and the registry that finds them
+ * by `documentType`.
  * @module
  */
 import { JobValidationError } from '../errors.js';

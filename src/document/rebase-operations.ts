@@ -1,5 +1,6 @@
 /**
- * Re-applying operations pulled from a sync source onto a local lane (SPEC section 4, fatal path).
+ * Re-applying operations pulled from a sync source onto a local lane (README: Semantics, "Fatal
+ * path").
  * @module
  */
 import type { LaneSnapshot, LaneWrite } from '../adapters/ports.js';
