@@ -52,13 +52,24 @@ export class JobError extends Error {
   readonly errorCode: number;
   /** Same as `message` (the executor interface's naming). */
   readonly errorMessage: string;
+  /**
+   * The attempt's write may have been stored: it failed without saying, and the store could not
+   * be read back. Retried whatever the retries left, until the outcome is known (README,
+   * Semantics: "Faults at the ports").
+   */
+  readonly outcomeUnknown: boolean;
 
-  constructor(code: JobErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: JobErrorCode,
+    message: string,
+    options?: { cause?: unknown; outcomeUnknown?: boolean },
+  ) {
     super(message, options);
     this.code = code;
     this.errorCode = code;
     this.errorMessage = message;
     this.retryable = isRetryableCode(code);
+    this.outcomeUnknown = options?.outcomeUnknown === true && this.retryable;
   }
 
   /** `IO_ERROR` etc., for logs. */

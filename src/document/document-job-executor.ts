@@ -10,7 +10,13 @@ import type {
   LaneSnapshot,
   LaneWrite,
 } from '../adapters/ports.js';
-import { JobError, JobErrorCodes, toJobError, WriteConflictError } from '../errors.js';
+import {
+  isRetryableCode,
+  JobError,
+  JobErrorCodes,
+  toJobError,
+  WriteConflictError,
+} from '../errors.js';
 import type {
   Action,
   IJobExecutor,
@@ -403,7 +409,9 @@ export class DocumentJobExecutor implements IJobExecutor {
       // before failing or retrying, so the outcome reported is the one stored.
       if (!(error instanceof WriteConflictError) && !(signal?.aborted && error === signal.reason)) {
         const stored = await this.#storedAfterAmbiguousWrite(job);
-        if (stored !== undefined) return { operations: stored, replayed: true, dispatched: [] };
+        if (stored === 'unknown')
+          throw outcomeUnknown(signal?.aborted ? abortError(signal) : error);
+        if (stored !== 'none') return { operations: stored, replayed: true, dispatched: [] };
       }
       if (signal?.aborted) throw abortError(signal);
       throw toJobError(error);
@@ -498,18 +506,18 @@ export class DocumentJobExecutor implements IJobExecutor {
 
   /**
    * After an append failed without saying whether it committed: the job's stored operations
-   * (`#findReplay`), read up to `AMBIGUOUS_WRITE_READS` times while the reads fail; undefined when
-   * none is stored, or when no read succeeded (the append's own error is then reported: a retry
-   * meets the operations in its append, if they are stored).
+   * (`#findReplay`), read up to `AMBIGUOUS_WRITE_READS` times while the reads fail; `'none'` when
+   * none is stored; `'unknown'` when no read succeeded (the job is then retried until a retry
+   * meets the operations in its append, or writes them: see `outcomeUnknown`).
    */
-  async #storedAfterAmbiguousWrite(job: Job): Promise<Operation[] | undefined> {
+  async #storedAfterAmbiguousWrite(job: Job): Promise<Operation[] | 'none' | 'unknown'> {
     const ids = operationIds(job);
     for (let read = 1; ; read++) {
       try {
-        return await this.#findReplay(job, ids);
+        return (await this.#findReplay(job, ids)) ?? 'none';
       } catch (error) {
         if (error instanceof JobError) throw error; // `INVALID_JOB`: only some are stored
-        if (read >= AMBIGUOUS_WRITE_READS) return undefined;
+        if (read >= AMBIGUOUS_WRITE_READS) return 'unknown';
       }
     }
   }
@@ -570,6 +578,21 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** The error of an aborted attempt: the signal's reason when it is a `JobError`. */
+/**
+ * The error of an append that may have committed and could not be read back: retryable whatever
+ * the job's retries left (README, Semantics: "Faults at the ports"), so the job is never reported
+ * failed while its operations may be stored.
+ */
+function outcomeUnknown(error: unknown): JobError {
+  const { code, message } = toJobError(error);
+  const retryable = isRetryableCode(code) ? code : JobErrorCodes.IO_ERROR;
+  return new JobError(
+    retryable,
+    `${message} (the write may have been stored and could not be read back; retried until known)`,
+    { cause: error, outcomeUnknown: true },
+  );
+}
+
 function abortError(signal: AbortSignal): JobError {
   const reason: unknown = signal.reason;
   if (reason instanceof JobError) return reason;

@@ -37,6 +37,11 @@ export type LaneContext = {
   /** Identifies the current attempt; results carrying another token are ignored. */
   attemptToken: number;
   error: JobError | undefined;
+  /**
+   * An attempt of this claim failed with its write's outcome unknown (`JobError.outcomeUnknown`):
+   * until one succeeds, every retryable failure is retried, whatever the retries left.
+   */
+  writeMayBeStored: boolean;
   result: JobResult | undefined;
   /** The fatal path has synced once. */
   synced: boolean;
@@ -100,6 +105,7 @@ export function initialLaneContext(input: LaneInput): LaneContext {
     attempts: input.claim ? input.claim.job.attempts - 1 : 0,
     attemptToken: 0,
     error: undefined,
+    writeMayBeStored: false,
     result: undefined,
     synced: false,
     retryDelay: 0,
@@ -171,12 +177,24 @@ export const laneSetup = setup({
     abortAttempt: (_, _params: { code: number }) => {},
     /** Effect: pull missing history, then send `sync.done` or `sync.failed`. */
     runSync: () => {},
-    recordError: assign(({ event }) => {
-      if (event.type === 'attempt.failed') return { error: event.error, result: event.result };
+    recordError: assign(({ context, event }) => {
+      if (event.type === 'attempt.failed') {
+        return {
+          error: event.error,
+          result: event.result,
+          writeMayBeStored: context.writeMayBeStored || event.error.outcomeUnknown,
+        };
+      }
       if (event.type === 'sync.failed') return { error: event.error };
       return {};
     }),
     recordTimeout: assign(({ context }) => ({ error: timeoutError(context) })),
+    /** A timed-out attempt failed late: it counts as the timeout, unless its write may be stored. */
+    recordLateError: assign(({ event }) =>
+      event.type === 'attempt.failed' && event.error.outcomeUnknown
+        ? { error: event.error, writeMayBeStored: true }
+        : {},
+    ),
     markSynced: assign({ synced: true }),
     requestStop: assign((_, params: { stop: StopRequest }) => ({ stop: params.stop })),
     /** Chooses this retry's backoff delay; the runtime provides a seeded random source. */
@@ -233,10 +251,11 @@ export const laneSetup = setup({
       (event.type === 'attempt.done' || event.type === 'attempt.failed') &&
       event.token === context.attemptToken,
     /** The recorded error is retryable and the job has retries left. */
+    /** Retryable, with retries left or a write whose outcome is unknown (retried until known). */
     canRetry: ({ context }) =>
       context.error !== undefined &&
       isRetryableCode(context.error.code) &&
-      context.attempts <= context.config.maxRetries,
+      (context.attempts <= context.config.maxRetries || context.writeMayBeStored),
     /** The recorded error takes the fatal path, a sync source exists, and it has not synced yet. */
     canSync: ({ context }) =>
       context.error !== undefined &&
@@ -321,11 +340,15 @@ export const jobLifecycleStates = {
   }),
   timedOut: laneSetup.createStateConfig({
     description:
-      'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. A success (its write committed before the abort took effect) completes the job; a failure counts as the timeout.',
+      'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. A success (its write committed before the abort took effect) completes the job; a failure counts as the timeout, unless its write may be stored (outcome unknown: retried).',
     on: {
       // Its write is stored: reporting the timeout (or retrying) would not match the store.
       'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
-      'attempt.failed': { guard: 'isCurrentAttempt', target: 'settled' },
+      'attempt.failed': {
+        guard: 'isCurrentAttempt',
+        target: 'settled',
+        actions: 'recordLateError',
+      },
       'lane.release': { actions: { type: 'requestStop', params: { stop: 'release' } } },
       'lane.abort': { actions: { type: 'requestStop', params: { stop: 'abort' } } },
     },

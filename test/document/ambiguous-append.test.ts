@@ -4,13 +4,19 @@
  * failing, and reports the job completed (replayed) when they are stored.
  */
 import { describe, expect, it } from 'vitest';
+import { JobExecutorManager } from '../../src/actors/job-executor-manager.js';
+import { MemoryEventBus } from '../../src/adapters/memory/memory-event-bus.js';
 import { MemoryOperationStore } from '../../src/adapters/memory/memory-operation-store.js';
+import { MemoryQueue } from '../../src/adapters/memory/memory-queue.js';
 import type { AppendRequest } from '../../src/adapters/ports.js';
 import { DocumentJobExecutor } from '../../src/document/document-job-executor.js';
 import { ModelRegistry } from '../../src/document/document-model.js';
 import { JobError, JobErrorCodes, WriteConflictError } from '../../src/errors.js';
 import { counterActions, counterModel } from '../../src/examples/index.js';
+import { JobStatus } from '../../src/types.js';
+import { runUntil, SimulatedClock, seededRandom } from '../support/clock.js';
 import { createDocument, toJob } from '../support/document-fixtures.js';
+import { EventMonitor } from '../support/event-monitor.js';
 import { interceptStore, type PortCall } from '../support/intercepted-ports.js';
 
 const lost = () => Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
@@ -128,5 +134,76 @@ describe('an append whose outcome is unknown', () => {
     const aborted = await executor.execute(job(), undefined, controller.signal);
     expect(aborted.errorCode).toBe(JobErrorCodes.TIMEOUT);
     expect(calls).not.toContain('findOperations');
+  });
+
+  it('committed, its answer lost, and the lookup failing too: an error whose outcome is unknown', async () => {
+    let appendArmed = true;
+    const { executor, memory } = await harness({
+      before: (call) => {
+        if (call.method === 'findOperations') throw lost();
+      },
+      after: (call) => {
+        if (call.method === 'append' && appendArmed) {
+          appendArmed = false;
+          throw lost();
+        }
+      },
+    });
+    const result = await executor.execute(job());
+    expect(result.errorCode).toBe(JobErrorCodes.IO_ERROR);
+    expect(result.error).toBeInstanceOf(JobError);
+    expect((result.error as JobError).outcomeUnknown).toBe(true);
+    expect(await memory.getOperations('d1', 'global', 'main')).toHaveLength(1);
+  });
+});
+
+describe('a job whose write may be stored is never reported failed', () => {
+  it('with no retries left it is retried until its outcome is known, then completes (replayed)', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_700_000_000_000);
+    const bus = new MemoryEventBus();
+    const queue = new MemoryQueue({ bus, clock });
+    let appendFaults = 1;
+    let readFaults = 3; // every read of the first lookup
+    const { executor, memory } = await harness({
+      before: (call) => {
+        if (call.method === 'findOperations' && readFaults > 0) {
+          readFaults -= 1;
+          throw lost();
+        }
+      },
+      after: (call) => {
+        if (call.method === 'append' && appendFaults-- > 0) throw lost();
+      },
+    });
+    const manager = new JobExecutorManager({
+      queue,
+      executor,
+      bus,
+      clock,
+      random: seededRandom(1),
+      onError: () => {},
+    });
+    const monitor = new EventMonitor(bus);
+    await manager.start({ maxRetries: 0 });
+    await queue.enqueue({
+      id: 'j1',
+      documentId: 'd1',
+      scopes: ['global'],
+      actions: [counterActions.increment(2)],
+    });
+    await runUntil(clock, () => monitor.count('jobCompleted') + monitor.count('jobFailed') === 1);
+    expect(monitor.forJob('j1').filter((e) => e.startsWith('job'))).toEqual([
+      'jobStarted',
+      'jobRetry',
+      'jobStarted',
+      'jobCompleted',
+    ]);
+    const result = await manager.watch('j1');
+    expect(result.metadata?.replayed).toBe(true);
+    expect(await queue.get('j1')).toMatchObject({ status: JobStatus.COMPLETED, attempts: 2 });
+    expect(await memory.getOperations('d1', 'global', 'main')).toHaveLength(1);
+    await manager.stop();
+    manager.dispose();
   });
 });

@@ -62,6 +62,10 @@ export async function auditLanes(
     if (audit.findings.length < MAX_FINDINGS) audit.findings.push(line);
   };
 
+  // The job of each action id, to name the job behind an unexpected operation.
+  const byAction = new Map<string, string>();
+  for (const { input } of jobs)
+    for (const action of input.actions) byAction.set(action.id, input.id);
   // Each lane's action ids, in the enqueue order of the jobs that had to complete.
   const lanes = new Map<string, { documentId: string; scope: string; ids: string[] }>();
   for (const { input, expect } of jobs) {
@@ -101,12 +105,20 @@ export async function auditLanes(
     const wanted = new Set(ids);
     const duplicated = stored.length - storedOnce.size;
     const lost = ids.filter((id) => !storedOnce.has(id)).length;
-    const unexpected = [...storedOnce].filter((id) => !wanted.has(id)).length;
+    const strays = [...storedOnce].filter((id) => !wanted.has(id));
+    const unexpected = strays.length;
     audit.duplicated += duplicated;
     audit.lost += lost;
     audit.unexpected += unexpected;
     if (duplicated + lost + unexpected > 0) {
-      find(`${name}: ${lost} lost, ${duplicated} duplicated, ${unexpected} unexpected`);
+      const which =
+        unexpected > 0
+          ? ` (${strays
+              .slice(0, 3)
+              .map((id) => byAction.get(id) ?? id)
+              .join(', ')})`
+          : '';
+      find(`${name}: ${lost} lost, ${duplicated} duplicated, ${unexpected} unexpected${which}`);
     }
     // Order: indexes 0..n-1, and the actions that are there come in the order of their jobs.
     const firsts = stored.filter((id, i) => stored.indexOf(id) === i && wanted.has(id));
