@@ -13,8 +13,6 @@ import { MemoryScheduleStore } from './adapters/memory/memory-schedule-store.js'
 import type {
   IAuthorizer,
   IEventBus,
-  IOperationStore,
-  IQueue,
   IScheduleStore,
   ISyncSource,
   Storage,
@@ -27,7 +25,9 @@ import { DocumentJobExecutor } from './document/document-job-executor.js';
 import { type DocumentModel, ModelRegistry } from './document/document-model.js';
 import { JobValidationError } from './errors.js';
 import { describe, type ExecutorOptions, resolveOptions } from './options.js';
-import type { Job, JobInput } from './types.js';
+import { buildReactor, type Reactor } from './reactor.js';
+
+export type { Reactor, StopOptions } from './reactor.js';
 
 /**
  * Where jobs and operations live: `'memory'` (default), `{ sqlite: path }` (embedded, durable),
@@ -72,37 +72,6 @@ export type ReactorOptions = {
   scheduleStore?: IScheduleStore;
 };
 
-export type Reactor = {
-  manager: JobExecutorManager;
-  queue: IQueue;
-  store: IOperationStore;
-  bus: IEventBus;
-  executor: DocumentJobExecutor;
-  models: ModelRegistry;
-  /** Durable storage only: returns stalled claims of dead runners to pending. */
-  reaper: Storage['reaper'];
-  /** Delayed and recurring jobs; started and stopped with the reactor. */
-  scheduler: Scheduler;
-  /** Job counts and processing time, in total and by document type. */
-  metrics: Metrics;
-  /** Validates and enqueues a job; never waits for its execution. */
-  submit(input: JobInput): Promise<Job>;
-  /** Submits the `CREATE_DOCUMENT` job of a new document of a registered model. */
-  createDocument(input: {
-    documentId: string;
-    documentType: string;
-    branch?: string;
-  }): Promise<Job>;
-  /** The current state of one lane of a document. */
-  getState(documentId: string, scope: string, branch?: string): Promise<unknown>;
-  /** Starts the storage's background work, the manager and the scheduler. */
-  start(config?: ExecutorOptions): Promise<void>;
-  /** Stops the scheduler, then the manager (gracefully by default). */
-  stop(graceful?: boolean): Promise<void>;
-  /** Stops everything and closes the storage. */
-  close(): Promise<void>;
-};
-
 /**
  * Creates a reactor: queue, operation store, bus, document executor and job executor manager.
  * @throws JobValidationError naming a wrong-typed option (`models`, `config.*`, `clock`,
@@ -114,7 +83,7 @@ export type Reactor = {
  * await reactor.createDocument({ documentId: 'doc-1', documentType: counterModel.documentType });
  * const job = await reactor.submit({ documentId: 'doc-1', scopes: ['global'],
  *   actions: [counterActions.increment(2)] });
- * console.log(await reactor.manager.watch(job.id));
+ * console.log(await reactor.watch(job.id));
  * await reactor.close();
  */
 export async function createReactor(options: ReactorOptions): Promise<Reactor> {
@@ -154,20 +123,19 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
       manager.cancelWatchers(jobId, new Error(`Job ${jobId} was cancelled`)),
   });
   const metrics = new Metrics({ bus, queue: storage.queue });
-  let storageStarted = false;
-  let closed = false;
 
-  return {
+  return buildReactor({
     manager,
     queue: storage.queue,
     store: storage.store,
     bus,
     executor,
     models,
-    reaper: storage.reaper,
     scheduler,
     metrics,
-    submit: (input) => storage.queue.enqueue(input),
+    storage,
+    clock,
+    onError: options.onError ?? ((error) => console.error('[seriatim]', error)),
     async createDocument({ documentId, documentType, branch }) {
       const model = models.get(documentType);
       if (!model) {
@@ -180,30 +148,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
         createDocumentJob({ documentId, documentType, scopes: model.scopes, branch, clock }),
       );
     },
-    getState: (documentId, scope, branch = 'main') => executor.getState(documentId, scope, branch),
-    async start(startConfig) {
-      if (closed) throw new Error('This reactor is closed; create a new one');
-      if (!storageStarted) {
-        storageStarted = true;
-        await storage.start?.();
-      }
-      await manager.start(startConfig);
-      await scheduler.start();
-    },
-    async stop(graceful = true) {
-      await scheduler.stop();
-      await manager.stop(graceful);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await scheduler.stop();
-      await manager.stop(true);
-      manager.dispose();
-      metrics.dispose();
-      await storage.close();
-    },
-  };
+  });
 }
 
 /** Rejects a wrong-typed option, naming it and the value received, before anything is opened. */

@@ -78,6 +78,45 @@ export class JobValidationError extends Error {
   }
 }
 
+/**
+ * A reactor method was called after `close()` (or while it runs). Every adapter rejects the same
+ * way, so a call on a closed reactor never reaches a closed queue or driver.
+ */
+export class ReactorClosedError extends Error {
+  override readonly name = 'ReactorClosedError';
+  /** The method called, e.g. `'submit'`. */
+  readonly method: string;
+
+  /** `waited`: the call was waiting (a `watch`) when the reactor closed. */
+  constructor(method: string, waited = false) {
+    super(
+      waited
+        ? `reactor.${method}() was waiting when the reactor was closed`
+        : `reactor.${method}() was called after close(); create a new reactor with createReactor()`,
+    );
+    this.method = method;
+  }
+}
+
+/**
+ * An option of `createReactor`, `reactor.start`, `reactor.stop` or a storage adapter was rejected;
+ * `option` names it (`config.maxConcurrency`, `storage`, …). Raised before anything runs, unlike
+ * {@link JobValidationError}, which rejects a job's input.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  /** The option, as a path: `maxConcurrency`, `stop.timeout`, `storage`. */
+  readonly option: string;
+  /** Same as `option` (the field of {@link JobValidationError}, for code that reads either). */
+  readonly field: string;
+
+  constructor(option: string, message: string) {
+    super(`Invalid \`${option}\`: ${message}`);
+    this.option = option;
+    this.field = option;
+  }
+}
+
 /** A write found a lane head other than the one it expected (optimistic concurrency). */
 export class WriteConflictError extends Error {
   override readonly name = 'WriteConflictError';

@@ -37,6 +37,7 @@ export {
   createReactor,
   type Reactor,
   type ReactorOptions,
+  type StopOptions,
   type StorageOption,
 } from './create-reactor.js';
 export {
@@ -73,12 +74,14 @@ export {
 export { stableStringify } from './document/stable-stringify.js';
 // Domain, errors, events, ports
 export {
+  ConfigError,
   errorCodeName,
   isRetryableCode,
   JobError,
   type JobErrorCode,
   JobErrorCodes,
   JobValidationError,
+  ReactorClosedError,
   StaleClaimError,
   toJobError,
   WriteConflictError,

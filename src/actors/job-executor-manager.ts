@@ -284,6 +284,8 @@ export class JobExecutorManager {
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const waiting = this.results.wait(jobId, controller.signal);
+    // The signal may abort while the queue is asked below: that rejection is read later.
+    waiting.catch(() => {});
     try {
       const job = await this.queue.get(jobId);
       const settled = this.results.get(jobId);
@@ -298,7 +300,6 @@ export class JobExecutorManager {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (!controller.signal.aborted) controller.abort();
-      waiting.catch(() => {});
     }
   }
 
