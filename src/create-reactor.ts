@@ -23,8 +23,8 @@ import { type Clock, systemClock } from './clock.js';
 import { createDocumentJob } from './document/create-action.js';
 import { DocumentJobExecutor } from './document/document-job-executor.js';
 import { type DocumentModel, ModelRegistry } from './document/document-model.js';
-import { JobValidationError } from './errors.js';
-import { describe, type ExecutorOptions, resolveOptions } from './options.js';
+import { ConfigError, JobValidationError } from './errors.js';
+import { describe, type ExecutorOptions, resolveOptions, unknownOption } from './options.js';
 import { buildReactor, type Reactor } from './reactor.js';
 
 export type { Reactor, StopOptions } from './reactor.js';
@@ -74,7 +74,7 @@ export type ReactorOptions = {
 
 /**
  * Creates a reactor: queue, operation store, bus, document executor and job executor manager.
- * @throws JobValidationError naming a wrong-typed option (`models`, `config.*`, `clock`,
+ * @throws ConfigError naming a wrong-typed or unknown option (`models`, `config.*`, `clock`,
  * `laneFailurePolicy`, `random`, `runnerId`, `onError`), before any storage is opened.
  *
  * @example
@@ -154,17 +154,46 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
 /** Rejects a wrong-typed option, naming it and the value received, before anything is opened. */
 function checkReactorOptions(options: ReactorOptions): void {
   if (options === null || typeof options !== 'object') {
-    throw new JobValidationError('options', `expected { models, … }, got ${describe(options)}`);
+    throw new ConfigError('options', `expected { models, … }, got ${describe(options)}`);
   }
   const { models } = options;
   if (!Array.isArray(models)) {
-    throw new JobValidationError(
+    throw new ConfigError(
       'models',
       `expected \`models\` to be an array of document models, got ${describe(models)}`,
     );
   }
+  for (const key of Object.keys(options)) {
+    if (!REACTOR_OPTIONS.includes(key as keyof ReactorOptions)) {
+      throw unknownOption(key, REACTOR_OPTIONS);
+    }
+  }
   checkRuntimeOptions(options);
 }
+
+/** Every key of `ReactorOptions`: another key is a typo, rejected rather than ignored. */
+const REACTOR_OPTIONS = Object.freeze([
+  'models',
+  'storage',
+  'config',
+  'clock',
+  'inspect',
+  'authorizer',
+  'sync',
+  'laneFailurePolicy',
+  'bus',
+  'random',
+  'runnerId',
+  'onError',
+  'scheduleStore',
+] as const) satisfies readonly (keyof ReactorOptions)[];
+// Fails to compile when an option is added to `ReactorOptions` but not to the list above.
+const everyOptionListed: [Exclude<keyof ReactorOptions, (typeof REACTOR_OPTIONS)[number]>] extends [
+  never,
+]
+  ? true
+  : never = true;
+void everyOptionListed;
 
 async function openStorage(option: StorageOption, ctx: StorageContext): Promise<Storage> {
   if (option === 'memory') {
@@ -181,11 +210,11 @@ async function openStorage(option: StorageOption, ctx: StorageContext): Promise<
       return createSqliteStorage(option.sqlite, ctx);
     }
     if ('postgres' in option && typeof option.postgres === 'string') {
-      const { createPostgresStorage } = await import('./adapters/postgres/index.js');
-      return createPostgresStorage(option.postgres, ctx);
+      const { connectPostgresStorage } = await import('./adapters/postgres/index.js');
+      return connectPostgresStorage(option.postgres, ctx);
     }
   }
-  throw new JobValidationError(
+  throw new ConfigError(
     'storage',
     "expected 'memory', { sqlite: path }, { postgres: connectionString } or a Storage object",
   );

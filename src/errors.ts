@@ -117,6 +117,22 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Durable storage could not be opened when the reactor was created (PostgreSQL unreachable,
+ * wrong credentials, migrations refused); `cause` holds the driver's error.
+ */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+  constructor(
+    /** `'postgres'`, `'sqlite'`. */
+    readonly storage: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** A write found a lane head other than the one it expected (optimistic concurrency). */
 export class WriteConflictError extends Error {
   override readonly name = 'WriteConflictError';

@@ -83,6 +83,7 @@ export {
   JobValidationError,
   ReactorClosedError,
   StaleClaimError,
+  StorageUnavailableError,
   toJobError,
   WriteConflictError,
 } from './errors.js';

@@ -35,8 +35,7 @@ export function stopOptions(options: StopOptions | boolean | undefined): {
   }
   for (const key of Object.keys(options)) {
     if (key !== 'graceful' && key !== 'timeout') {
-      const error = unknownOption(key, ['graceful', 'timeout']);
-      throw new ConfigError(`stop.${error.field}`, error.message.replace(/^Invalid `[^`]*`: /, ''));
+      throw unknownOption(key, ['graceful', 'timeout'], 'stop');
     }
   }
   const { graceful = true, timeout } = options;

@@ -127,7 +127,7 @@ export class JobExecutorManager {
   /** The claim being handed to its lane actor (and that lane), should that actor fail on it. */
   private dispatching: { claim: Claim; laneKey: string } | undefined;
 
-  /** @throws JobValidationError for a wrong-typed option, naming it. */
+  /** @throws ConfigError for a wrong-typed option, naming it. */
   constructor(deps: JobExecutorManagerOptions) {
     checkRuntimeOptions(deps);
     this.options = resolveOptions(deps.config ?? {}, DEFAULTS);

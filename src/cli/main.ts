@@ -7,6 +7,7 @@
  * SIGTERM and SIGHUP stop the same way (exit 143 and 129).
  * @module
  */
+import { StorageUnavailableError } from '../errors.js';
 import { parseCliArgs, USAGE, UsageError } from './args.js';
 import { runMain } from './run.js';
 
@@ -55,7 +56,12 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`seriatim: ${(error as Error)?.stack ?? String(error)}\n`);
+    // A storage that cannot be opened is the user's to fix: its message, not a stack trace.
+    const text =
+      error instanceof StorageUnavailableError
+        ? error.message
+        : ((error as Error)?.stack ?? String(error));
+    process.stderr.write(`seriatim: ${text}\n`);
     process.exit(1);
   },
 );

@@ -26,6 +26,16 @@ describe('main command (child process)', () => {
     expect(stderr).toContain('--concurrency expects an integer');
   });
 
+  it('fails with a clear message, no stack trace, when PostgreSQL cannot be reached', async () => {
+    const { code, stderr } = await runCli(['--storage', 'postgres:postgres://u:pw@127.0.0.1:1/db']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'seriatim: Could not open PostgreSQL storage at postgres://u:***@127.0.0.1:1/db: connect ECONNREFUSED 127.0.0.1:1',
+    );
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stderr).not.toContain('pw@');
+  });
+
   it('runs a small workload on memory: summary, expected outcomes, verification passed', async () => {
     const { code, stdout, stderr } = await runCli(['--storage', 'memory', ...SMALL]);
     expect(stderr).not.toMatch(/seriatim: .*Error/);

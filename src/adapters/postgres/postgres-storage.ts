@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { JobValidationError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Storage, StorageContext } from '../ports.js';
 import { PostgresListener } from './postgres-listener.js';
@@ -62,7 +62,7 @@ export function createPostgresStorage(
   options: PostgresStorageOptions = {},
 ): PostgresStorage {
   if (typeof connectionString !== 'string' || connectionString.length === 0) {
-    throw new JobValidationError(
+    throw new ConfigError(
       'connectionString',
       `expected a PostgreSQL connection string, got ${typeof connectionString === 'string' ? 'an empty string' : typeof connectionString}`,
     );
