@@ -133,6 +133,27 @@ export class StorageUnavailableError extends Error {
   }
 }
 
+/**
+ * An optional peer dependency a feature needs is not installed (or its native module cannot be
+ * loaded); `packageName` names it and the message says how to install it.
+ */
+export class MissingDependencyError extends Error {
+  override readonly name = 'MissingDependencyError';
+  constructor(
+    /** `'better-sqlite3'`, `'pg'`, `'@statelyai/inspect'`. */
+    readonly packageName: string,
+    /** What needs it: `storage: { sqlite }`. */
+    readonly feature: string,
+    options?: { cause?: unknown; detail?: string },
+  ) {
+    super(
+      options?.detail ??
+        `${feature} needs the package ${packageName}, an optional peer dependency of seriatim that is not installed; install it with \`npm install ${packageName}\``,
+      options,
+    );
+  }
+}
+
 /** A write found a lane head other than the one it expected (optimistic concurrency). */
 export class WriteConflictError extends Error {
   override readonly name = 'WriteConflictError';

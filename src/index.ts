@@ -81,6 +81,7 @@ export {
   type JobErrorCode,
   JobErrorCodes,
   JobValidationError,
+  MissingDependencyError,
   ReactorClosedError,
   StaleClaimError,
   StorageUnavailableError,

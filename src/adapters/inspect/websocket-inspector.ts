@@ -4,8 +4,9 @@
  * @module
  */
 import { connect } from 'node:net';
-import { createWebSocketInspector as createStatelyWebSocketInspector } from '@statelyai/inspect';
+import type * as StatelyInspect from '@statelyai/inspect';
 import type { InspectionEvent, Observer } from 'xstate';
+import { loadOptionalPeer } from '../../optional-peer.js';
 
 /** Where inspection events go unless told otherwise: a bridge on this machine. */
 export const DEFAULT_INSPECTOR_URL = 'ws://127.0.0.1:8080';
@@ -54,6 +55,9 @@ export function createWebSocketInspector(
 ): WebSocketInspector {
   const url = options.url ?? DEFAULT_INSPECTOR_URL;
   const target = new URL(url);
+  const { createWebSocketInspector: createStatelyWebSocketInspector } = loadOptionalPeer<
+    typeof StatelyInspect
+  >('@statelyai/inspect', 'The live inspector (createWebSocketInspector, --inspect)');
   const inspector = createStatelyWebSocketInspector({
     url,
     autoStart: false,
