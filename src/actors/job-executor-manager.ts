@@ -209,6 +209,7 @@ export class JobExecutorManager {
     this.stats.setWindow(this.options.statsWindow);
     this.lanes.configure(this.options.laneIdleTimeout, this.options.maxResidentLanes);
     this.startedAt = this.clock.now();
+    this.stats.begin(this.startedAt);
     this.unsubscribeAvailable = this.bus.subscribe(QueueEventTypes.JOB_AVAILABLE, () =>
       this.reports.jobAvailable(),
     );

@@ -11,6 +11,9 @@ import { StorageUnavailableError } from '../errors.js';
 import { parseCliArgs, USAGE, UsageError } from './args.js';
 import { runMain } from './run.js';
 
+/** Signals this close together are one key press (a group signal plus npm's forwarded copy). */
+const SAME_PRESS_MS = 150;
+
 async function main(argv: readonly string[]): Promise<number> {
   let parsed: ReturnType<typeof parseCliArgs>;
   try {
@@ -28,7 +31,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const force = new AbortController();
   let signals = 0;
   let exitCode = 130;
+  let lastSignalAt = Number.NEGATIVE_INFINITY;
   const onSignal = (signal: NodeJS.Signals) => {
+    // One Ctrl-C can arrive twice: the terminal signals the whole process group, and `npm start`
+    // forwards what it receives to its child as well. Signals closer together than a person can
+    // press keys count as one press.
+    const now = performance.now();
+    if (now - lastSignalAt < SAME_PRESS_MS) return;
+    lastSignalAt = now;
     signals += 1;
     if (signals === 1) {
       exitCode = signal === 'SIGINT' ? 130 : 128 + (signal === 'SIGTERM' ? 15 : 1);

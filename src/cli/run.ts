@@ -110,12 +110,20 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
   }
 
   let interrupted = io.interrupt?.aborted ?? false;
+  // Said when Ctrl-C is pressed, not once the stop is done, so it comes before "forcing stop".
+  let announced = false;
+  const announceInterrupt = () => {
+    if (announced) return;
+    announced = true;
+    stderr.write('\ninterrupted: letting running jobs finish…\n');
+  };
+  io.interrupt?.addEventListener('abort', announceInterrupt, { once: true });
   const finished = new Promise<void>((resolve) => {
     const check = () => {
       if (tally.done >= total || io.interrupt?.aborted) resolve();
     };
-    reactor.manager.on('jobCompleted', check);
-    reactor.manager.on('jobFailed', check);
+    reactor.on('jobCompleted', check);
+    reactor.on('jobFailed', check);
     io.interrupt?.addEventListener('abort', check, { once: true });
     check();
   });
@@ -141,7 +149,7 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
   }
   await finished;
   interrupted = interrupted || (io.interrupt?.aborted ?? false) || tally.done < total;
-  if (interrupted) stderr.write('\ninterrupted: letting running jobs finish…\n');
+  if (interrupted) announceInterrupt();
   await reactor.stop(true);
   progress.stop();
   const elapsedMs = Date.now() - tally.startedAt;
@@ -158,6 +166,7 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
       injectedFaults: faulty?.faults ?? 0,
       storage: opened!.label,
       interrupted,
+      backlog: MAX_BACKLOG,
     })}\n\n${formatVerdict(verdict)}\n`,
   );
   await reactor.close();

@@ -44,7 +44,13 @@ describe('main command (child process)', () => {
     expect(stdout).toContain('seriatim — summary');
     expect(stdout).toMatch(/total\s+306\s+306\s+306/);
     expect(stdout).toMatch(/retries\s+\d+ \(IO_ERROR \d+\); injected store faults \d+/);
-    expect(stdout).toMatch(/latency\s+p50 \d+ ms\s+p99 \d+ ms/);
+    expect(stdout).toMatch(
+      / latency\s+p50 \d+ ms\s+p99 \d+ ms\s+max \d+ ms\s+\(enqueue → completion\)/,
+    );
+    expect(stdout).toMatch(
+      / start latency\s+p50 \d+ ms\s+p99 \d+ ms\s+max \d+ ms\s+\(enqueue → first attempt\)/,
+    );
+    expect(stdout).toContain('both include queueing: this CLI keeps up to 400 jobs waiting');
     // Every outcome matches what the workload was built for (no retry budget ran out at 5%).
     const rows = [
       ...stdout.matchAll(/^\s+(COMPLETED|HASH_MISMATCH|LIBRARY_ERROR)\s+(\d+)\s+(\d+)\s+(\d+)$/gm),

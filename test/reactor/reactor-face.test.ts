@@ -115,6 +115,23 @@ describe('reactor controls', () => {
     await reactor.close();
   });
 
+  it('gives jobsPerSecond over the time since start while that is shorter than statsWindow', async () => {
+    const { reactor, clock } = await memoryReactor();
+    await reactor.start({ statsWindow: 10_000 });
+    await advance(clock, 20);
+    const created = await reactor.createDocument({
+      documentId: 'c1',
+      documentType: counterModel.documentType,
+    });
+    await reactor.watch(created.id);
+    for (let i = 0; i < 4; i++) await reactor.watch((await reactor.submit(increment('c1'))).id);
+    // 5 jobs, 20 ms after the start: 250 jobs/s (not 5 over the 10 s window, 0.5).
+    expect((await reactor.getStats()).jobsPerSecond).toBe(250);
+    await advance(clock, 20_000);
+    expect((await reactor.getStats()).jobsPerSecond).toBe(0);
+    await reactor.close();
+  });
+
   it('lists, skips and retries the lanes a failed job halts (halt policy)', async () => {
     const { reactor } = await memoryReactor({ laneFailurePolicy: 'halt' });
     await reactor.start();
