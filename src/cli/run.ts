@@ -48,6 +48,12 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
   const workload = buildWorkload(options);
   const inspectors = openInspectors(options);
   if (inspectors.ws) {
+    const page = inspectors.ws.url.replace(/^ws/, 'http');
+    stderr.write(
+      `inspect: sending to the bridge at ${inspectors.ws.url}. Start it first with \`npm run inspector\`, ` +
+        `then open ${page}: that page loads Stately's hosted inspector app (https://stately.ai/inspect), ` +
+        'which needs network access and is handed the events\n',
+    );
     const connected = await inspectors.ws.waitForConnection(2_000);
     stderr.write(
       connected
@@ -208,7 +214,9 @@ type Inspectors = {
 
 function openInspectors(options: CliOptions): Inspectors {
   const ws = options.inspect ? createWebSocketInspector({ url: options.inspect }) : undefined;
-  const recorder = options.record ? createRecorder(options.record) : undefined;
+  const recorder = options.record
+    ? createRecorder(options.record, { maxBytes: options.recordMaxMb * 1024 * 1024 })
+    : undefined;
   const targets = [ws?.inspect, recorder?.inspect].filter((o) => o !== undefined);
   return {
     ws,
@@ -225,7 +233,16 @@ function openInspectors(options: CliOptions): Inspectors {
       await ws?.close();
       if (recorder) {
         await recorder.close();
-        stderr.write(`inspect: recorded ${recorder.count} events to ${options.record}\n`);
+        stderr.write(
+          `inspect: recorded ${recorder.count} events to ${options.record}` +
+            (recorder.dropped > 0
+              ? `, left out ${recorder.dropped} the disk could not keep up with`
+              : '') +
+            (recorder.truncated
+              ? `; stopped at the ${options.recordMaxMb} MiB cap (--record-max-mb)`
+              : '') +
+            '\n',
+        );
       }
     },
   };

@@ -40,9 +40,9 @@ export type WebSocketInspector = {
 type AdapterInternals = { status?: string; ws?: { bufferedAmount?: number } };
 
 /**
- * Connects to a Stately inspector bridge over a WebSocket. Start one locally with
- * `createInspectorServer` from `@statelyai/inspect/server` (it serves the page that shows the
- * events), then run with `inspect: inspector.inspect`.
+ * Connects to an inspector bridge over a WebSocket. Start one locally with
+ * `startInspectorBridge` (`npm run inspector`; it serves the page that shows the events),
+ * then run with `inspect: inspector.inspect`.
  * @example
  * const inspector = createWebSocketInspector({ url: 'ws://127.0.0.1:8080' });
  * const reactor = await createReactor({ models, inspect: inspector.inspect });
