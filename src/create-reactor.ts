@@ -24,8 +24,15 @@ import { createDocumentJob } from './document/create-action.js';
 import { DocumentJobExecutor } from './document/document-job-executor.js';
 import { type DocumentModel, ModelRegistry } from './document/document-model.js';
 import { ConfigError, JobValidationError } from './errors.js';
-import { describe, type ExecutorOptions, resolveOptions, unknownOption } from './options.js';
+import {
+  describe,
+  type ExecutorOptions,
+  isOptionsObject,
+  resolveOptions,
+  unknownOption,
+} from './options.js';
 import { buildReactor, type Reactor } from './reactor.js';
+import type { TelemetryOptions } from './telemetry/telemetry-options.js';
 
 export type { Reactor, StopOptions } from './reactor.js';
 
@@ -70,6 +77,11 @@ export type ReactorOptions = {
    * a new MemoryScheduleStore
    */
   scheduleStore?: IScheduleStore;
+  /**
+   * OpenTelemetry spans and metrics through `@opentelemetry/api` (an optional peer dependency):
+   * `true` for the global providers, or `{ tracerProvider, meterProvider }`. @default off
+   */
+  telemetry?: boolean | TelemetryOptions;
 };
 
 /**
@@ -89,6 +101,8 @@ export type ReactorOptions = {
 export async function createReactor(options: ReactorOptions): Promise<Reactor> {
   checkReactorOptions(options);
   const config = resolveOptions(options.config ?? {});
+  // Before any storage is opened, so a missing @opentelemetry/api leaves nothing open.
+  const Telemetry = options.telemetry ? await loadTelemetry() : undefined;
   const models = new ModelRegistry(options.models);
   const clock = options.clock ?? systemClock;
   const bus = options.bus ?? new MemoryEventBus();
@@ -123,6 +137,17 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
       manager.cancelWatchers(jobId, new Error(`Job ${jobId} was cancelled`)),
   });
   const metrics = new Metrics({ bus, queue: storage.queue });
+  const telemetry = Telemetry
+    ? new Telemetry({
+        options: options.telemetry as true | TelemetryOptions,
+        bus,
+        queue: storage.queue,
+        clock,
+        documentType: (job) => metrics.documentTypeOf(job),
+        running: async () => (await manager.getStatus()).activeJobs,
+        residentLanes: () => manager.residentLanes,
+      })
+    : undefined;
 
   return buildReactor({
     manager,
@@ -136,7 +161,8 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     storage,
     clock,
     onError: options.onError ?? ((error) => console.error('[seriatim]', error)),
-    async createDocument({ documentId, documentType, branch }) {
+    telemetry,
+    documentJob({ documentId, documentType, branch }) {
       const model = models.get(documentType);
       if (!model) {
         throw new JobValidationError(
@@ -144,9 +170,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
           `no model of type ${JSON.stringify(documentType)} is registered; registered: ${models.documentTypes().join(', ') || 'none'}`,
         );
       }
-      return storage.queue.enqueue(
-        createDocumentJob({ documentId, documentType, scopes: model.scopes, branch, clock }),
-      );
+      return createDocumentJob({ documentId, documentType, scopes: model.scopes, branch, clock });
     },
   });
 }
@@ -169,6 +193,40 @@ function checkReactorOptions(options: ReactorOptions): void {
     }
   }
   checkRuntimeOptions(options);
+  checkTelemetryOption(options.telemetry);
+}
+
+function checkTelemetryOption(telemetry: unknown): void {
+  if (telemetry === undefined || typeof telemetry === 'boolean') return;
+  const expected =
+    'expected `telemetry` to be a boolean or { tracerProvider?, meterProvider? } (OpenTelemetry providers)';
+  if (!isOptionsObject(telemetry)) {
+    throw new ConfigError('telemetry', `${expected}, got ${describe(telemetry)}`);
+  }
+  for (const [key, method] of [
+    ['tracerProvider', 'getTracer'],
+    ['meterProvider', 'getMeter'],
+  ] as const) {
+    const provider = telemetry[key] as Record<string, unknown> | undefined;
+    if (provider !== undefined && typeof provider?.[method] !== 'function') {
+      throw new ConfigError(
+        `telemetry.${key}`,
+        `expected \`${key}\` to have a ${method}() method, got ${describe(provider)}`,
+      );
+    }
+  }
+  for (const key of Object.keys(telemetry)) {
+    if (key !== 'tracerProvider' && key !== 'meterProvider') {
+      throw unknownOption(key, ['tracerProvider', 'meterProvider'], 'telemetry');
+    }
+  }
+}
+
+/** Loaded on demand, so `@opentelemetry/api` is needed only with `telemetry`. */
+async function loadTelemetry() {
+  const { ReactorTelemetry, loadOtelApi } = await import('./telemetry/reactor-telemetry.js');
+  loadOtelApi();
+  return ReactorTelemetry;
 }
 
 /** Every key of `ReactorOptions`: another key is a typo, rejected rather than ignored. */
@@ -186,6 +244,7 @@ const REACTOR_OPTIONS = Object.freeze([
   'runnerId',
   'onError',
   'scheduleStore',
+  'telemetry',
 ] as const) satisfies readonly (keyof ReactorOptions)[];
 // Fails to compile when an option is added to `ReactorOptions` but not to the list above.
 const everyOptionListed: [Exclude<keyof ReactorOptions, (typeof REACTOR_OPTIONS)[number]>] extends [

@@ -95,6 +95,7 @@ export { jobLifecycleMachine } from './machines/job-lifecycle-machine.js';
 export { laneMachine } from './machines/lane-machine.js';
 export { supervisorMachine } from './machines/supervisor-machine.js';
 export { DEFAULTS, type ExecutorOptions, resolveOptions } from './options.js';
+export type { TelemetryOptions } from './telemetry/telemetry-options.js';
 export * from './types.js';
 export {
   JOB_LIMITS,

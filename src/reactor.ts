@@ -105,12 +105,20 @@ export type ReactorParts = Pick<
   storage: Storage;
   clock: Clock;
   onError: (error: unknown) => void;
-  createDocument: Reactor['createDocument'];
+  /** The `CREATE_DOCUMENT` job of `createDocument`. @throws JobValidationError */
+  documentJob(input: Parameters<Reactor['createDocument']>[0]): JobInput;
+  /** Spans and metrics, when `telemetry` is on. */
+  telemetry?: {
+    traceEnqueue(input: JobInput, enqueue: () => Promise<Job>): Promise<Job>;
+    dispose(): void;
+  };
 };
 
 /** Builds the reactor's face over its parts. @internal */
 export function buildReactor(parts: ReactorParts): Reactor {
-  const { manager, queue, bus, executor, scheduler, metrics, storage, clock } = parts;
+  const { manager, queue, bus, executor, scheduler, metrics, storage, clock, telemetry } = parts;
+  const enqueue = (input: JobInput): Promise<Job> =>
+    telemetry ? telemetry.traceEnqueue(input, () => queue.enqueue(input)) : queue.enqueue(input);
   let storageStarted = false;
   let closed = false;
   // Aborted by close(): rejects the watches still waiting.
@@ -175,8 +183,11 @@ export function buildReactor(parts: ReactorParts): Reactor {
     reaper: storage.reaper,
     scheduler,
     metrics,
-    submit: guarded('submit', (input: JobInput) => queue.enqueue(input)),
-    createDocument: guarded('createDocument', parts.createDocument),
+    submit: guarded('submit', enqueue),
+    createDocument: guarded(
+      'createDocument',
+      async (input: Parameters<Reactor['createDocument']>[0]) => enqueue(parts.documentJob(input)),
+    ),
     watch: guarded('watch', (jobId: string, signal?: AbortSignal) =>
       manager.watch(jobId, signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal),
     ),
@@ -229,6 +240,7 @@ export function buildReactor(parts: ReactorParts): Reactor {
       await manager.stop(true);
       manager.dispose();
       metrics.dispose();
+      telemetry?.dispose();
       await storage.close();
     },
     getStatus: guarded('getStatus', () => manager.getStatus()),

@@ -129,6 +129,8 @@ for (const storage of [{ sqlite: 'x.db' }, { postgres: 'postgres://127.0.0.1:1/x
   out.push([error.name, error.packageName, error.message]);
 }
 try { createWebSocketInspector(); } catch (error) { out.push([error.name, error.packageName, error.message]); }
+const telemetry = await createReactor({ models: [counterModel], telemetry: true }).catch((e) => e);
+out.push([telemetry.name, telemetry.packageName, telemetry.message]);
 console.log(JSON.stringify(out));
 `,
     );
@@ -137,6 +139,7 @@ console.log(JSON.stringify(out));
       ['MissingDependencyError', 'better-sqlite3'],
       ['MissingDependencyError', 'pg'],
       ['MissingDependencyError', '@statelyai/inspect'],
+      ['MissingDependencyError', '@opentelemetry/api'],
     ]);
     expect(errors[0]![2]).toContain('install it with `npm install better-sqlite3`');
   });
