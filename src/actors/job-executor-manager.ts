@@ -294,6 +294,10 @@ export class JobExecutorManager {
       if (!job)
         throw new Error(`Unknown job id ${JSON.stringify(jobId)}: the queue has no such job`);
       if (job.status === 'COMPLETED' || job.status === 'FAILED') {
+        // Stored as finished by this process a moment before its result is kept: wait for it.
+        await this.outcomes.settled(jobId);
+        const kept = this.results.get(jobId);
+        if (kept) return kept;
         // Finished before this process kept its result (another runner, or dropped from retention).
         return resultFromRecord(job, this.iso(job.finishedAt ?? job.createdAt));
       }

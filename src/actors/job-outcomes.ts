@@ -77,11 +77,37 @@ export class JobOutcomes {
   private lastIso = '';
   /** Timers of the ends waiting to be written again. */
   private readonly retryTimers = new Set<unknown>();
+  /** Jobs whose completion or failure is being written, until their watchers are settled. */
+  private readonly ending = new Map<string, Promise<void>>();
 
   constructor(private readonly options: JobOutcomesOptions) {}
 
-  // Not `async`: one promise per job fewer on the hot path.
+  /**
+   * Resolves once the end of `jobId` being written here is settled (at once when none is): the
+   * queue may record a job finished a moment before its result is kept for `watch`.
+   */
+  settled(jobId: string): Promise<void> | undefined {
+    return this.ending.get(jobId);
+  }
+
+  /** Tracks `ending` as the end of `jobId` in progress. */
+  private track(jobId: string, ending: Promise<void>): Promise<void> {
+    const tracked = ending.finally(() => {
+      if (this.ending.get(jobId) === tracked) this.ending.delete(jobId);
+    });
+    this.ending.set(jobId, tracked);
+    return tracked;
+  }
+
   completed(event: Completed): Promise<void> {
+    return this.track(event.job.id, this.complete(event));
+  }
+
+  failed(event: Failed): Promise<void> {
+    return this.track(event.job.id, this.fail(event));
+  }
+
+  private complete(event: Completed): Promise<void> {
     const { queue, stats, publish, results } = this.options;
     const ref = { jobId: event.job.id, token: event.claimToken };
     return this.end(ref, 'complete', () => queue.complete(ref, event.attempts)).then((written) => {
@@ -94,7 +120,7 @@ export class JobOutcomes {
     });
   }
 
-  async failed(event: Failed): Promise<void> {
+  private async fail(event: Failed): Promise<void> {
     const { queue, stats, publish, results, clock } = this.options;
     const ref = { jobId: event.job.id, token: event.claimToken };
     const { error } = event;
