@@ -23,6 +23,7 @@ import { type Clock, systemClock } from './clock.js';
 import { createDocumentJob } from './document/create-action.js';
 import { DocumentJobExecutor } from './document/document-job-executor.js';
 import { type DocumentModel, ModelRegistry } from './document/document-model.js';
+import type { SignatureVerifier } from './document/signature.js';
 import { ConfigError, JobValidationError } from './errors.js';
 import {
   describe,
@@ -60,6 +61,11 @@ export type ReactorOptions = {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** Asked once per action; denying fails the job with UNAUTHORIZED. */
   authorizer?: IAuthorizer;
+  /**
+   * Checks action signatures (e.g. `powerhouseVerifier()` of `seriatim/powerhouse`).
+   * @default ed25519Verifier
+   */
+  verifier?: SignatureVerifier;
   /** Source of missing history for the fatal path (HASH_MISMATCH, REBASE_FAILED). */
   sync?: ISyncSource;
   /** @default 'continue' */
@@ -112,6 +118,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     store: storage.store,
     models,
     authorizer: options.authorizer,
+    verifier: options.verifier,
     now: () => clock.now(),
   });
   const sync = options.sync;
@@ -192,6 +199,13 @@ function checkReactorOptions(options: ReactorOptions): void {
       throw unknownOption(key, REACTOR_OPTIONS);
     }
   }
+  const { verifier } = options;
+  if (verifier !== undefined && typeof (verifier as SignatureVerifier)?.verify !== 'function') {
+    throw new ConfigError(
+      'verifier',
+      `expected \`verifier\` to be { verify(action, target) }, got ${describe(verifier)}`,
+    );
+  }
   checkRuntimeOptions(options);
   checkTelemetryOption(options.telemetry);
 }
@@ -237,6 +251,7 @@ const REACTOR_OPTIONS = Object.freeze([
   'clock',
   'inspect',
   'authorizer',
+  'verifier',
   'sync',
   'laneFailurePolicy',
   'bus',

@@ -1,5 +1,5 @@
 /**
- * Error codes and error classes (SPEC section 4).
+ * Error codes and error classes (README: Error codes).
  * @module
  */
 
@@ -48,9 +48,9 @@ export class JobError extends Error {
   override readonly name = 'JobError';
   readonly code: JobErrorCode;
   readonly retryable: boolean;
-  /** Same as `code` (seed 001 naming). */
+  /** Same as `code` (the executor interface's naming). */
   readonly errorCode: number;
-  /** Same as `message` (seed 001 naming). */
+  /** Same as `message` (the executor interface's naming). */
   readonly errorMessage: string;
 
   constructor(code: JobErrorCode, message: string, options?: { cause?: unknown }) {

@@ -1,5 +1,5 @@
 /**
- * Bus events: numeric codes (seed 001, SPEC section 5) and their payloads, in one typed map.
+ * Bus events: numeric codes (README: Events) and their payloads, in one typed map.
  * @module
  */
 import type { JobError } from './errors.js';

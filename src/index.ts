@@ -52,6 +52,7 @@ export {
 export {
   DocumentJobExecutor,
   type DocumentJobExecutorOptions,
+  type ReducerErrorReport,
 } from './document/document-job-executor.js';
 // Document layer
 export {
@@ -60,12 +61,16 @@ export {
   defineDocumentModel,
   ModelRegistry,
   type ReducerContext,
+  type ReducerErrorPolicy,
 } from './document/document-model.js';
 export { hashScopes, hashState } from './document/hash.js';
 export { operationId } from './document/operation-id.js';
 export {
+  ed25519Verifier,
   generateSignerKeys,
+  type SignatureCheck,
   type SignatureTarget,
+  type SignatureVerifier,
   type SignerKeys,
   signAction,
   signingPayload,

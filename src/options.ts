@@ -6,7 +6,7 @@ import { propertyPath, quote } from './describe-value.js';
 import { ConfigError } from './errors.js';
 
 /**
- * Configuration of the job executor manager (seed 001 `JobExecutorManagerConfig`, extended).
+ * Configuration of the job executor manager (README: Configuration).
  * Every option is an integer; the millisecond ones are at most {@link MAX_DELAY}.
  */
 export type ExecutorOptions = {

@@ -1,5 +1,5 @@
 /**
- * The job domain: actions, operations, jobs and results (seed 001, SPEC section 1).
+ * The job domain: actions, operations, jobs and results (README: Semantics).
  * @module
  */
 import type { JobError } from './errors.js';
@@ -20,6 +20,10 @@ export type Action = {
   input: unknown;
   /** ISO-8601 timestamp string (the name is historical). */
   timestampUtcMs: string;
+  /**
+   * `signer`: an Ed25519 {@link ActionSigner}; another scheme's signer (such as Powerhouse's
+   * `{ user, app, signatures }`) is stored as it is and left to the reactor's `verifier`.
+   */
   context?: { signer?: ActionSigner };
 };
 
@@ -34,6 +38,12 @@ export type Operation = {
   hash: string;
   timestampUtcMs: string;
   action: Action;
+  /**
+   * Set when the reducer rejected the action and its model records rejections
+   * (`onReducerError: 'record'`): the reducer's message. The operation holds its index, but
+   * changed nothing: `hash` is the hash of the state before it (see README, Semantics).
+   */
+  error?: string;
 };
 
 /** A lane: the unit of ordering. */
@@ -62,7 +72,7 @@ export type JobInput = {
   /** @default 'main' */
   branch?: string;
   actions: Action[];
-  /** Expected state hash after the job (SPEC section 1). */
+  /** Expected state hash after the job (README: Semantics, "Execution of one job"). */
   resultingHash?: string;
   /** Retries after the first attempt; overrides the manager's `maxRetries`. */
   maxRetries?: number;
@@ -90,7 +100,7 @@ export type Job = {
   meta?: Record<string, unknown>;
 };
 
-/** Outcome of executing a job (seed 001). */
+/** Outcome of executing a job. */
 export type JobResult = {
   job: Job;
   success: boolean;
@@ -107,7 +117,7 @@ export type JobResult = {
   error?: JobError;
 };
 
-/** Per-execution configuration (seed 001 `JobExecutionConfig`). */
+/** Per-execution configuration (timeout and retries of one job). */
 export type JobExecutionConfig = {
   maxRetries?: number;
   jobTimeout?: number;
@@ -115,7 +125,10 @@ export type JobExecutionConfig = {
   retryMaxDelay?: number;
 };
 
-/** Executes one job: apply its actions and write the operations (SPEC section 3). */
+/**
+ * Executes one job: apply its actions and write the operations (README: Semantics, "Execution of
+ * one job").
+ */
 export interface IJobExecutor {
   /**
    * Executes `job` once. Failures are returned as a `JobResult` with `success: false` and a

@@ -450,13 +450,21 @@ function copyAction(value: unknown, scopes: string[], scopeSet: Set<string> | un
   return copy;
 }
 
-/** Checks the `signer` of a copied context: `publicKey` and `signature` strings. */
+/**
+ * Checks the `signer` of a copied context: an object; when it has a `publicKey` or a
+ * `signature` (an Ed25519 signer), both strings. Another scheme's signer (Powerhouse's
+ * `{ user, app, signatures }`) is left to the reactor's verifier.
+ */
 function checkSigner(context: Record<string, unknown>): void {
   const signer = context.signer;
   if (signer === undefined) return;
   enter('signer');
   if (signer === null || typeof signer !== 'object' || Array.isArray(signer)) {
     fail(`expected an object, got ${describeValue(signer)}`);
+  }
+  if (!('publicKey' in signer) && !('signature' in signer)) {
+    leave();
+    return;
   }
   for (const key of ['publicKey', 'signature'] as const) {
     const value = (signer as Record<string, unknown>)[key];

@@ -1,6 +1,6 @@
 /**
  * `JobExecutorManager`: the runtime that wires the supervisor actor, the lane registry, the
- * queue, the executor and the bus (seed 001 `IJobExecutorManager`, SPEC section 5).
+ * queue, the executor and the bus (README: Semantics, Events).
  *
  * The machines decide; this class carries out what they emit (claims, dispatch, queue I/O, bus
  * events) and reports back in batches: one `slots.released` event per microtask, not per job.
@@ -32,6 +32,7 @@ import {
 } from '../options.js';
 import type { IJobExecutor, Job, JobResult } from '../types.js';
 import { AttemptRunner } from './attempt-runner.js';
+import { ClaimRequests } from './claim-requests.js';
 import { ExecutionStats } from './execution-stats.js';
 import { FinishingLanes } from './finishing-lanes.js';
 import {
@@ -70,7 +71,7 @@ export type JobExecutorManagerOptions = {
   onError?: (error: unknown) => void;
 };
 
-/** Executor status (seed 001). */
+/** Executor status (README: Semantics, "Stats"). */
 export type ExecutorStatus = {
   isRunning: boolean;
   isPaused: boolean;
@@ -82,7 +83,7 @@ export type ExecutorStatus = {
   uptime?: number;
 };
 
-/** Execution statistics (seed 001). */
+/** Execution statistics (README: Semantics, "Stats"). */
 export type ExecutorStats = {
   averageExecutionTime: number;
   successRate: number;
@@ -116,6 +117,7 @@ export class JobExecutorManager {
   private readonly results: JobResults;
   private readonly stats: ExecutionStats;
   private readonly outcomes: JobOutcomes;
+  private readonly claims: ClaimRequests;
   private readonly reports: SupervisorReports;
   private readonly runConfigs: RunConfigs;
 
@@ -148,6 +150,7 @@ export class JobExecutorManager {
     this.attempts = new AttemptRunner(deps.executor);
     this.results = new JobResults(this.options.resultRetention);
     this.stats = new ExecutionStats(() => this.clock.now(), this.options.statsWindow);
+    this.claims = new ClaimRequests(this.queue, this.runnerId);
     this.outcomes = new JobOutcomes({
       queue: this.queue,
       clock: this.clock,
@@ -293,11 +296,8 @@ export class JobExecutorManager {
       if (settled) return settled;
       if (!job)
         throw new Error(`Unknown job id ${JSON.stringify(jobId)}: the queue has no such job`);
-      if (job.status === 'COMPLETED' || job.status === 'FAILED') {
-        // Stored as finished by this process a moment before its result is kept: wait for it.
-        await this.outcomes.settled(jobId);
-        const kept = this.results.get(jobId);
-        if (kept) return kept;
+      const finished = job.status === 'COMPLETED' || job.status === 'FAILED';
+      if (finished && !this.outcomes.isEnding(jobId)) {
         // Finished before this process kept its result (another runner, or dropped from retention).
         return resultFromRecord(job, this.iso(job.finishedAt ?? job.createdAt));
       }
@@ -398,13 +398,21 @@ export class JobExecutorManager {
   }
 
   private claim(limit: number): void {
-    promiseOf(() => this.queue.claim(this.runnerId, limit)).then(
+    promiseOf(() => this.claims.claim(limit, (surplus) => this.releaseSurplus(surplus))).then(
       (claims) => {
         this.supervisor.send({ type: 'claim.done', claims });
-        if (claims.length < limit) this.reports.wakeForDelayed(this.queue);
+        if (this.claims.unanswered) this.reports.wakeAt(this.clock.now());
+        else if (claims.length < limit) this.reports.wakeForDelayed(this.queue);
       },
       (error: unknown) => this.supervisor.send({ type: 'claim.failed', error }),
     );
+  }
+
+  /** Reclaimed claims beyond the free slots (see `ClaimRequests`): back to pending, unstarted. */
+  private releaseSurplus(claims: Claim[]): void {
+    for (const { job, token } of claims) {
+      this.outcomes.released({ jobId: job.id, token }, job.attempts - 1).catch(this.onError);
+    }
   }
 
   /**
@@ -444,13 +452,16 @@ export class JobExecutorManager {
   private continueLane(job: Job): void {
     const run = this.runLengths.get(job.id) ?? 1;
     if (run > 1) this.runLengths.delete(job.id);
-    const claimLane = this.queue.claimLane;
-    if (claimLane === undefined || run >= this.options.laneBatchSize || !this.mayBatch()) {
+    if (
+      this.queue.claimLane === undefined ||
+      run >= this.options.laneBatchSize ||
+      !this.mayBatch()
+    ) {
       this.reports.release(1, 1);
       return;
     }
     const lane = { documentId: job.documentId, scope: job.scopes[0]!, branch: job.branch };
-    promiseOf(() => claimLane.call(this.queue, this.runnerId, lane)).then(
+    promiseOf(() => this.claims.claimLane(lane)).then(
       (claim) => {
         if (claim === undefined) {
           this.reports.release(1, 1);
@@ -467,6 +478,8 @@ export class JobExecutorManager {
       (error: unknown) => {
         this.onError(error);
         this.reports.release(1, 1);
+        // Its answer may be lost with a claim in it: the next claim reclaims it.
+        this.reports.wakeAt(this.clock.now() + CLAIM_RETRY_DELAY);
       },
     );
   }

@@ -1,6 +1,6 @@
 /**
- * `Metrics`: job counts and processing time, in total and by document type (SPEC section 8,
- * seed 003 `JobMetrics`).
+ * `Metrics`: job counts and processing time, in total and by document type (README:
+ * Scheduler and metrics).
  * @module
  */
 import type { IEventBus, IQueue, QueuedJob } from '../adapters/ports.js';
@@ -8,7 +8,7 @@ import { CREATE_DOCUMENT } from '../document/create-action.js';
 import { JobExecutorEventTypes, QueueEventTypes } from '../events.js';
 import { type Job, JobStatus } from '../types.js';
 
-/** Job counts and the mean processing time (seed 003 `JobStats`). */
+/** Job counts and the mean processing time (README: Scheduler and metrics). */
 export type JobStats = {
   pending: number;
   running: number;

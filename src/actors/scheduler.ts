@@ -1,5 +1,5 @@
 /**
- * `Scheduler`: delayed jobs and recurring (cron) jobs (SPEC section 8, seed 003 `JobScheduler`).
+ * `Scheduler`: delayed jobs and recurring (cron) jobs (README: Scheduler and metrics).
  * @module
  */
 import { randomUUID } from 'node:crypto';

@@ -49,12 +49,17 @@ export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMe
  *   success, until the job is claimed again, reaped or retried. So the runtime can retry the end
  *   of a claim safely, and a stale answer to a retry means the claim is really lost.
  * - `release` puts the job back to `PENDING` in the same place in its lanes (it stays the head).
+ * - Claim calls are named: the runtime passes `request`, unique per call (a queue picks one when
+ *   it is missing), and a claim call whose answer was lost (it failed, perhaps after its effect)
+ *   is recovered with `reclaim(runnerId, request)`, which hands back the claims it made that
+ *   still hold their jobs. So a lost answer never leaves a job `RUNNING` under a claim nobody
+ *   knows (heartbeated for ever by a durable queue, never reaped).
  */
 export interface IQueue {
   enqueue(input: JobInput): Promise<Job>;
   /** All or nothing: one invalid input rejects the whole batch. */
   enqueueMany(inputs: JobInput[]): Promise<Job[]>;
-  claim(runnerId: string, limit: number): Promise<Claim[]>;
+  claim(runnerId: string, limit: number, request?: string): Promise<Claim[]>;
   /**
    * Optional (lane batching). Claims the head job of one lane when it is claimable now: the same
    * conditions and effects as `claim` of that one job (`PENDING`, the oldest unfinished job in
@@ -65,7 +70,15 @@ export interface IQueue {
    * the lane's next job on the concurrency slot just freed, at most `laneBatchSize` jobs in a row.
    * A runtime falls back to `claim` when a queue lacks it.
    */
-  claimLane?(runnerId: string, lane: LaneRef): Promise<Claim | undefined>;
+  claimLane?(runnerId: string, lane: LaneRef, request?: string): Promise<Claim | undefined>;
+  /**
+   * Optional (a runtime falls back to the reaper, or to nothing on a queue without one). The claims
+   * that the `claim` or `claimLane` call of `runnerId` named `request` made and that still hold
+   * their jobs (`RUNNING` under the token that call handed out), with the same jobs and tokens the
+   * lost answer had; `[]` when the call took no effect or its claims ended since. Changes nothing
+   * stored; a durable queue heartbeats the claims it hands back. Safe to call any number of times.
+   */
+  reclaim?(runnerId: string, request: string): Promise<Claim[]>;
   complete(ref: ClaimRef, attempts: number): Promise<void>;
   fail(ref: ClaimRef, failure: JobFailure): Promise<void>;
   /** Back to pending, keeping its place; `attempts` is stored (an aborted attempt is not counted). */

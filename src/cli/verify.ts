@@ -94,7 +94,8 @@ export async function verifyRun(
         violate(`${name}#${i}: id ${op.id} is not the id of its action ${op.action.id}`);
       }
       try {
-        state = applyAction(model, state, op.action, ctx);
+        // A recorded reducer rejection holds its index and changed nothing.
+        if (op.error === undefined) state = applyAction(model, state, op.action, ctx);
       } catch (error) {
         violate(`${name}#${i}: replay throws: ${(error as Error).message}`);
         break;

@@ -23,7 +23,15 @@ export function applyAction(
   }
   if (model === undefined) throw new Error(`no document model for scope '${action.scope}'`);
   const next = model.reducer(draft, action, ctx);
-  return next === undefined ? draft : next;
+  if (next === undefined) return draft;
+  // Powerhouse hashes any falsy state as "": forbidding them keeps state hashes equal.
+  if (!next) {
+    throw new Error(
+      `the reducer returned ${JSON.stringify(next)}: a scope's state must not be falsy ` +
+        '(see README, Semantics: Document models)',
+    );
+  }
+  return next;
 }
 
 /** A reducer context whose `dispatch` drops the actions (for re-applying stored operations). */

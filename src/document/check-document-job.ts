@@ -1,5 +1,6 @@
 /**
- * The executor's checks of a job against the document it targets (SPEC sections 1 and 3).
+ * The executor's checks of a job against the document it targets (README: Semantics, "Execution of
+ * one job").
  * @module
  */
 import { JobError, JobErrorCodes } from '../errors.js';

@@ -1,5 +1,6 @@
 /**
- * Building actions, and the jobs that create and delete a document (SPEC section 1).
+ * Building actions, and the jobs that create and delete a document (README: Semantics,
+ * "Documents").
  * @module
  */
 import { randomUUID } from 'node:crypto';

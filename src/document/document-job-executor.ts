@@ -1,5 +1,6 @@
 /**
- * The document executor: runs one job against the operation store (SPEC section 3).
+ * The document executor: runs one job against the operation store (README: Semantics, "Execution
+ * of one job").
  * @module
  */
 import type {
@@ -27,7 +28,7 @@ import { laneKey } from './lane-key.js';
 import { type CacheHits, LaneStateLoader } from './lane-state-loader.js';
 import { operationId } from './operation-id.js';
 import { rebaseOperations } from './rebase-operations.js';
-import { checkSignature } from './signature.js';
+import { ed25519Verifier, type SignatureVerifier } from './signature.js';
 import { StateCache } from './state-cache.js';
 
 /** Options of {@link DocumentJobExecutor}. */
@@ -38,6 +39,8 @@ export type DocumentJobExecutorOptions = {
   models: ModelRegistry;
   /** Asked once per action; denying (false or a throw) fails the job with `UNAUTHORIZED`. */
   authorizer?: IAuthorizer;
+  /** Checks each action's signature; an invalid one fails the job. @default ed25519Verifier */
+  verifier?: SignatureVerifier;
   /** Lane states kept in memory (LRU). 0 disables the cache. @default 10000 */
   cacheSize?: number;
   /** Time source of `duration` and `completedAt`, ms since epoch. @default Date.now */
@@ -106,6 +109,7 @@ export class DocumentJobExecutor implements IJobExecutor {
   readonly #store: IOperationStore;
   readonly #models: ModelRegistry;
   readonly #authorizer: IAuthorizer | undefined;
+  readonly #verifier: SignatureVerifier;
   readonly #cache: StateCache;
   readonly #loader: LaneStateLoader;
   readonly #now: () => number;
@@ -114,6 +118,7 @@ export class DocumentJobExecutor implements IJobExecutor {
     this.#store = options.store;
     this.#models = options.models;
     this.#authorizer = options.authorizer;
+    this.#verifier = options.verifier ?? ed25519Verifier;
     this.#cache = new StateCache({ capacity: options.cacheSize ?? 10_000 });
     this.#loader = new LaneStateLoader(this.#store, this.#cache);
     this.#now = options.now ?? Date.now;
@@ -121,7 +126,8 @@ export class DocumentJobExecutor implements IJobExecutor {
 
   /**
    * Runs `job` once and returns its result: on success the operations written (or found written
-   * already, `metadata.replayed: true`) and `metadata.dispatched`, the actions reducers dispatched;
+   * already, `metadata.replayed: true`), `metadata.dispatched`, the actions reducers dispatched,
+   * and `metadata.reducerErrors` when a model that records rejections rejected some actions;
    * on failure `errorCode`, `errorMessage` and `error`. `config` is the runtime's business (retries,
    * timeouts) and is not read here. An aborted `signal` (reason: a `JobError` with `TIMEOUT` or
    * `GRACEFUL_ABORT`) stops the job before its write and yields that error.
@@ -152,6 +158,7 @@ export class DocumentJobExecutor implements IJobExecutor {
           replayed: outcome.replayed,
           dispatched: outcome.dispatched,
           ...(run.documentType === undefined ? {} : { documentType: run.documentType }),
+          ...reducerErrors(outcome.operations),
         },
       });
     } catch (caught) {
@@ -262,7 +269,9 @@ export class DocumentJobExecutor implements IJobExecutor {
     // Signatures bind the job's document and branch (see README, Semantics: Signatures).
     const signers: (string | undefined)[] = [];
     for (const action of job.actions) {
-      const check = checkSignature(action, job);
+      // A synchronous verifier (the default) is not awaited: no extra turn per action.
+      const answer = this.#verifier.verify(action, job);
+      const check = answer instanceof Promise ? await answer : answer;
       if (!check.valid) {
         throw new JobError(
           JobErrorCodes.SIGNATURE_INVALID,
@@ -304,10 +313,13 @@ export class DocumentJobExecutor implements IJobExecutor {
 
     const dispatched: Action[] = [];
     const operations: Operation[] = [];
+    const record = model.onReducerError === 'record';
     for (const [i, action] of job.actions.entries()) {
       const lane = lanes.get(action.scope)!;
-      // Loaded states are shared with the cache and the store: work on a private copy.
-      const draft = lane.operations.length === 0 ? structuredClone(lane.state) : lane.state;
+      // Loaded states are shared with the cache and the store: work on a private copy. A model
+      // that records rejections gets a fresh copy per action, so a throw leaves the state intact.
+      const draft =
+        lane.operations.length === 0 || record ? structuredClone(lane.state) : lane.state;
       const ctx = {
         documentId,
         scope: action.scope,
@@ -316,17 +328,33 @@ export class DocumentJobExecutor implements IJobExecutor {
           dispatched.push(next);
         },
       };
+      const head = { index: lane.loaded.index + lane.operations.length, hash: lane.hash };
+      const stale = this.#verifier.checkLane?.(action, head);
+      if (stale !== undefined) {
+        throw new JobError(
+          JobErrorCodes.HASH_MISMATCH,
+          `Action '${action.id}' (${action.type}) was signed for another state of scope '${action.scope}' than its head ${head.index}: ${stale}`,
+        );
+      }
+      let rejection: string | undefined;
       try {
         lane.state = applyAction(model, draft, action, ctx);
       } catch (error) {
+        // A reducer refusing the job itself (an unsupported action) throws a JobError: never
+        // recorded, it fails the job with its own code.
+        if (error instanceof JobError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
-        throw new JobError(
-          JobErrorCodes.LIBRARY_ERROR,
-          `Action '${action.id}' (${action.type}) in scope '${action.scope}' was rejected: ${reason}`,
-          { cause: error },
-        );
+        // The header lane never records: a bad lifecycle action fails its job.
+        if (!record || action.scope === DOCUMENT_SCOPE) {
+          throw new JobError(
+            JobErrorCodes.LIBRARY_ERROR,
+            `Action '${action.id}' (${action.type}) in scope '${action.scope}' was rejected: ${reason}`,
+            { cause: error },
+          );
+        }
+        rejection = reason;
       }
-      lane.hash = hashState(lane.state);
+      if (rejection === undefined) lane.hash = hashState(lane.state);
       const operation: Operation = {
         id: ids[i]!,
         index: lane.loaded.index + 1 + lane.operations.length,
@@ -334,6 +362,7 @@ export class DocumentJobExecutor implements IJobExecutor {
         hash: lane.hash,
         timestampUtcMs: action.timestampUtcMs,
         action,
+        ...(rejection === undefined ? {} : { error: rejection }),
       };
       lane.operations.push(operation);
       operations.push(operation);
@@ -545,6 +574,26 @@ function abortError(signal: AbortSignal): JobError {
   const reason: unknown = signal.reason;
   if (reason instanceof JobError) return reason;
   return new JobError(JobErrorCodes.GRACEFUL_ABORT, 'The attempt was aborted', { cause: reason });
+}
+
+/** An action the reducer rejected and its model recorded (`onReducerError: 'record'`). */
+export type ReducerErrorReport = {
+  actionId: string;
+  scope: string;
+  operationId: string;
+  index: number;
+  error: string;
+};
+
+/** `{ reducerErrors }` listing the recorded rejections among `operations`, or `{}` for none. */
+function reducerErrors(operations: readonly Operation[]): { reducerErrors?: ReducerErrorReport[] } {
+  const reports: ReducerErrorReport[] = [];
+  for (const { id, index, action, error } of operations) {
+    if (error !== undefined) {
+      reports.push({ actionId: action.id, scope: action.scope, operationId: id, index, error });
+    }
+  }
+  return reports.length === 0 ? {} : { reducerErrors: reports };
 }
 
 /** The deterministic ids of the job's operations, one per action in order. */

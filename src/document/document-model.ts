@@ -1,5 +1,6 @@
 /**
- * Document model modules (SPEC section 1) and the registry that finds them by `documentType`.
+ * Document model modules (README: Semantics, "Document models") and the registry that finds them
+ * by `documentType`.
  * @module
  */
 import { JobValidationError } from '../errors.js';
@@ -36,17 +37,30 @@ export type DocumentModel<TState = unknown> = {
   /**
    * Applies `action` to `state`, the state of `action.scope` handed over as a draft: mutate it and
    * return nothing, or return a new state. Pure: no I/O, clock or randomness. A throw rejects the
-   * action (the job fails with `LIBRARY_ERROR` and nothing is written).
+   * action: see {@link DocumentModel.onReducerError}; a thrown `JobError` fails the job with its
+   * own code under either policy (for actions the model refuses to run at all).
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a mutating reducer returns nothing at all
   reducer(state: TState, action: Action, ctx: ReducerContext): TState | undefined | void;
+  /**
+   * What a reducer's throw does. `'reject'`: the job fails with `LIBRARY_ERROR` and nothing is
+   * written. `'record'` (Powerhouse's semantics): the action's operation is written with
+   * `error` (the thrown message), its index is consumed, the scope's state and hash stay as they
+   * were, and the job succeeds, listing the rejections in `JobResult.metadata.reducerErrors`.
+   * @default 'reject'
+   */
+  readonly onReducerError?: ReducerErrorPolicy;
 };
+
+/** What a reducer's throw does to its job (see {@link DocumentModel.onReducerError}). */
+export type ReducerErrorPolicy = 'reject' | 'record';
 
 /**
  * Checks a document model and returns it frozen (with its own copy of `scopes`).
  * @throws JobValidationError naming the field: `documentType` (empty), `scopes` (empty, not
- * strings, duplicated or containing `'document'`), `initialState` (not a function, or missing a
- * scope, or not JSON-serialisable), `reducer` (not a function).
+ * strings, duplicated or containing `'document'`), `initialState` (not a function, missing a
+ * scope, a falsy scope state — `null`, `0`, `false`, `''` — or not JSON-serialisable), `reducer` (not a function), `onReducerError` (not `'reject'`
+ * or `'record'`).
  * @example
  * const counter = defineDocumentModel({
  *   documentType: 'acme/counter',
@@ -61,7 +75,7 @@ export function defineDocumentModel<TState>(def: DocumentModel<TState>): Documen
   if (def === null || typeof def !== 'object') {
     throw new JobValidationError('model', `expected an object, got ${typeof def}`);
   }
-  const { documentType, scopes, initialState, reducer } = def;
+  const { documentType, scopes, initialState, reducer, onReducerError = 'reject' } = def;
   if (typeof documentType !== 'string' || documentType.length === 0) {
     throw new JobValidationError('documentType', 'expected a non-empty string');
   }
@@ -85,6 +99,12 @@ export function defineDocumentModel<TState>(def: DocumentModel<TState>): Documen
   if (typeof reducer !== 'function') {
     throw new JobValidationError('reducer', 'expected a function');
   }
+  if (onReducerError !== 'reject' && onReducerError !== 'record') {
+    throw new JobValidationError(
+      'onReducerError',
+      `expected 'reject' or 'record', got ${JSON.stringify(String(onReducerError))}`,
+    );
+  }
   const initial: unknown = initialState.call(def);
   if (initial === null || typeof initial !== 'object') {
     throw new JobValidationError('initialState', 'expected it to return an object of scopes');
@@ -93,6 +113,13 @@ export function defineDocumentModel<TState>(def: DocumentModel<TState>): Documen
   for (const scope of scopes) {
     if (states[scope] === undefined) {
       throw new JobValidationError('initialState', `no initial state for scope '${scope}'`);
+    }
+    if (!states[scope]) {
+      throw new JobValidationError(
+        'initialState',
+        `the state of scope '${scope}' is ${JSON.stringify(states[scope])}: a scope's state must ` +
+          'not be falsy (Powerhouse hashes every falsy state as ""); wrap it, e.g. { value: 0 }',
+      );
     }
   }
   for (const scope of Object.keys(states)) {
@@ -114,6 +141,7 @@ export function defineDocumentModel<TState>(def: DocumentModel<TState>): Documen
     initialState: () => initialState.call(def),
     reducer: (state: TState, action: Action, ctx: ReducerContext) =>
       reducer.call(def, state, action, ctx),
+    onReducerError,
   });
 }
 

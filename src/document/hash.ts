@@ -1,5 +1,5 @@
 /**
- * State hashes (SPEC section 1): SHA-1, base64, over the stable stringification of a state.
+ * State hashes (README: Semantics): SHA-1, base64, over the stable stringification of a state.
  * @module
  */
 import { createHash } from 'node:crypto';

@@ -71,7 +71,10 @@ export class LaneStateLoader {
     if (tail.length > 0) {
       state = structuredClone(state);
       const ctx = replayContext(documentId, scope, branch);
-      for (const operation of tail) state = applyAction(model, state, operation.action, ctx);
+      for (const operation of tail) {
+        // A recorded rejection holds its index but changed nothing.
+        if (operation.error === undefined) state = applyAction(model, state, operation.action, ctx);
+      }
       index = tail[tail.length - 1]!.index;
       hash = hashState(state);
     }

@@ -1,5 +1,5 @@
 /**
- * Deterministic operation ids (SPEC section 1).
+ * Deterministic operation ids (README: Semantics, "Execution of one job").
  * @module
  */
 import { createHash } from 'node:crypto';

@@ -1,5 +1,6 @@
 /**
- * Re-applying operations pulled from a sync source onto a local lane (SPEC section 4, fatal path).
+ * Re-applying operations pulled from a sync source onto a local lane (README: Semantics, "Fatal
+ * path").
  * @module
  */
 import type { LaneSnapshot, LaneWrite } from '../adapters/ports.js';
@@ -16,10 +17,11 @@ export type RebasedLane = LaneWrite & { snapshot: { state: unknown; hash: string
 /**
  * Checks the operations pulled for the lane (`documentId`, `scope`, `branch`) against its local
  * snapshot `lane` and re-applies them with the reducer (`model`; the `document` scope needs none).
- * Pulled operations the lane holds already (index ≤ its head) are dropped.
+ * Pulled operations the lane holds already (index ≤ its head) are dropped. An operation that
+ * records a rejection (`error`) is accepted without being applied: it must carry the unchanged hash.
  * @returns the lane's write (expected head: the local head), or undefined when nothing is new.
- * @throws JobError `REBASE_FAILED` when an operation does not follow the head, carries another id
- * than its action gives in this lane, is rejected by the reducer, or leads to another state hash.
+ * @throws JobError `REBASE_FAILED` when an operation does not follow the head, has `skip > 0`,
+ * carries another id than its action gives in this lane, is rejected by the reducer, or leads to another state hash.
  */
 export function rebaseOperations(
   ref: { documentId: string; branch: string },
@@ -42,11 +44,29 @@ export function rebaseOperations(
         `operation ${operation.id} has index ${operation.index}, expected ${expected}`,
       );
     }
+    if (operation.skip !== 0) {
+      throw rebaseFailed(
+        `operation ${operation.id} has skip ${operation.skip}: skipping operations (undo) is not supported`,
+      );
+    }
     if (
       action.scope !== scope ||
       operation.id !== operationId(documentId, scope, branch, action.id)
     ) {
       throw rebaseFailed(`operation ${operation.id} does not belong to lane '${scope}'`);
+    }
+    if (operation.error !== undefined) {
+      // A rejection recorded by the source: it holds its index, the state stays.
+      if (typeof operation.error !== 'string') {
+        throw rebaseFailed(`operation ${operation.id} has an \`error\` that is not a string`);
+      }
+      if (operation.hash !== hash) {
+        throw rebaseFailed(
+          `operation ${operation.id} records a rejection but carries hash ${operation.hash}, ` +
+            `not the unchanged ${hash}`,
+        );
+      }
+      continue;
     }
     try {
       state = applyAction(model, state, action, ctx);

@@ -91,13 +91,39 @@ export function signAction<T extends Action>(
 
 /**
  * The outcome of checking an action's signature for a target. When valid, `signer` is the
- * verified public key, in its canonical encoding (undefined for an unsigned action); when not,
- * `reason` names the field and what it must be.
- * @internal
+ * verified public key, in its canonical encoding (undefined for an unsigned action): what the
+ * authorizer is given; when not, `reason` names the field and what it must be.
  */
 export type SignatureCheck =
   | { valid: true; signer: string | undefined }
   | { valid: false; reason: string };
+
+/**
+ * Checks the signatures of actions before a job runs (see README, Semantics: Signatures). An
+ * invalid one fails the job with `SIGNATURE_INVALID` and the check's `reason`. It must not throw
+ * for anything in the action; a throw fails the job like a store error would.
+ */
+export type SignatureVerifier = {
+  verify(
+    action: Action,
+    target: Required<SignatureTarget>,
+  ): SignatureCheck | Promise<SignatureCheck>;
+  /**
+   * Optional: checks a verified action against its lane right before it is applied — `index`
+   * the lane's head (-1 when empty), `hash` the state hash there — for a signature that binds the
+   * state it was made on. A reason when it does not hold: the job fails with `HASH_MISMATCH`
+   * (the fatal path: the lane may lack operations the signer had seen).
+   */
+  checkLane?(action: Action, lane: { index: number; hash: string }): string | undefined;
+};
+
+/**
+ * The default verifier: Ed25519 `{ publicKey, signature }` signers, as {@link checkSignature}
+ * checks them; an action without a signer passes.
+ */
+export const ed25519Verifier: SignatureVerifier = Object.freeze({
+  verify: (action: Action, target: Required<SignatureTarget>) => checkSignature(action, target),
+});
 
 /**
  * Checks the action's signature for `target`. Only one encoding is accepted for each value, so a
@@ -106,7 +132,6 @@ export type SignatureCheck =
  * base64 of exactly the 44-byte SPKI DER of an Ed25519 key, byte-equal to its re-export.
  * Never throws for anything in the action.
  * @throws TypeError when `target` is missing or malformed (a caller's mistake).
- * @internal
  */
 export function checkSignature(action: Action, target: SignatureTarget): SignatureCheck {
   const resolved = checkTarget(target, 'verifyAction');

@@ -1,5 +1,5 @@
 /**
- * Full-jitter exponential backoff (SPEC section 4):
+ * Full-jitter exponential backoff (README: Semantics, "Retries"):
  * `delay = random(0, min(retryMaxDelay, retryBaseDelay * 2^attempt))`.
  *
  * @param retry 0 for the first retry, 1 for the second, …

@@ -9,7 +9,7 @@ import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
 import { MAX_LANE_LOCKS } from '../../src/adapters/postgres/postgres-queue.js';
 import { laneKey } from '../../src/document/lane-key.js';
 import { StaleClaimError } from '../../src/errors.js';
-import { JobStatus } from '../../src/types.js';
+import { JobStatus, type Operation } from '../../src/types.js';
 import { jobInput, makeOperations, T0 } from '../conformance/fixtures.js';
 import {
   closeAdmin,
@@ -440,6 +440,25 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
 
       expect(result.replayed).toBe(true);
       expect(await storage.queue.get('job-1')).toMatchObject({ status: JobStatus.COMPLETED });
+    });
+
+    it("keeps an operation's recorded error, written and replayed with a claim", async () => {
+      const storage = open();
+      const claim = await claimOne(storage);
+      const [applied, rejected] = makeOperations('a', 0, 2) as [Operation, Operation];
+      rejected.error = 'rejected by the reducer';
+      const lanes = [{ scope: 'a', expectedHead: -1, operations: [applied, rejected] }];
+      await storage.store.append({ documentId: 'doc-1', branch: 'main', lanes, claim: ref(claim) });
+      expect(await storage.store.getOperations('doc-1', 'a', 'main')).toEqual([applied, rejected]);
+
+      const again = await claimOne(storage, 'job-2');
+      const replay = await storage.store.append({
+        documentId: 'doc-1',
+        branch: 'main',
+        lanes,
+        claim: ref(again),
+      });
+      expect(replay).toEqual({ operations: [applied, rejected], replayed: true });
     });
 
     it('writes an operation whose id only another lane stores (ids are unique per lane)', async () => {

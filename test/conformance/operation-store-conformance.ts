@@ -338,6 +338,24 @@ export function describeOperationStoreConformance(
       });
     });
 
+    describe('an operation that records a reducer rejection', () => {
+      it('keeps its `error` through every read, and an applied one has none', async () => {
+        const [applied, rejected] = makeOperations('a', 0, 2) as [Operation, Operation];
+        rejected.error = 'Node with id n1 already exists!';
+        const ops = [applied, rejected];
+        await store.append(request([{ scope: 'a', expectedHead: -1, operations: ops }]));
+        const read = await store.getOperations(DOC, 'a', BRANCH);
+        expect(read).toEqual(ops);
+        expect('error' in (read[0] as Operation)).toBe(false);
+        expect(await store.findOperations(DOC, BRANCH, [ref('a', rejected)])).toEqual([rejected]);
+        // A replay of the same append answers with the stored operations, error included.
+        const replay = await store.append(
+          request([{ scope: 'a', expectedHead: -1, operations: ops }]),
+        );
+        expect(replay).toEqual({ operations: ops, replayed: true });
+      });
+    });
+
     // The id formula joins its parts with ':' (it must stay byte-compatible with the Powerhouse
     // reactor's), so actions of two lanes can share an id: ids are unique per lane only.
     describe('one operation id in two lanes', () => {

@@ -422,6 +422,60 @@ export function describeQueueConformance(
       });
     });
 
+    describe('named claims: reclaim (optional)', () => {
+      // A claim call whose answer was lost is found again by its request id, with the same jobs
+      // and tokens; nothing else is, and asking changes nothing.
+      it('hands back the claims of a claim call, with their tokens, and changes nothing', async () => {
+        if (queue.reclaim === undefined) return;
+        await enqueueAll([jobInput('d1', ['a']), jobInput('d2', ['a']), jobInput('d3', ['a'])]);
+        const claims = await queue.claim('r1', 2, 'request-1');
+        const counts = await queue.counts();
+        const before = await queue.get(claims[0]!.job.id);
+        const again = await queue.reclaim('r1', 'request-1');
+        expect(again).toEqual(claims);
+        expect(await queue.reclaim('r1', 'request-1')).toEqual(claims);
+        expect(await queue.counts()).toEqual(counts);
+        expect(await queue.get(claims[0]!.job.id)).toEqual(before);
+        // The tokens handed back are the claims' own.
+        await queue.complete(ref(again[0]!), 1);
+        expect(ids(await queue.reclaim('r1', 'request-1'))).toEqual([claims[1]!.job.id]);
+        await queue.release(ref(again[1]!), 0);
+        expect(await queue.reclaim('r1', 'request-1')).toEqual([]);
+      });
+
+      it('hands back nothing for another runner, another request, or a call that claimed nothing', async () => {
+        if (queue.reclaim === undefined) return;
+        await enqueueAll([jobInput('d1', ['a'])]);
+        await queue.claim('r1', 1, 'request-1');
+        expect(await queue.reclaim('r2', 'request-1')).toEqual([]);
+        expect(await queue.reclaim('r1', 'request-2')).toEqual([]);
+        expect(await queue.claim('r1', 1, 'request-3')).toEqual([]);
+        expect(await queue.reclaim('r1', 'request-3')).toEqual([]);
+      });
+
+      it('hands back nothing once the job was released and claimed by another call', async () => {
+        if (queue.reclaim === undefined) return;
+        await enqueueAll([jobInput('d1', ['a'])]);
+        const [first] = await queue.claim('r1', 1, 'request-1');
+        await queue.release(ref(first!), 0);
+        const second = await queue.claim('r1', 1, 'request-2');
+        expect(ids(second)).toEqual([first!.job.id]);
+        expect(await queue.reclaim('r1', 'request-1')).toEqual([]);
+        expect(await queue.reclaim('r1', 'request-2')).toEqual(second);
+      });
+
+      it('hands back the claim of a claimLane call', async () => {
+        if (queue.reclaim === undefined || queue.claimLane === undefined) return;
+        await enqueueAll([jobInput('d1', ['a']), jobInput('d1', ['a'])]);
+        const [head] = await queue.claim('r1', 1, 'request-1');
+        await queue.complete(ref(head!), 1);
+        const lane = { documentId: 'd1', scope: 'a', branch: 'main' };
+        const next = await queue.claimLane('r1', lane, 'request-2');
+        expect(next).toBeDefined();
+        expect(await queue.reclaim('r1', 'request-2')).toEqual([next]);
+      });
+    });
+
     describe('stale claims', () => {
       async function claimOne(): Promise<Claim> {
         await queue.enqueue(jobInput('doc-1', ['a']));

@@ -34,7 +34,7 @@ describe('createReactor options', () => {
     await expect(created).rejects.toThrow(
       new ConfigError(
         'confg',
-        'unknown option "confg"; expected one of models, storage, config, clock, inspect, authorizer, sync, laneFailurePolicy, bus, random, runnerId, onError, scheduleStore, telemetry',
+        'unknown option "confg"; expected one of models, storage, config, clock, inspect, authorizer, verifier, sync, laneFailurePolicy, bus, random, runnerId, onError, scheduleStore, telemetry',
       ),
     );
   });

@@ -102,7 +102,7 @@ export async function auditLane(
   const ctx = replayContext(documentId, scope, branch);
   for (const [i, operation] of operations.entries()) {
     expect(operation.index).toBe(i);
-    state = applyAction(model, state, operation.action, ctx);
+    if (operation.error === undefined) state = applyAction(model, state, operation.action, ctx);
     expect(operation.hash).toBe(hashState(state));
   }
   expect(await store.getHead(documentId, scope, branch)).toBe(operations.length - 1);

@@ -16,10 +16,13 @@ export type PortInterceptor = {
   before?(call: PortCall): void | Promise<void>;
   /** Runs after the adapter answered; throwing fails the call after it took effect. */
   after?(call: PortCall, result: unknown): void | Promise<void>;
+  /** Runs when the adapter itself threw (or rejected); the error is rethrown after it. */
+  failed?(call: PortCall, error: unknown): void;
 };
 
-// Not intercepted: life-cycle calls, which the tests drive themselves.
-const PASS_THROUGH: ReadonlySet<PropertyKey> = new Set(['close', 'constructor', 'then']);
+// Not intercepted: life-cycle calls, which the tests drive themselves, and `abandon`, the one
+// synchronous port method (a hint that stops heartbeats), which must stay synchronous.
+const PASS_THROUGH: ReadonlySet<PropertyKey> = new Set(['abandon', 'close', 'constructor', 'then']);
 
 function intercept<T extends object>(port: PortName, inner: T, interceptor: PortInterceptor): T {
   return new Proxy(inner, {
@@ -32,7 +35,13 @@ function intercept<T extends object>(port: PortName, inner: T, interceptor: Port
       return async (...args: unknown[]) => {
         const call: PortCall = { port, method, args };
         await interceptor.before?.(call);
-        const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
+        let result: unknown;
+        try {
+          result = await (value as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (error) {
+          interceptor.failed?.(call, error);
+          throw error;
+        }
         await interceptor.after?.(call, result);
         return result;
       };

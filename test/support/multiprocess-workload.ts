@@ -56,8 +56,11 @@ export async function waitUntil(
   }
 }
 
-/** A job of {@link crashWorkload}: its input (with its id) and how it must end. */
-export type CrashJob = { input: JobInput & { id: string }; expect: 'COMPLETED' | 'LIBRARY_ERROR' };
+/**
+ * A job of {@link crashWorkload}: its input (with its id) and how it must end: `'COMPLETED'`, or
+ * the name of the code it must fail with (`'LIBRARY_ERROR'`).
+ */
+export type CrashJob = { input: JobInput & { id: string }; expect: string };
 
 /**
  * {@link counterWorkload} with job ids `job-<n>` (in enqueue order) and room for many reaps

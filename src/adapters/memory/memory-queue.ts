@@ -72,6 +72,11 @@ const NO_LANES: Lane[] = [];
 /** Past this many consumed slots a FIFO is compacted (when they are at least half of it). */
 const COMPACT_AFTER = 1024;
 
+/** Claim calls remembered for `reclaim`: far more than a runtime leaves unanswered at once. */
+const RECLAIMABLE_REQUESTS = 4096;
+
+const requestKey = (runnerId: string, request: string) => JSON.stringify([runnerId, request]);
+
 /**
  * An {@link IQueue} in memory: the default for library use and tests.
  *
@@ -118,6 +123,11 @@ export class MemoryQueue implements IQueue {
   #staleReady = 0;
   #seq = 0;
   #tokens = 0;
+  /**
+   * The claims of the latest claim calls, by runner and request, for `reclaim` (a runtime whose
+   * call failed without its answer); the oldest are forgotten past {@link RECLAIMABLE_REQUESTS}.
+   */
+  readonly #requests = new Map<string, Claim[]>();
   #pending = 0;
   #running = 0;
   #completed = 0;
@@ -169,7 +179,7 @@ export class MemoryQueue implements IQueue {
   }
 
   /** Claims up to `limit` ready, due jobs, oldest first (see {@link IQueue}). */
-  async claim(runnerId: string, limit: number): Promise<Claim[]> {
+  async claim(runnerId: string, limit: number, request: string = randomUUID()): Promise<Claim[]> {
     const claims: Claim[] = [];
     if (!(limit >= 1)) return claims;
     this.#promoteDue(this.#clock.now());
@@ -182,16 +192,37 @@ export class MemoryQueue implements IQueue {
         this.#staleReady = Math.max(0, this.#staleReady - 1);
         continue;
       }
-      claims.push(this.#take(entry, runnerId));
+      claims.push(this.#take(entry, request));
     }
+    this.#remember(runnerId, request, claims);
     return claims;
+  }
+
+  /** The claims the call named `request` made that still hold their jobs (see {@link IQueue.reclaim}). */
+  async reclaim(runnerId: string, request: string): Promise<Claim[]> {
+    const claims = this.#requests.get(requestKey(runnerId, request)) ?? [];
+    return claims
+      .filter(({ job, token }) => this.#jobs.get(job.id)?.token === token)
+      .map(({ job, token }) => ({ job: { ...(this.#jobs.get(job.id) as Entry).job }, token }));
+  }
+
+  #remember(runnerId: string, request: string, claims: Claim[]): void {
+    if (claims.length === 0) return;
+    this.#requests.set(requestKey(runnerId, request), claims);
+    if (this.#requests.size > RECLAIMABLE_REQUESTS) {
+      this.#requests.delete(this.#requests.keys().next().value as string);
+    }
   }
 
   /**
    * Claims the head of one lane when it is ready (see {@link IQueue.claimLane}): O(1), plus a
    * promotion when the head was delayed and is due.
    */
-  async claimLane(runnerId: string, lane: LaneRef): Promise<Claim | undefined> {
+  async claimLane(
+    runnerId: string,
+    lane: LaneRef,
+    request: string = randomUUID(),
+  ): Promise<Claim | undefined> {
     const found = this.#lanes.get(laneKey(lane.documentId, lane.scope, lane.branch));
     if (found === undefined) return undefined;
     const entry = found.items[found.head] as Entry;
@@ -208,7 +239,9 @@ export class MemoryQueue implements IQueue {
       });
       this.#staleReady = 0;
     }
-    return this.#take(entry, runnerId);
+    const claim = this.#take(entry, request);
+    this.#remember(runnerId, request, [claim]);
+    return claim;
   }
 
   /** Finishes a claimed job successfully and frees its lanes. */
@@ -426,11 +459,11 @@ export class MemoryQueue implements IQueue {
   }
 
   /** Claims a ready entry: `RUNNING`, one more attempt, a new token. */
-  #take(entry: Entry, runnerId: string): Claim {
+  #take(entry: Entry, request: string): Claim {
     const job = entry.job;
     job.status = JobStatus.RUNNING;
     job.attempts += 1;
-    const token = `${runnerId}:${++this.#tokens}`;
+    const token = `${request}.${++this.#tokens}`;
     entry.token = token;
     entry.ended = undefined;
     this.#pending -= 1;

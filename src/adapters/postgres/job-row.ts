@@ -69,10 +69,12 @@ export type OperationRow = {
   hash: string;
   timestamp_utc_ms: string;
   action: Action;
+  /** The recorded reducer rejection, null for an applied operation. */
+  error: string | null;
 };
 
 export function rowToOperation(row: OperationRow): Operation {
-  return {
+  const operation: Operation = {
     id: row.id,
     index: row.idx,
     skip: row.skip,
@@ -80,6 +82,8 @@ export function rowToOperation(row: OperationRow): Operation {
     timestampUtcMs: row.timestamp_utc_ms,
     action: row.action,
   };
+  if (row.error !== null) operation.error = row.error;
+  return operation;
 }
 
 /** Claim tokens are UUIDs: anything else can only be stale (and would not parse as `uuid`). */

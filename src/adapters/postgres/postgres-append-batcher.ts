@@ -162,6 +162,7 @@ function columns(batch: Pending[]): unknown[] {
   const opHashes: string[] = [];
   const timestamps: string[] = [];
   const actions: string[] = [];
+  const errors: (string | null)[] = [];
   batch.forEach(({ request, malformed }, i) => {
     const position = i + 1;
     documents.push(request.documentId);
@@ -185,6 +186,7 @@ function columns(batch: Pending[]): unknown[] {
         opHashes.push(operation.hash);
         timestamps.push(operation.timestampUtcMs);
         actions.push(JSON.stringify(operation.action));
+        errors.push(operation.error ?? null);
       }
     }
   });
@@ -206,6 +208,7 @@ function columns(batch: Pending[]): unknown[] {
     opHashes,
     timestamps,
     actions,
+    errors,
   ];
 }
 

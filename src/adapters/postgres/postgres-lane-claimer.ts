@@ -24,6 +24,7 @@ export type PostgresLaneClaimerOptions = {
 type LaneClaim = {
   runnerId: string;
   lane: LaneRef;
+  request: string;
   resolve: (claim: Claim | undefined) => void;
   reject: (error: unknown) => void;
 };
@@ -57,9 +58,9 @@ export class PostgresLaneClaimer {
   }
 
   /** Claims the head of `lane` when it is claimable now, with the batch of this tick. */
-  claimLane(runnerId: string, lane: LaneRef): Promise<Claim | undefined> {
+  claimLane(runnerId: string, lane: LaneRef, request: string): Promise<Claim | undefined> {
     return new Promise((resolve, reject) => {
-      this.#batcher.add({ runnerId, lane, resolve, reject });
+      this.#batcher.add({ runnerId, lane, request, resolve, reject });
     });
   }
 
@@ -78,6 +79,7 @@ export class PostgresLaneClaimer {
         batch.map((item) => item.lane.documentId),
         batch.map((item) => item.lane.branch),
         batch.map((item) => item.lane.scope),
+        batch.map((item) => item.request),
         clock.now(),
       ]);
     } catch (error) {

@@ -220,6 +220,7 @@ export class PostgresOperationStore implements IOperationStore {
           rows.map(({ op }) => op.hash),
           rows.map(({ op }) => op.timestampUtcMs),
           rows.map(({ op }) => JSON.stringify(op.action)),
+          rows.map(({ op }) => op.error ?? null),
           snapshots.map((lane) => lane.scope),
           snapshots.map((lane) => lane.expectedHead + lane.operations.length),
           snapshots.map((lane) => JSON.stringify(lane.snapshot?.state) ?? null),

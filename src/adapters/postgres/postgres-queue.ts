@@ -35,6 +35,7 @@ import { leaveLanes } from './statements/leave-lanes.js';
 import { lockAllLanes } from './statements/lock-all-lanes.js';
 import { lockLanes } from './statements/lock-lanes.js';
 import { nextRunAt } from './statements/next-run-at.js';
+import { reclaimJobs } from './statements/reclaim-jobs.js';
 import { reserveJobs } from './statements/reserve-jobs.js';
 import { retryJob } from './statements/retry-job.js';
 import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
@@ -140,14 +141,26 @@ export class PostgresQueue implements IQueue {
   }
 
   /** Claims up to `limit` ready, due jobs, oldest first (see {@link IQueue}). */
-  async claim(runnerId: string, limit: number): Promise<Claim[]> {
+  async claim(runnerId: string, limit: number, request = randomUUID()): Promise<Claim[]> {
     if (!(limit >= 1)) return [];
     await this.#ready();
     const rows = await run<JobRow>(this.#pool, claimJobs, [
       runnerId,
       Math.floor(Math.min(limit, 2 ** 31 - 1)),
       this.#clock.now(),
+      request,
     ]);
+    return this.#hold(rows);
+  }
+
+  /** The claims the call named `request` made that still hold their jobs (see {@link IQueue.reclaim}). */
+  async reclaim(runnerId: string, request: string): Promise<Claim[]> {
+    await this.#ready();
+    return this.#hold(await run<JobRow>(this.#pool, reclaimJobs, [runnerId, request]));
+  }
+
+  /** Claims of `rows`, in enqueue order, heartbeated from now on. */
+  #hold(rows: JobRow[]): Claim[] {
     rows.sort(bySeq);
     return rows.map((row) => {
       const token = row.claim_token as string;
@@ -162,8 +175,8 @@ export class PostgresQueue implements IQueue {
    * of the lane finished, so the lane's next job runs on the slot just freed, in this process.
    * The calls of one tick share one statement.
    */
-  claimLane(runnerId: string, lane: LaneRef): Promise<Claim | undefined> {
-    return this.#laneClaimer.claimLane(runnerId, lane);
+  claimLane(runnerId: string, lane: LaneRef, request = randomUUID()): Promise<Claim | undefined> {
+    return this.#laneClaimer.claimLane(runnerId, lane, request);
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * The reaper: returns the claims of dead runners to the queue (SPEC section 8).
+ * The reaper: returns the claims of dead runners to the queue (README: Storage adapters, "Durable
+ * claims").
  * @module
  */
 import type { Pool } from 'pg';

@@ -38,7 +38,8 @@ export type PostgresStorage = Storage & {
 };
 
 /**
- * PostgreSQL storage for any number of executor processes sharing one database (SPEC section 7):
+ * PostgreSQL storage for any number of executor processes sharing one database (README: Storage
+ * adapters):
  * lane order holds across processes, claims carry the runner id and a claim token, running
  * claims heartbeat, a reaper returns the jobs of dead runners to pending in their place, and
  * LISTEN/NOTIFY (with polling as a backstop) wakes runners on `jobAvailable`. Recurring schedules

@@ -12,11 +12,13 @@ export type OperationRow = {
   hash: string;
   timestamp_utc_ms: string;
   action: string;
+  /** The recorded reducer rejection, NULL for an applied operation. */
+  error: string | null;
 };
 
 /** The operation a row holds. @internal */
 export function toOperation(row: OperationRow): Operation {
-  return {
+  const operation: Operation = {
     id: row.id,
     index: row.idx,
     skip: row.skip,
@@ -24,4 +26,6 @@ export function toOperation(row: OperationRow): Operation {
     timestampUtcMs: row.timestamp_utc_ms,
     action: JSON.parse(row.action) as Action,
   };
+  if (row.error !== null) operation.error = row.error;
+  return operation;
 }

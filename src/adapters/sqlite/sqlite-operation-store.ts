@@ -189,6 +189,7 @@ export class SqliteOperationStore implements IOperationStore {
           hash: operation.hash,
           timestampUtcMs: operation.timestampUtcMs,
           action: JSON.stringify(operation.action),
+          error: operation.error ?? null,
         });
         written.push(operation);
       }

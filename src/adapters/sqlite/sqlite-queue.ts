@@ -37,6 +37,7 @@ import { heartbeatClaims } from './statements/heartbeat-claims.js';
 import { heldClaim } from './statements/held-claim.js';
 import { insertJob } from './statements/insert-job.js';
 import { nextRunAt } from './statements/next-run-at.js';
+import { reclaimJobs } from './statements/reclaim-jobs.js';
 import { releaseJob } from './statements/release-job.js';
 import { retryJob } from './statements/retry-job.js';
 import { skipJob } from './statements/skip-job.js';
@@ -67,6 +68,7 @@ const STATEMENTS = {
   insertJob,
   claimJobs,
   claimLane,
+  reclaimJobs,
   completeJob,
   endedClaim,
   heldClaim,
@@ -117,7 +119,9 @@ export class SqliteQueue implements IQueue {
   #live = new Map<string, string>();
 
   readonly #insertTx: Transaction<(jobs: NewJob[], now: number) => void>;
-  readonly #claimTx: Transaction<(runnerId: string, limit: number, now: number) => JobRow[]>;
+  readonly #claimTx: Transaction<
+    (runnerId: string, limit: number, now: number, request: string) => JobRow[]
+  >;
   readonly #completeTx: Transaction<(ref: ClaimRef, attempts: number, now: number) => void>;
   readonly #failTx: Transaction<(ref: ClaimRef, failure: JobFailure, now: number) => void>;
   readonly #skipTx: Transaction<(jobId: string) => JobLanesRow | undefined>;
@@ -137,8 +141,9 @@ export class SqliteQueue implements IQueue {
       const entered = new Set<string>();
       for (const entry of jobs) this.#insert(entry, now, entered);
     });
-    this.#claimTx = db.transaction((runnerId: string, limit: number, now: number) =>
-      this.#sql.claimJobs.all({ now, limit, runnerId, claimId: randomUUID() }),
+    this.#claimTx = db.transaction(
+      (runnerId: string, limit: number, now: number, request: string) =>
+        this.#sql.claimJobs.all({ now, limit, runnerId, claimId: request }),
     );
     this.#completeTx = db.transaction((ref: ClaimRef, attempts: number, now: number) => {
       const row = this.#sql.completeJob.get({ ...idToken(ref), attempts, now });
@@ -198,10 +203,20 @@ export class SqliteQueue implements IQueue {
   }
 
   /** Claims up to `limit` ready, due jobs, oldest first (see {@link IQueue}). */
-  async claim(runnerId: string, limit: number): Promise<Claim[]> {
+  async claim(runnerId: string, limit: number, request = randomUUID()): Promise<Claim[]> {
     if (!(limit >= 1)) return [];
     const max = Math.min(Math.floor(limit), MAX_CLAIM);
-    const rows = this.#claimTx.immediate(runnerId, max, this.#clock.now());
+    const rows = this.#claimTx.immediate(runnerId, max, this.#clock.now(), request);
+    return this.#held(rows);
+  }
+
+  /** The claims the call named `request` made that still hold their jobs (see {@link IQueue.reclaim}). */
+  async reclaim(runnerId: string, request: string): Promise<Claim[]> {
+    return this.#held(this.#sql.reclaimJobs.all({ runnerId, request }));
+  }
+
+  /** Claims of `rows`, in enqueue order, heartbeated from now on. */
+  #held(rows: JobRow[]): Claim[] {
     rows.sort((a, b) => a.seq - b.seq);
     return rows.map((row) => {
       const token = row.claim_token as string;
@@ -215,14 +230,18 @@ export class SqliteQueue implements IQueue {
    * as `claim` would; undefined otherwise. The runtime's lane batching calls it right after a job
    * of the lane finished. The calls of one tick share a transaction.
    */
-  async claimLane(runnerId: string, lane: LaneRef): Promise<Claim | undefined> {
+  async claimLane(
+    runnerId: string,
+    lane: LaneRef,
+    request = randomUUID(),
+  ): Promise<Claim | undefined> {
     const key = laneKey(lane.documentId, lane.scope, lane.branch);
     const row = await this.#writes.run(() =>
       this.#sql.claimLane.get({
         laneKey: key,
         now: this.#clock.now(),
         runnerId,
-        claimId: randomUUID(),
+        claimId: request,
       }),
     );
     if (row === undefined) return undefined;

@@ -1,6 +1,6 @@
 /**
  * Appends a batch of `store.append` requests in one round trip: the SQL function
- * `append_operations` (schema 5) locks every lane of the batch, then judges each request on its
+ * `append_operations` (schema 8) locks every lane of the batch, then judges each request on its
  * own, in the order a single append checks it (replay, expected heads, operation ids stored in
  * their lane), and writes the operations and snapshots of those that pass. No two requests of a
  * batch may share a lane (the caller splits them); operation ids are unique per lane.
@@ -25,6 +25,7 @@
  * $15 text[]     hash
  * $16 text[]     timestamp_utc_ms
  * $17 text[]     action, JSON
+ * $18 text[]     error: the recorded reducer rejection, null for an applied operation
  * Returns one row per request, in order: `request`, `verdict` ('written' | 'replayed' |
  * 'conflict' | 'malformed' | 'unwritten') and `detail` (replayed: the stored operations as
  * `Operation` objects, in the order of the request's; conflict: the lanes' heads in lane order;
@@ -41,5 +42,5 @@ SELECT request, verdict, detail
 FROM append_operations($1::text[], $2::text[], $3::boolean[], $4::integer[], $5::text[],
                        $6::integer[], $7::integer[], $8::text[], $9::text[], $10::integer[],
                        $11::text[], $12::integer[], $13::text[], $14::integer[], $15::text[],
-                       $16::text[], $17::text[])`,
+                       $16::text[], $17::text[], $18::text[])`,
 };

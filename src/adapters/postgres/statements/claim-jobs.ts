@@ -6,6 +6,8 @@
  * $1 text     runner_id
  * $2 integer  limit (free slots)
  * $3 bigint   now, ms (the storage clock): due means `run_at <= $3`; also the first heartbeat
+ * $4 text     the call's request id: each job's token is `md5($4 || '.' || seq)::uuid`, so
+ *             `reclaimJobs` finds the claims of a call whose answer was lost (schema 7)
  *
  * Why this is "one head per lane, then the limit": a job with `blockers = 0` is the oldest
  * unfinished job of each of its lanes, so no two such jobs share a lane, and a lane whose head is
@@ -26,9 +28,10 @@
  * The price of the counter is paid at enqueue (one lookup per lane) and when a head leaves its
  * lanes (one index probe per lane for the successor); both run under the lanes' locks.
  *
- * The query is the function `claim_jobs` (schema 4), planned with sorting off: with statistics
- * taken while the queue was idle (jobs_ready at 0 rows), the planner sorted every pending job
- * found through jobs_unfinished instead of reading jobs_ready in order.
+ * The query is the function `claim_jobs` (schema 4; named requests since schema 7), planned
+ * with sorting off: with statistics taken while the queue was idle (jobs_ready at 0 rows), the
+ * planner sorted every pending job found through jobs_unfinished instead of reading jobs_ready in
+ * order.
  * @internal
  * @module
  */
@@ -36,5 +39,5 @@ import type { Statement } from './statement.js';
 
 export const claimJobs: Statement = {
   name: 'seriatim_claim_jobs',
-  text: 'SELECT * FROM claim_jobs($1::text, $2::integer, $3::bigint)',
+  text: 'SELECT * FROM claim_jobs($1::text, $2::integer, $3::bigint, $4::text)',
 };

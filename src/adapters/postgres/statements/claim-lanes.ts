@@ -9,12 +9,13 @@
  * $2 text[]    document_id }
  * $3 text[]    branch      } the lanes, element by element
  * $4 text[]    scope       }
- * $5 bigint    now, ms (the storage clock): due means `run_at <= $5`; also the first heartbeat
+ * $5 text[]    request     } each lane's claim call: the token is `md5(request || '.' || seq)::uuid`
+ * $6 bigint    now, ms (the storage clock): due means `run_at <= $6`; also the first heartbeat
  * Returns the claimed jobs; a lane without a row is empty, or its head is running, blocked in
  * another lane, not due, halted, or locked by a concurrent claim.
  *
- * The query is the function `claim_lanes` (schema 4). Per lane: its head's seq from the
- * `job_lanes` key, then that job by primary key (a LATERAL subquery, so a nested loop over the
+ * The query is the function `claim_lanes` (schema 4; named requests since schema 7). Per lane:
+ * its head's seq from the `job_lanes` key, then that job by primary key (a LATERAL subquery, so a nested loop over the
  * lanes), planned without sequential scans (statistics taken on an idle, bloated job_lanes, 3 rows
  * in 491 pages, made a scan of it per lane look cheaper than its key). `(status = 'PENDING') IS
  * TRUE` is `status = 'PENDING'` in a form that the partial index `jobs_unfinished (status)`
@@ -28,5 +29,5 @@ import type { Statement } from './statement.js';
 
 export const claimLanes: Statement = {
   name: 'seriatim_claim_lanes',
-  text: 'SELECT * FROM claim_lanes($1::text, $2::text[], $3::text[], $4::text[], $5::bigint)',
+  text: 'SELECT * FROM claim_lanes($1::text, $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint)',
 };

@@ -15,7 +15,7 @@ import type { Statement } from './statement.js';
 export const findOperations: Statement = {
   name: 'seriatim_find_operations',
   text: `
-SELECT w.ref::integer AS ref, o.id, o.idx, o.skip, o.hash, o.timestamp_utc_ms, o.action
+SELECT w.ref::integer AS ref, o.id, o.idx, o.skip, o.hash, o.timestamp_utc_ms, o.action, o.error
 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS w(scope, id, ref)
 JOIN operations AS o
   ON o.document_id = $1 AND o.scope = w.scope AND o.branch = $2 AND o.id = w.id`,

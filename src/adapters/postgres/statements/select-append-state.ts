@@ -27,7 +27,9 @@ SELECT
   ) AS heads,
   (SELECT coalesce(jsonb_agg(CASE WHEN o.id IS NULL THEN NULL ELSE jsonb_build_object(
             'id', o.id, 'index', o.idx, 'skip', o.skip, 'hash', o.hash,
-            'timestampUtcMs', o.timestamp_utc_ms, 'action', o.action) END ORDER BY w.ord),
+            'timestampUtcMs', o.timestamp_utc_ms, 'action', o.action)
+            || CASE WHEN o.error IS NULL THEN '{}'::jsonb
+                    ELSE jsonb_build_object('error', o.error) END END ORDER BY w.ord),
             '[]'::jsonb)
    FROM unnest($5::text[], $4::text[]) WITH ORDINALITY AS w(scope, id, ord)
    LEFT JOIN operations AS o

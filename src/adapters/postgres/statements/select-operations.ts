@@ -13,7 +13,7 @@ import type { Statement } from './statement.js';
 export const selectOperations: Statement = {
   name: 'seriatim_select_operations',
   text: `
-SELECT id, idx, skip, hash, timestamp_utc_ms, action FROM operations
+SELECT id, idx, skip, hash, timestamp_utc_ms, action, error FROM operations
 WHERE document_id = $1 AND scope = $2 AND branch = $3 AND idx >= $4
 ORDER BY idx`,
 };

@@ -8,7 +8,8 @@ import { defineStatement } from './statement.js';
  * - `@now`: the clock's time (ms): `run_at` must not be after it; also the first heartbeat.
  * - `@limit`: the most jobs to claim.
  * - `@runnerId`: who claims.
- * - `@claimId`: a fresh random UUID per claim call; a job's token is `@claimId.seq`.
+ * - `@claimId`: the claim call's request id (unique per call); a job's token is `@claimId.seq`,
+ *   so `reclaimJobs` finds the claims of a call whose answer was lost.
  *
  * Since every candidate heads all its lanes, no two candidates share a lane: taking the oldest
  * candidates is exactly "one head per lane, jobs that head every lane, oldest first, then the

@@ -10,7 +10,7 @@ import { defineStatement } from './statement.js';
  * - `@laneKey`: the lane, as the JSON array `[documentId, scope, branch]`.
  * - `@now`: the clock's time (ms): `run_at` must not be after it; also the first heartbeat.
  * - `@runnerId`: who claims.
- * - `@claimId`: a fresh random UUID; the job's token is `@claimId.seq`.
+ * - `@claimId`: the claim call's request id (unique per call); the job's token is `@claimId.seq`.
  */
 export const claimLane = defineStatement<
   { laneKey: string; now: number; runnerId: string; claimId: string },

@@ -15,7 +15,8 @@ export const findOperations = defineStatement<
   { documentId: string; branch: string; refs: string },
   OperationRow & { scope: string; ref: number }
 >(`
-SELECT wanted.key AS ref, o.id, o.scope, o.idx, o.skip, o.hash, o.timestamp_utc_ms, o.action
+SELECT wanted.key AS ref, o.id, o.scope, o.idx, o.skip, o.hash, o.timestamp_utc_ms, o.action,
+  o.error
 FROM json_each(@refs) AS wanted
 CROSS JOIN operations AS o
   ON o.document_id = @documentId AND o.scope = json_extract(wanted.value, '$[0]')

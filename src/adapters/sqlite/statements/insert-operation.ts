@@ -5,6 +5,7 @@ import { defineStatement } from './statement.js';
  * - `@documentId`, `@scope`, `@branch`: the lane.
  * - `@idx`, `@id`, `@skip`, `@hash`, `@timestampUtcMs`: the operation's fields.
  * - `@action`: the operation's action, as JSON.
+ * - `@error`: the recorded reducer rejection, or null.
  */
 export const insertOperation = defineStatement<{
   documentId: string;
@@ -16,7 +17,8 @@ export const insertOperation = defineStatement<{
   hash: string;
   timestampUtcMs: string;
   action: string;
+  error: string | null;
 }>(`
-INSERT INTO operations (document_id, scope, branch, idx, id, skip, hash, timestamp_utc_ms, action)
-VALUES (@documentId, @scope, @branch, @idx, @id, @skip, @hash, @timestampUtcMs, @action)
+INSERT INTO operations (document_id, scope, branch, idx, id, skip, hash, timestamp_utc_ms, action, error)
+VALUES (@documentId, @scope, @branch, @idx, @id, @skip, @hash, @timestampUtcMs, @action, @error)
 `);

@@ -10,7 +10,7 @@ export const selectOperations = defineStatement<
   { documentId: string; scope: string; branch: string; fromIndex: number },
   OperationRow
 >(`
-SELECT id, idx, skip, hash, timestamp_utc_ms, action
+SELECT id, idx, skip, hash, timestamp_utc_ms, action, error
 FROM operations
 WHERE document_id = @documentId AND scope = @scope AND branch = @branch AND idx >= @fromIndex
 ORDER BY idx

@@ -1,0 +1,82 @@
+/**
+ * Claim calls with names, so that a lost answer loses no job. Every `claim` and `claimLane`
+ * carries a request id; when a call fails (it may have claimed jobs before its answer was lost),
+ * its id is kept, and the next claim first asks the queue to `reclaim` it, taking over the jobs
+ * it holds (see the README's "Faults at the ports"). A queue without `reclaim` is asked nothing.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Claim, IQueue } from '../adapters/ports.js';
+import type { LaneRef } from '../types.js';
+
+/**
+ * Unanswered calls kept at most; past it the oldest is forgotten, and a durable queue's reaper
+ * returns its jobs (only a queue failing for many minutes gets there).
+ */
+const MAX_UNANSWERED = 1_024;
+
+export class ClaimRequests {
+  readonly #queue: IQueue;
+  readonly #runnerId: string;
+  // Request ids: a random prefix per runtime and a counter, unique without a UUID per call.
+  readonly #prefix = randomUUID();
+  #count = 0;
+  readonly #unanswered: string[] = [];
+
+  constructor(queue: IQueue, runnerId: string) {
+    this.#queue = queue;
+    this.#runnerId = runnerId;
+  }
+
+  /** Whether calls that failed wait to be reclaimed (a claim should come soon). */
+  get unanswered(): boolean {
+    return this.#unanswered.length > 0;
+  }
+
+  /**
+   * The claims of calls that went unanswered, if any: the first `limit` of them, the others passed
+   * to `surplus` (to be released: they hold no slot); else up to `limit` new claims.
+   */
+  async claim(limit: number, surplus: (claims: Claim[]) => void): Promise<Claim[]> {
+    const reclaimed = await this.#reclaim();
+    if (reclaimed.length > 0) {
+      if (reclaimed.length > limit) surplus(reclaimed.slice(limit));
+      return reclaimed.slice(0, limit);
+    }
+    return this.#named((request) => this.#queue.claim(this.#runnerId, limit, request));
+  }
+
+  /** The head of `lane` when the queue hands it over (the queue has `claimLane`). */
+  claimLane(lane: LaneRef): Promise<Claim | undefined> {
+    const claimLane = this.#queue.claimLane as NonNullable<IQueue['claimLane']>;
+    return this.#named((request) => claimLane.call(this.#queue, this.#runnerId, lane, request));
+  }
+
+  /**
+   * The claims of the oldest unanswered call that holds any (one call at a time, so a failing
+   * reclaim loses nothing found before it); the call stays unanswered while its reclaim fails.
+   */
+  async #reclaim(): Promise<Claim[]> {
+    const reclaim = this.#queue.reclaim;
+    if (reclaim === undefined) return [];
+    while (this.#unanswered.length > 0) {
+      const claims = await reclaim.call(this.#queue, this.#runnerId, this.#unanswered[0]!);
+      this.#unanswered.shift();
+      if (claims.length > 0) return claims;
+    }
+    return [];
+  }
+
+  async #named<T>(call: (request: string) => Promise<T>): Promise<T> {
+    const request = `${this.#prefix}.${++this.#count}`;
+    try {
+      return await call(request);
+    } catch (error) {
+      if (this.#queue.reclaim !== undefined) {
+        this.#unanswered.push(request);
+        if (this.#unanswered.length > MAX_UNANSWERED) this.#unanswered.shift();
+      }
+      throw error;
+    }
+  }
+}
