@@ -4,7 +4,7 @@
  * `createReactor` and `new JobExecutorManager`.
  * @module
  */
-import { JobValidationError } from './errors.js';
+import { ConfigError } from './errors.js';
 import { describe } from './options.js';
 
 export type RuntimeOptions = {
@@ -15,7 +15,7 @@ export type RuntimeOptions = {
   clock?: unknown;
 };
 
-/** @throws JobValidationError naming the first wrong option. */
+/** @throws ConfigError naming the first wrong option. */
 export function checkRuntimeOptions(options: RuntimeOptions): void {
   const { laneFailurePolicy, random, onError, runnerId, clock } = options;
   if (
@@ -23,7 +23,7 @@ export function checkRuntimeOptions(options: RuntimeOptions): void {
     laneFailurePolicy !== 'continue' &&
     laneFailurePolicy !== 'halt'
   ) {
-    throw new JobValidationError(
+    throw new ConfigError(
       'laneFailurePolicy',
       `expected \`laneFailurePolicy\` to be 'continue' or 'halt', got ${describe(laneFailurePolicy)}`,
     );
@@ -33,14 +33,11 @@ export function checkRuntimeOptions(options: RuntimeOptions): void {
     ['onError', onError],
   ] as const) {
     if (value !== undefined && typeof value !== 'function') {
-      throw new JobValidationError(
-        name,
-        `expected \`${name}\` to be a function, got ${describe(value)}`,
-      );
+      throw new ConfigError(name, `expected \`${name}\` to be a function, got ${describe(value)}`);
     }
   }
   if (runnerId !== undefined && (typeof runnerId !== 'string' || runnerId === '')) {
-    throw new JobValidationError(
+    throw new ConfigError(
       'runnerId',
       `expected \`runnerId\` to be a non-empty string, got ${describe(runnerId)}`,
     );
@@ -48,7 +45,7 @@ export function checkRuntimeOptions(options: RuntimeOptions): void {
   if (clock !== undefined) {
     const expected = 'expected `clock` to be an object with now(), setTimeout() and clearTimeout()';
     if (clock === null || typeof clock !== 'object') {
-      throw new JobValidationError('clock', `${expected}, got ${describe(clock)}`);
+      throw new ConfigError('clock', `${expected}, got ${describe(clock)}`);
     }
     const methods = clock as Record<string, unknown>;
     const missing = (['now', 'setTimeout', 'clearTimeout'] as const).filter(
@@ -56,7 +53,7 @@ export function checkRuntimeOptions(options: RuntimeOptions): void {
     );
     if (missing.length > 0) {
       const without = missing.map((method) => `${method}()`).join(', ');
-      throw new JobValidationError('clock', `${expected}, got an object without ${without}`);
+      throw new ConfigError('clock', `${expected}, got an object without ${without}`);
     }
   }
 }

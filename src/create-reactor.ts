@@ -13,8 +13,6 @@ import { MemoryScheduleStore } from './adapters/memory/memory-schedule-store.js'
 import type {
   IAuthorizer,
   IEventBus,
-  IOperationStore,
-  IQueue,
   IScheduleStore,
   ISyncSource,
   Storage,
@@ -26,9 +24,18 @@ import { createDocumentJob } from './document/create-action.js';
 import { DocumentJobExecutor } from './document/document-job-executor.js';
 import { type DocumentModel, ModelRegistry } from './document/document-model.js';
 import type { SignatureVerifier } from './document/signature.js';
-import { JobValidationError } from './errors.js';
-import { describe, type ExecutorOptions, resolveOptions } from './options.js';
-import type { Job, JobInput } from './types.js';
+import { ConfigError, JobValidationError } from './errors.js';
+import {
+  describe,
+  type ExecutorOptions,
+  isOptionsObject,
+  resolveOptions,
+  unknownOption,
+} from './options.js';
+import { buildReactor, type Reactor } from './reactor.js';
+import type { TelemetryOptions } from './telemetry/telemetry-options.js';
+
+export type { Reactor, StopOptions } from './reactor.js';
 
 /**
  * Where jobs and operations live: `'memory'` (default), `{ sqlite: path }` (embedded, durable),
@@ -76,42 +83,16 @@ export type ReactorOptions = {
    * a new MemoryScheduleStore
    */
   scheduleStore?: IScheduleStore;
-};
-
-export type Reactor = {
-  manager: JobExecutorManager;
-  queue: IQueue;
-  store: IOperationStore;
-  bus: IEventBus;
-  executor: DocumentJobExecutor;
-  models: ModelRegistry;
-  /** Durable storage only: returns stalled claims of dead runners to pending. */
-  reaper: Storage['reaper'];
-  /** Delayed and recurring jobs; started and stopped with the reactor. */
-  scheduler: Scheduler;
-  /** Job counts and processing time, in total and by document type. */
-  metrics: Metrics;
-  /** Validates and enqueues a job; never waits for its execution. */
-  submit(input: JobInput): Promise<Job>;
-  /** Submits the `CREATE_DOCUMENT` job of a new document of a registered model. */
-  createDocument(input: {
-    documentId: string;
-    documentType: string;
-    branch?: string;
-  }): Promise<Job>;
-  /** The current state of one lane of a document. */
-  getState(documentId: string, scope: string, branch?: string): Promise<unknown>;
-  /** Starts the storage's background work, the manager and the scheduler. */
-  start(config?: ExecutorOptions): Promise<void>;
-  /** Stops the scheduler, then the manager (gracefully by default). */
-  stop(graceful?: boolean): Promise<void>;
-  /** Stops everything and closes the storage. */
-  close(): Promise<void>;
+  /**
+   * OpenTelemetry spans and metrics through `@opentelemetry/api` (an optional peer dependency):
+   * `true` for the global providers, or `{ tracerProvider, meterProvider }`. @default off
+   */
+  telemetry?: boolean | TelemetryOptions;
 };
 
 /**
  * Creates a reactor: queue, operation store, bus, document executor and job executor manager.
- * @throws JobValidationError naming a wrong-typed option (`models`, `config.*`, `clock`,
+ * @throws ConfigError naming a wrong-typed or unknown option (`models`, `config.*`, `clock`,
  * `laneFailurePolicy`, `random`, `runnerId`, `onError`), before any storage is opened.
  *
  * @example
@@ -120,12 +101,14 @@ export type Reactor = {
  * await reactor.createDocument({ documentId: 'doc-1', documentType: counterModel.documentType });
  * const job = await reactor.submit({ documentId: 'doc-1', scopes: ['global'],
  *   actions: [counterActions.increment(2)] });
- * console.log(await reactor.manager.watch(job.id));
+ * console.log(await reactor.watch(job.id));
  * await reactor.close();
  */
 export async function createReactor(options: ReactorOptions): Promise<Reactor> {
   checkReactorOptions(options);
   const config = resolveOptions(options.config ?? {});
+  // Before any storage is opened, so a missing @opentelemetry/api leaves nothing open.
+  const Telemetry = options.telemetry ? await loadTelemetry() : undefined;
   const models = new ModelRegistry(options.models);
   const clock = options.clock ?? systemClock;
   const bus = options.bus ?? new MemoryEventBus();
@@ -161,21 +144,32 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
       manager.cancelWatchers(jobId, new Error(`Job ${jobId} was cancelled`)),
   });
   const metrics = new Metrics({ bus, queue: storage.queue });
-  let storageStarted = false;
-  let closed = false;
+  const telemetry = Telemetry
+    ? new Telemetry({
+        options: options.telemetry as true | TelemetryOptions,
+        bus,
+        queue: storage.queue,
+        clock,
+        documentType: (job) => metrics.documentTypeOf(job),
+        running: async () => (await manager.getStatus()).activeJobs,
+        residentLanes: () => manager.residentLanes,
+      })
+    : undefined;
 
-  return {
+  return buildReactor({
     manager,
     queue: storage.queue,
     store: storage.store,
     bus,
     executor,
     models,
-    reaper: storage.reaper,
     scheduler,
     metrics,
-    submit: (input) => storage.queue.enqueue(input),
-    async createDocument({ documentId, documentType, branch }) {
+    storage,
+    clock,
+    onError: options.onError ?? ((error) => console.error('[seriatim]', error)),
+    telemetry,
+    documentJob({ documentId, documentType, branch }) {
       const model = models.get(documentType);
       if (!model) {
         throw new JobValidationError(
@@ -183,57 +177,97 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
           `no model of type ${JSON.stringify(documentType)} is registered; registered: ${models.documentTypes().join(', ') || 'none'}`,
         );
       }
-      return storage.queue.enqueue(
-        createDocumentJob({ documentId, documentType, scopes: model.scopes, branch, clock }),
-      );
+      return createDocumentJob({ documentId, documentType, scopes: model.scopes, branch, clock });
     },
-    getState: (documentId, scope, branch = 'main') => executor.getState(documentId, scope, branch),
-    async start(startConfig) {
-      if (closed) throw new Error('This reactor is closed; create a new one');
-      if (!storageStarted) {
-        storageStarted = true;
-        await storage.start?.();
-      }
-      await manager.start(startConfig);
-      await scheduler.start();
-    },
-    async stop(graceful = true) {
-      await scheduler.stop();
-      await manager.stop(graceful);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await scheduler.stop();
-      await manager.stop(true);
-      manager.dispose();
-      metrics.dispose();
-      await storage.close();
-    },
-  };
+  });
 }
 
 /** Rejects a wrong-typed option, naming it and the value received, before anything is opened. */
 function checkReactorOptions(options: ReactorOptions): void {
   if (options === null || typeof options !== 'object') {
-    throw new JobValidationError('options', `expected { models, … }, got ${describe(options)}`);
+    throw new ConfigError('options', `expected { models, … }, got ${describe(options)}`);
   }
   const { models } = options;
   if (!Array.isArray(models)) {
-    throw new JobValidationError(
+    throw new ConfigError(
       'models',
       `expected \`models\` to be an array of document models, got ${describe(models)}`,
     );
   }
+  for (const key of Object.keys(options)) {
+    if (!REACTOR_OPTIONS.includes(key as keyof ReactorOptions)) {
+      throw unknownOption(key, REACTOR_OPTIONS);
+    }
+  }
   const { verifier } = options;
   if (verifier !== undefined && typeof (verifier as SignatureVerifier)?.verify !== 'function') {
-    throw new JobValidationError(
+    throw new ConfigError(
       'verifier',
       `expected \`verifier\` to be { verify(action, target) }, got ${describe(verifier)}`,
     );
   }
   checkRuntimeOptions(options);
+  checkTelemetryOption(options.telemetry);
 }
+
+function checkTelemetryOption(telemetry: unknown): void {
+  if (telemetry === undefined || typeof telemetry === 'boolean') return;
+  const expected =
+    'expected `telemetry` to be a boolean or { tracerProvider?, meterProvider? } (OpenTelemetry providers)';
+  if (!isOptionsObject(telemetry)) {
+    throw new ConfigError('telemetry', `${expected}, got ${describe(telemetry)}`);
+  }
+  for (const [key, method] of [
+    ['tracerProvider', 'getTracer'],
+    ['meterProvider', 'getMeter'],
+  ] as const) {
+    const provider = telemetry[key] as Record<string, unknown> | undefined;
+    if (provider !== undefined && typeof provider?.[method] !== 'function') {
+      throw new ConfigError(
+        `telemetry.${key}`,
+        `expected \`${key}\` to have a ${method}() method, got ${describe(provider)}`,
+      );
+    }
+  }
+  for (const key of Object.keys(telemetry)) {
+    if (key !== 'tracerProvider' && key !== 'meterProvider') {
+      throw unknownOption(key, ['tracerProvider', 'meterProvider'], 'telemetry');
+    }
+  }
+}
+
+/** Loaded on demand, so `@opentelemetry/api` is needed only with `telemetry`. */
+async function loadTelemetry() {
+  const { ReactorTelemetry, loadOtelApi } = await import('./telemetry/reactor-telemetry.js');
+  loadOtelApi();
+  return ReactorTelemetry;
+}
+
+/** Every key of `ReactorOptions`: another key is a typo, rejected rather than ignored. */
+const REACTOR_OPTIONS = Object.freeze([
+  'models',
+  'storage',
+  'config',
+  'clock',
+  'inspect',
+  'authorizer',
+  'verifier',
+  'sync',
+  'laneFailurePolicy',
+  'bus',
+  'random',
+  'runnerId',
+  'onError',
+  'scheduleStore',
+  'telemetry',
+] as const) satisfies readonly (keyof ReactorOptions)[];
+// Fails to compile when an option is added to `ReactorOptions` but not to the list above.
+const everyOptionListed: [Exclude<keyof ReactorOptions, (typeof REACTOR_OPTIONS)[number]>] extends [
+  never,
+]
+  ? true
+  : never = true;
+void everyOptionListed;
 
 async function openStorage(option: StorageOption, ctx: StorageContext): Promise<Storage> {
   if (option === 'memory') {
@@ -250,11 +284,11 @@ async function openStorage(option: StorageOption, ctx: StorageContext): Promise<
       return createSqliteStorage(option.sqlite, ctx);
     }
     if ('postgres' in option && typeof option.postgres === 'string') {
-      const { createPostgresStorage } = await import('./adapters/postgres/index.js');
-      return createPostgresStorage(option.postgres, ctx);
+      const { connectPostgresStorage } = await import('./adapters/postgres/index.js');
+      return connectPostgresStorage(option.postgres, ctx);
     }
   }
-  throw new JobValidationError(
+  throw new ConfigError(
     'storage',
     "expected 'memory', { sqlite: path }, { postgres: connectionString } or a Storage object",
   );

@@ -89,6 +89,82 @@ export class JobValidationError extends Error {
   }
 }
 
+/**
+ * A reactor method was called after `close()` (or while it runs). Every adapter rejects the same
+ * way, so a call on a closed reactor never reaches a closed queue or driver.
+ */
+export class ReactorClosedError extends Error {
+  override readonly name = 'ReactorClosedError';
+  /** The method called, e.g. `'submit'`. */
+  readonly method: string;
+
+  /** `waited`: the call was waiting (a `watch`) when the reactor closed. */
+  constructor(method: string, waited = false) {
+    super(
+      waited
+        ? `reactor.${method}() was waiting when the reactor was closed`
+        : `reactor.${method}() was called after close(); create a new reactor with createReactor()`,
+    );
+    this.method = method;
+  }
+}
+
+/**
+ * An option of `createReactor`, `reactor.start`, `reactor.stop` or a storage adapter was rejected;
+ * `option` names it (`config.maxConcurrency`, `storage`, …). Raised before anything runs, unlike
+ * {@link JobValidationError}, which rejects a job's input.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  /** The option, as a path: `maxConcurrency`, `stop.timeout`, `storage`. */
+  readonly option: string;
+  /** Same as `option` (the field of {@link JobValidationError}, for code that reads either). */
+  readonly field: string;
+
+  constructor(option: string, message: string) {
+    super(`Invalid \`${option}\`: ${message}`);
+    this.option = option;
+    this.field = option;
+  }
+}
+
+/**
+ * Durable storage could not be opened when the reactor was created (PostgreSQL unreachable,
+ * wrong credentials, migrations refused); `cause` holds the driver's error.
+ */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+  constructor(
+    /** `'postgres'`, `'sqlite'`. */
+    readonly storage: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * An optional peer dependency a feature needs is not installed (or its native module cannot be
+ * loaded); `packageName` names it and the message says how to install it.
+ */
+export class MissingDependencyError extends Error {
+  override readonly name = 'MissingDependencyError';
+  constructor(
+    /** `'better-sqlite3'`, `'pg'`, `'@statelyai/inspect'`. */
+    readonly packageName: string,
+    /** What needs it: `storage: { sqlite }`. */
+    readonly feature: string,
+    options?: { cause?: unknown; detail?: string },
+  ) {
+    super(
+      options?.detail ??
+        `${feature} needs the package ${packageName}, an optional peer dependency of seriatim that is not installed; install it with \`npm install ${packageName}\``,
+      options,
+    );
+  }
+}
+
 /** A write found a lane head other than the one it expected (optimistic concurrency). */
 export class WriteConflictError extends Error {
   override readonly name = 'WriteConflictError';

@@ -76,3 +76,21 @@ export type ExecutorEventName = keyof typeof ExecutorEventNames;
 /** Payload delivered to `manager.on(name, handler)`. */
 export type ExecutorEventPayload<N extends ExecutorEventName> =
   EventPayloads[(typeof ExecutorEventNames)[N]];
+
+/**
+ * Names accepted by `reactor.on(name, handler)`: the executor's events plus the queue's
+ * `jobAvailable` hint. Events are published on this process's bus: a handler sees what this
+ * process does (and, for `jobAvailable`, the wake-ups its storage receives), not other processes.
+ */
+export const ReactorEventNames = Object.freeze({
+  ...ExecutorEventNames,
+  jobAvailable: QueueEventTypes.JOB_AVAILABLE,
+} as const);
+export type ReactorEventName = keyof typeof ReactorEventNames;
+/** Payload delivered to `reactor.on(name, handler)`. */
+export type ReactorEventPayload<N extends ReactorEventName> =
+  EventPayloads[(typeof ReactorEventNames)[N]];
+/** A handler of `reactor.on(name, handler)`. */
+export type ReactorEventHandler<N extends ReactorEventName> = (
+  payload: ReactorEventPayload<N>,
+) => void;

@@ -37,6 +37,7 @@ export {
   createReactor,
   type Reactor,
   type ReactorOptions,
+  type StopOptions,
   type StorageOption,
 } from './create-reactor.js';
 export {
@@ -78,13 +79,17 @@ export {
 export { stableStringify } from './document/stable-stringify.js';
 // Domain, errors, events, ports
 export {
+  ConfigError,
   errorCodeName,
   isRetryableCode,
   JobError,
   type JobErrorCode,
   JobErrorCodes,
   JobValidationError,
+  MissingDependencyError,
+  ReactorClosedError,
   StaleClaimError,
+  StorageUnavailableError,
   toJobError,
   WriteConflictError,
 } from './errors.js';
@@ -95,6 +100,7 @@ export { jobLifecycleMachine } from './machines/job-lifecycle-machine.js';
 export { laneMachine } from './machines/lane-machine.js';
 export { supervisorMachine } from './machines/supervisor-machine.js';
 export { DEFAULTS, type ExecutorOptions, resolveOptions } from './options.js';
+export type { TelemetryOptions } from './telemetry/telemetry-options.js';
 export * from './types.js';
 export {
   JOB_LIMITS,

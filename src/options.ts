@@ -3,7 +3,7 @@
  * @module
  */
 import { propertyPath, quote } from './describe-value.js';
-import { JobValidationError } from './errors.js';
+import { ConfigError } from './errors.js';
 
 /**
  * Configuration of the job executor manager (README: Configuration).
@@ -86,7 +86,7 @@ export function resolveOptions(
   base: ResolvedExecutorOptions = DEFAULTS,
 ): ResolvedExecutorOptions {
   if (!isOptionsObject(options)) {
-    throw new JobValidationError('config', `expected an object, got ${describe(options)}`);
+    throw new ConfigError('config', `expected an object, got ${describe(options)}`);
   }
   const resolved = { ...base };
   for (const [key, value] of Object.entries(options)) {
@@ -98,15 +98,12 @@ export function resolveOptions(
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       const range =
         max === MAX_DELAY ? `an integer from ${min} to ${MAX_DELAY} (ms)` : `an integer ≥ ${min}`;
-      throw new JobValidationError(
-        name,
-        `expected \`${name}\` to be ${range}, got ${describe(value)}`,
-      );
+      throw new ConfigError(name, `expected \`${name}\` to be ${range}, got ${describe(value)}`);
     }
     resolved[name] = value;
   }
   if (resolved.retryMaxDelay < resolved.retryBaseDelay) {
-    throw new JobValidationError(
+    throw new ConfigError(
       'retryMaxDelay',
       `expected \`retryMaxDelay\` (${resolved.retryMaxDelay}) ≥ \`retryBaseDelay\` (${resolved.retryBaseDelay})`,
     );
@@ -118,14 +115,14 @@ export function resolveOptions(
  * What `start(config)` does with a manager that is running already: `config` is validated, and
  * a value that would change a running option is refused (naming it), since the running
  * executor keeps the options it started with; the same values, or none, are a no-op.
- * @throws JobValidationError naming the option.
+ * @throws ConfigError naming the option.
  * @internal
  */
 export function checkRunningOptions(config: unknown, running: ResolvedExecutorOptions): void {
   const next = resolveOptions(config as ExecutorOptions, running);
   for (const name of Object.keys(MINIMUM) as (keyof ResolvedExecutorOptions)[]) {
     if (next[name] !== running[name]) {
-      throw new JobValidationError(
+      throw new ConfigError(
         name,
         `the executor is running with \`${name}\` ${running[name]}, and options cannot change while it runs; stop() it, then start({ ${name}: ${next[name]} })`,
       );
@@ -145,9 +142,9 @@ export function isOptionsObject(options: unknown): options is Record<string, unk
 }
 
 /** The error of an unknown option `key`, quoted and cut however long it is. @internal */
-export function unknownOption(key: string, known: readonly string[]): JobValidationError {
-  return new JobValidationError(
-    propertyPath('', key),
+export function unknownOption(key: string, known: readonly string[], base = ''): ConfigError {
+  return new ConfigError(
+    propertyPath(base, key),
     `unknown option ${quote(key)}; expected one of ${known.join(', ')}`,
   );
 }

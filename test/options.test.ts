@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolvePostgresOptions } from '../src/adapters/postgres/index.js';
 import { resolveSqliteOptions } from '../src/adapters/sqlite/index.js';
 import { counterModel } from '../src/examples/index.js';
-import { createReactor, JobValidationError, resolveOptions } from '../src/index.js';
+import { ConfigError, createReactor, resolveOptions } from '../src/index.js';
 import { SimulatedClock } from './support/clock.js';
 
 /** The millisecond options with their minimum. */
@@ -21,7 +21,7 @@ describe('executor options', () => {
       // retryMaxDelay must stay ≥ retryBaseDelay, so the base is raised along with it.
       const base = name === 'retryMaxDelay' ? {} : { retryMaxDelay: 2 ** 31 - 1 };
       expect(() => resolveOptions({ ...base, [name]: 2 ** 31 })).toThrow(
-        new JobValidationError(
+        new ConfigError(
           name,
           `expected \`${name}\` to be an integer from ${min} to 2147483647 (ms), got 2147483648`,
         ),
@@ -65,11 +65,11 @@ describe('hostile options', () => {
       try {
         resolve({ [huge]: 1 });
       } catch (e) {
-        return e as JobValidationError;
+        return e as ConfigError;
       }
       throw new Error('expected a rejection');
     })();
-    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error).toBeInstanceOf(ConfigError);
     expect(error.message.length).toBeLessThan(400);
     expect(error.field.length).toBeLessThan(80);
     expect(error.message).toContain(`unknown option "${'k'.repeat(60)}"…`);
@@ -78,12 +78,12 @@ describe('hostile options', () => {
 
   it('rejects an array or a class instance as options, in createReactor and in start', async () => {
     expect(() => resolveOptions([] as never)).toThrow(
-      new JobValidationError('config', 'expected an object, got an array'),
+      new ConfigError('config', 'expected an object, got an array'),
     );
     await expect(
       createReactor({ models: [counterModel], config: [] as never }),
     ).rejects.toMatchObject({ field: 'config' });
-    expect(() => resolveSqliteOptions(new Date() as never)).toThrow(JobValidationError);
+    expect(() => resolveSqliteOptions(new Date() as never)).toThrow(ConfigError);
     const reactor = await createReactor({ models: [counterModel], clock: new SimulatedClock() });
     await expect(reactor.start([] as never)).rejects.toMatchObject({ field: 'config' });
     await reactor.close();

@@ -21,8 +21,18 @@ export class ExecutionStats {
     private window: number,
   ) {}
 
+  /** When counting began (the executor's start): a rate is never spread over time before it. */
+  private since: number | undefined;
+
   setWindow(window: number): void {
     this.window = window;
+    this.counts.fill(0);
+    this.stamps.fill(-1);
+  }
+
+  /** Starts a new rate window at `now` (the executor started). */
+  begin(now: number): void {
+    this.since = now;
     this.counts.fill(0);
     this.stamps.fill(-1);
   }
@@ -51,15 +61,21 @@ export class ExecutionStats {
     return this.processed === 0 ? 0 : this.succeeded / this.processed;
   }
 
-  /** Jobs finished per second over the last `window` ms. */
+  /**
+   * Jobs finished per second over the last `window` ms, or over the time since `begin` when that
+   * is shorter (21 ms after a start, 100 jobs are 4,762 jobs/s, not 10).
+   */
   jobsPerSecond(): number {
+    const now = this.now();
     const size = this.window / BUCKETS;
-    const current = Math.floor(this.now() / size);
+    const current = Math.floor(now / size);
     let total = 0;
     for (let i = 0; i < BUCKETS; i++) {
       const stamp = this.stamps[i]!;
       if (stamp >= 0 && current - stamp < BUCKETS) total += this.counts[i]!;
     }
-    return (total * 1000) / this.window;
+    const span =
+      this.since === undefined ? this.window : Math.min(this.window, Math.max(1, now - this.since));
+    return (total * 1000) / span;
   }
 }

@@ -129,7 +129,7 @@ export class JobExecutorManager {
   /** The claim being handed to its lane actor (and that lane), should that actor fail on it. */
   private dispatching: { claim: Claim; laneKey: string } | undefined;
 
-  /** @throws JobValidationError for a wrong-typed option, naming it. */
+  /** @throws ConfigError for a wrong-typed option, naming it. */
   constructor(deps: JobExecutorManagerOptions) {
     checkRuntimeOptions(deps);
     this.options = resolveOptions(deps.config ?? {}, DEFAULTS);
@@ -212,6 +212,7 @@ export class JobExecutorManager {
     this.stats.setWindow(this.options.statsWindow);
     this.lanes.configure(this.options.laneIdleTimeout, this.options.maxResidentLanes);
     this.startedAt = this.clock.now();
+    this.stats.begin(this.startedAt);
     this.unsubscribeAvailable = this.bus.subscribe(QueueEventTypes.JOB_AVAILABLE, () =>
       this.reports.jobAvailable(),
     );
@@ -287,6 +288,8 @@ export class JobExecutorManager {
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const waiting = this.results.wait(jobId, controller.signal);
+    // The signal may abort while the queue is asked below: that rejection is read later.
+    waiting.catch(() => {});
     try {
       const job = await this.queue.get(jobId);
       const settled = this.results.get(jobId);
@@ -302,7 +305,6 @@ export class JobExecutorManager {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (!controller.signal.aborted) controller.abort();
-      waiting.catch(() => {});
     }
   }
 

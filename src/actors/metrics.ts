@@ -221,6 +221,11 @@ export class Metrics {
     this.#finishedCount++;
   }
 
+  /** The document type of `job` as far as this process knows, else `'unknown'`. @internal */
+  documentTypeOf(job: Job): string {
+    return this.#typeOf(job);
+  }
+
   /** Remembers the type a `CREATE_DOCUMENT` job names for its document. */
   #learnFromJob(job: Job): void {
     const created = createdType(job);

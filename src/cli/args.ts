@@ -22,6 +22,8 @@ export type CliOptions = {
   inspect?: string;
   /** JSONL file for headless inspection, when `--record` is given. */
   record?: string;
+  /** Size cap of the `--record` file, in MiB. */
+  recordMaxMb: number;
 };
 
 /** What `parseCliArgs` found: options to run with, or a request for the usage text. */
@@ -52,9 +54,11 @@ Options:
   --storage S         memory | sqlite:PATH | postgres:URL (or a postgres:// URL)
                       (default ${DEFAULT_STORAGE}; run again on the same file to resume)
   --seed N            seed of the workload and of the injected faults        (default 1)
-  --inspect [URL]     send live inspection events to a local Stately inspector bridge
-                      (default URL ${DEFAULT_INSPECT_URL})
-  --record FILE       write inspection events to FILE as JSON lines (headless)
+  --inspect [URL]     send live inspection events to a local inspector bridge
+                      (default URL ${DEFAULT_INSPECT_URL}; start it with npm run inspector)
+  --record FILE       write inspection events to FILE as JSON lines (headless);
+                      npm run inspector -- --replay FILE shows them
+  --record-max-mb N   stop recording when the file reaches N MiB             (default 100)
   -h, --help          print this help
 
 Exit codes: 0 done and verified, 1 verification failed or run error, 2 bad arguments,
@@ -83,6 +87,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         seed: { type: 'string' },
         inspect: { type: 'string' },
         record: { type: 'string' },
+        'record-max-mb': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -98,6 +103,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     faultRate: rate('--fault-rate', str('fault-rate'), 0.01),
     storage: storage(str('storage') ?? DEFAULT_STORAGE),
     seed: integer('--seed', str('seed'), 1, 0),
+    recordMaxMb: integer('--record-max-mb', str('record-max-mb'), 100, 1),
   };
   const inspect = str('inspect');
   if (inspect !== undefined) options.inspect = inspectUrl(inspect);

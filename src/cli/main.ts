@@ -7,8 +7,12 @@
  * SIGTERM and SIGHUP stop the same way (exit 143 and 129).
  * @module
  */
+import { StorageUnavailableError } from '../errors.js';
 import { parseCliArgs, USAGE, UsageError } from './args.js';
 import { runMain } from './run.js';
+
+/** Signals this close together are one key press (a group signal plus npm's forwarded copy). */
+const SAME_PRESS_MS = 150;
 
 async function main(argv: readonly string[]): Promise<number> {
   let parsed: ReturnType<typeof parseCliArgs>;
@@ -27,7 +31,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const force = new AbortController();
   let signals = 0;
   let exitCode = 130;
+  let lastSignalAt = Number.NEGATIVE_INFINITY;
   const onSignal = (signal: NodeJS.Signals) => {
+    // One Ctrl-C can arrive twice: the terminal signals the whole process group, and `npm start`
+    // forwards what it receives to its child as well. Signals closer together than a person can
+    // press keys count as one press.
+    const now = performance.now();
+    if (now - lastSignalAt < SAME_PRESS_MS) return;
+    lastSignalAt = now;
     signals += 1;
     if (signals === 1) {
       exitCode = signal === 'SIGINT' ? 130 : 128 + (signal === 'SIGTERM' ? 15 : 1);
@@ -55,7 +66,12 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`seriatim: ${(error as Error)?.stack ?? String(error)}\n`);
+    // A storage that cannot be opened is the user's to fix: its message, not a stack trace.
+    const text =
+      error instanceof StorageUnavailableError
+        ? error.message
+        : ((error as Error)?.stack ?? String(error));
+    process.stderr.write(`seriatim: ${text}\n`);
     process.exit(1);
   },
 );

@@ -17,7 +17,7 @@ type SqliteEntry = {
   createSqliteStorage(path: string, ctx: StorageContext): Storage | Promise<Storage>;
 };
 type PostgresEntry = {
-  createPostgresStorage(url: string, ctx: StorageContext): Storage | Promise<Storage>;
+  connectPostgresStorage(url: string, ctx: StorageContext): Promise<Storage>;
 };
 
 /** The storage a run ended up with (SQLite falls back to memory while its adapter is missing). */
@@ -50,7 +50,8 @@ export async function openStorage(
     }
   } else if (choice.kind === 'postgres') {
     const entry = (await import(POSTGRES_ENTRY)) as PostgresEntry;
-    const storage = await entry.createPostgresStorage(choice.url, ctx);
+    // Connects now: an unreachable server fails here with a StorageUnavailableError.
+    const storage = await entry.connectPostgresStorage(choice.url, ctx);
     return { storage, label: `postgres:${redact(choice.url)}`, durable: true };
   }
   const storage: Storage = {

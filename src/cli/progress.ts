@@ -41,28 +41,37 @@ export function startProgress(options: ProgressOptions): Progress {
     const dt = (t - first.t) / 1000;
     return dt > 0 ? (tally.done - first.done) / dt : 0;
   };
-  const line = (): string => {
+  const line = (width: number): string => {
     const done = tally.done;
     const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
-    const elapsed = ((now() - tally.startedAt) / 1000).toFixed(1);
+    const perSecond = rate();
+    const left = total - done;
+    const eta =
+      left <= 0 ? 'ETA 0 s' : perSecond > 0 ? `ETA ${duration(left / perSecond)}` : 'ETA –';
+    // Most important first: what is dropped to fit a narrow terminal comes off the end.
     const fields = [
       `${done}/${total} done (${pct}%)`,
+      `${perSecond.toFixed(0)} jobs/s`,
+      eta,
       `running ${options.running()}`,
-      `retries ${tally.retries}`,
       `failed ${tally.failed}`,
-      `${rate().toFixed(0)} jobs/s`,
-      `${elapsed} s`,
+      `retries ${tally.retries}`,
+      `${((now() - tally.startedAt) / 1000).toFixed(1)} s`,
     ];
-    return tty ? `${bar(done, total)} ${fields.join(' │ ')}` : `progress: ${fields.join(', ')}`;
+    if (!tty) return `progress: ${fields.join(', ')}`;
+    for (let kept = fields.length; kept > 1; kept--) {
+      const text = fields.slice(0, kept).join(' │ ');
+      for (const barWidth of [20, 10]) {
+        const full = `${bar(done, total, barWidth)} ${text}`;
+        if (full.length < width) return full;
+      }
+      if (text.length < width) return text;
+    }
+    return fields[0]!.slice(0, width - 1);
   };
   const draw = () => {
-    if (tty) {
-      const text = line();
-      const width = stream.columns ?? 120;
-      stream.write(`\r\x1b[2K${text.length > width ? text.slice(0, width - 1) : text}`);
-    } else {
-      stream.write(`${line()}\n`);
-    }
+    if (tty) stream.write(`\r\x1b[2K${line(stream.columns ?? 120)}`);
+    else stream.write(`${line(Number.POSITIVE_INFINITY)}\n`);
   };
   const timer = setInterval(
     draw,
@@ -79,6 +88,14 @@ export function startProgress(options: ProgressOptions): Progress {
       if (tty) stream.write('\n');
     },
   };
+}
+
+/** `42 s`, `3 min 05 s`, `1 h 02 min`. */
+function duration(seconds: number): string {
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
 function bar(done: number, total: number, width = 20): string {

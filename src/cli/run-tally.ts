@@ -18,6 +18,8 @@ export class RunTally {
   readonly retriesByCode = new Map<string, number>();
   /** Enqueue (or run start, for jobs enqueued by an earlier run) → completion, in ms. */
   readonly latencies: number[] = [];
+  /** Enqueue (or run start) → first attempt started, in ms. */
+  readonly startLatencies: number[] = [];
   readonly startedAt: number;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -29,27 +31,30 @@ export class RunTally {
     return this.finishedBefore + this.completed + this.failed;
   }
 
-  /** Subscribes to the manager's events; returns the unsubscribe function. */
+  /** Subscribes to the reactor's events; returns the unsubscribe function. */
   attach(reactor: Reactor, isOurs: (jobId: string) => boolean): () => void {
-    const { manager } = reactor;
     const offs = [
-      manager.on('jobCompleted', ({ job }) => {
+      reactor.on('jobStarted', ({ job, attempt }) => {
+        if (attempt !== 1 || !isOurs(job.id)) return;
+        this.startLatencies.push(this.now() - Math.max(job.createdAt, this.startedAt));
+      }),
+      reactor.on('jobCompleted', ({ job }) => {
         if (!isOurs(job.id)) return;
         this.completed += 1;
         this.latencies.push(this.now() - Math.max(job.createdAt, this.startedAt));
       }),
-      manager.on('jobFailed', ({ job, error }) => {
+      reactor.on('jobFailed', ({ job, error }) => {
         if (!isOurs(job.id)) return;
         this.failed += 1;
         bump(this.failedByCode, errorCodeName(error.code));
         this.latencies.push(this.now() - Math.max(job.createdAt, this.startedAt));
       }),
-      manager.on('jobRetry', ({ job, error }) => {
+      reactor.on('jobRetry', ({ job, error }) => {
         if (!isOurs(job.id)) return;
         this.retries += 1;
         bump(this.retriesByCode, errorCodeName(error.code));
       }),
-      manager.on('fatalError', ({ job }) => {
+      reactor.on('fatalError', ({ job }) => {
         if (isOurs(job.id)) this.fatalErrors += 1;
       }),
     ];

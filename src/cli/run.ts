@@ -48,6 +48,12 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
   const workload = buildWorkload(options);
   const inspectors = openInspectors(options);
   if (inspectors.ws) {
+    const page = inspectors.ws.url.replace(/^ws/, 'http');
+    stderr.write(
+      `inspect: sending to the bridge at ${inspectors.ws.url}. Start it first with \`npm run inspector\`, ` +
+        `then open ${page}: that page loads Stately's hosted inspector app (https://stately.ai/inspect), ` +
+        'which needs network access and is handed the events\n',
+    );
     const connected = await inspectors.ws.waitForConnection(2_000);
     stderr.write(
       connected
@@ -110,12 +116,20 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
   }
 
   let interrupted = io.interrupt?.aborted ?? false;
+  // Said when Ctrl-C is pressed, not once the stop is done, so it comes before "forcing stop".
+  let announced = false;
+  const announceInterrupt = () => {
+    if (announced) return;
+    announced = true;
+    stderr.write('\ninterrupted: letting running jobs finish…\n');
+  };
+  io.interrupt?.addEventListener('abort', announceInterrupt, { once: true });
   const finished = new Promise<void>((resolve) => {
     const check = () => {
       if (tally.done >= total || io.interrupt?.aborted) resolve();
     };
-    reactor.manager.on('jobCompleted', check);
-    reactor.manager.on('jobFailed', check);
+    reactor.on('jobCompleted', check);
+    reactor.on('jobFailed', check);
     io.interrupt?.addEventListener('abort', check, { once: true });
     check();
   });
@@ -141,7 +155,7 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
   }
   await finished;
   interrupted = interrupted || (io.interrupt?.aborted ?? false) || tally.done < total;
-  if (interrupted) stderr.write('\ninterrupted: letting running jobs finish…\n');
+  if (interrupted) announceInterrupt();
   await reactor.stop(true);
   progress.stop();
   const elapsedMs = Date.now() - tally.startedAt;
@@ -158,6 +172,7 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
       injectedFaults: faulty?.faults ?? 0,
       storage: opened!.label,
       interrupted,
+      backlog: MAX_BACKLOG,
     })}\n\n${formatVerdict(verdict)}\n`,
   );
   await reactor.close();
@@ -199,7 +214,9 @@ type Inspectors = {
 
 function openInspectors(options: CliOptions): Inspectors {
   const ws = options.inspect ? createWebSocketInspector({ url: options.inspect }) : undefined;
-  const recorder = options.record ? createRecorder(options.record) : undefined;
+  const recorder = options.record
+    ? createRecorder(options.record, { maxBytes: options.recordMaxMb * 1024 * 1024 })
+    : undefined;
   const targets = [ws?.inspect, recorder?.inspect].filter((o) => o !== undefined);
   return {
     ws,
@@ -216,7 +233,16 @@ function openInspectors(options: CliOptions): Inspectors {
       await ws?.close();
       if (recorder) {
         await recorder.close();
-        stderr.write(`inspect: recorded ${recorder.count} events to ${options.record}\n`);
+        stderr.write(
+          `inspect: recorded ${recorder.count} events to ${options.record}` +
+            (recorder.dropped > 0
+              ? `, left out ${recorder.dropped} the disk could not keep up with`
+              : '') +
+            (recorder.truncated
+              ? `; stopped at the ${options.recordMaxMb} MiB cap (--record-max-mb)`
+              : '') +
+            '\n',
+        );
       }
     },
   };

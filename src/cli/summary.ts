@@ -18,6 +18,8 @@ export type SummaryInput = {
   injectedFaults: number;
   storage: string;
   interrupted: boolean;
+  /** Jobs the CLI keeps waiting at most: the latencies include up to this much queueing. */
+  backlog: number;
 };
 
 /**
@@ -53,7 +55,10 @@ export function formatSummary(input: SummaryInput): string {
   const seconds = input.elapsedMs / 1000;
   const finished = tally.completed + tally.failed;
   const retryCodes = [...tally.retriesByCode].map(([code, n]) => `${code} ${n}`).join(', ');
-  const ms = (p: number) => `${percentile(tally.latencies, p).toFixed(0)} ms`;
+  const ms = (samples: readonly number[]) =>
+    [50, 99, 100]
+      .map((p) => `${p === 100 ? 'max' : `p${p}`} ${percentile(samples, p).toFixed(0)} ms`)
+      .join('   ');
   const lines = [
     '',
     `seriatim — summary${input.interrupted ? ' (interrupted: the rest stays queued; run again to resume)' : ''}`,
@@ -68,7 +73,9 @@ export function formatSummary(input: SummaryInput): string {
       : []),
     `  elapsed        ${seconds.toFixed(2)} s`,
     `  throughput     ${seconds > 0 ? (finished / seconds).toFixed(0) : '0'} jobs/s`,
-    `  latency        p50 ${ms(50)}   p99 ${ms(99)}   max ${ms(100)}   (enqueue → completion)`,
+    `  latency        ${ms(tally.latencies)}   (enqueue → completion)`,
+    `  start latency  ${ms(tally.startLatencies)}   (enqueue → first attempt)`,
+    `                 both include queueing: this CLI keeps up to ${input.backlog} jobs waiting`,
   ];
   return lines.join('\n');
 }

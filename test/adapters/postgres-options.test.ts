@@ -6,16 +6,16 @@ import {
   resolvePostgresOptions,
 } from '../../src/adapters/postgres/index.js';
 import { systemClock } from '../../src/clock.js';
-import { JobValidationError } from '../../src/errors.js';
+import { ConfigError } from '../../src/errors.js';
 
-function rejection(run: () => unknown): JobValidationError {
+function rejection(run: () => unknown): ConfigError {
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(JobValidationError);
-    return error as JobValidationError;
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
   }
-  throw new Error('expected a JobValidationError');
+  throw new Error('expected a ConfigError');
 }
 
 describe('postgres storage options', () => {

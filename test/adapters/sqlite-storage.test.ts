@@ -21,6 +21,7 @@ import {
 } from '../../src/adapters/sqlite/sqlite-connection.js';
 import { SQLITE_DEFAULTS } from '../../src/adapters/sqlite/sqlite-options.js';
 import {
+  ConfigError,
   JobErrorCodes,
   JobValidationError,
   StaleClaimError,
@@ -190,8 +191,8 @@ describe('SQLite storage', () => {
             return e;
           }
         })();
-        expect(error).toBeInstanceOf(JobValidationError);
-        expect((error as JobValidationError).field).toBe(field);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).option).toBe(field);
         expect((error as Error).message).toContain(field);
       });
     }

@@ -26,6 +26,7 @@ describe('main command arguments', () => {
       faultRate: 0.01,
       storage: { kind: 'sqlite', path: '.seriatim/main.db' },
       seed: 1,
+      recordMaxMb: 100,
     });
   });
 
@@ -47,6 +48,8 @@ describe('main command arguments', () => {
         'ws://127.0.0.1:9999',
         '--record',
         'out/events.jsonl',
+        '--record-max-mb',
+        '5',
       ]),
     ).toEqual({
       documents: 4,
@@ -57,6 +60,7 @@ describe('main command arguments', () => {
       seed: 7,
       inspect: 'ws://127.0.0.1:9999',
       record: 'out/events.jsonl',
+      recordMaxMb: 5,
     });
   });
 

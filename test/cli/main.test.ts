@@ -26,6 +26,16 @@ describe('main command (child process)', () => {
     expect(stderr).toContain('--concurrency expects an integer');
   });
 
+  it('fails with a clear message, no stack trace, when PostgreSQL cannot be reached', async () => {
+    const { code, stderr } = await runCli(['--storage', 'postgres:postgres://u:pw@127.0.0.1:1/db']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'seriatim: Could not open PostgreSQL storage at postgres://u:***@127.0.0.1:1/db: connect ECONNREFUSED 127.0.0.1:1',
+    );
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stderr).not.toContain('pw@');
+  });
+
   it('runs a small workload on memory: summary, expected outcomes, verification passed', async () => {
     const { code, stdout, stderr } = await runCli(['--storage', 'memory', ...SMALL]);
     expect(stderr).not.toMatch(/seriatim: .*Error/);
@@ -34,7 +44,13 @@ describe('main command (child process)', () => {
     expect(stdout).toContain('seriatim — summary');
     expect(stdout).toMatch(/total\s+306\s+306\s+306/);
     expect(stdout).toMatch(/retries\s+\d+ \(IO_ERROR \d+\); injected store faults \d+/);
-    expect(stdout).toMatch(/latency\s+p50 \d+ ms\s+p99 \d+ ms/);
+    expect(stdout).toMatch(
+      / latency\s+p50 \d+ ms\s+p99 \d+ ms\s+max \d+ ms\s+\(enqueue → completion\)/,
+    );
+    expect(stdout).toMatch(
+      / start latency\s+p50 \d+ ms\s+p99 \d+ ms\s+max \d+ ms\s+\(enqueue → first attempt\)/,
+    );
+    expect(stdout).toContain('both include queueing: this CLI keeps up to 400 jobs waiting');
     // Every outcome matches what the workload was built for (no retry budget ran out at 5%).
     const rows = [
       ...stdout.matchAll(/^\s+(COMPLETED|HASH_MISMATCH|LIBRARY_ERROR)\s+(\d+)\s+(\d+)\s+(\d+)$/gm),

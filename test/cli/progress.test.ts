@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startProgress } from '../../src/cli/progress.js';
 import { RunTally } from '../../src/cli/run-tally.js';
 
-function stream(isTTY: boolean) {
+function stream(isTTY: boolean, columns = 200) {
   const writes: string[] = [];
   const out = Object.assign(
     new Writable({
@@ -12,7 +12,7 @@ function stream(isTTY: boolean) {
         done();
       },
     }),
-    { isTTY, columns: 200 },
+    { isTTY, columns },
   );
   return { out, writes };
 }
@@ -40,7 +40,7 @@ describe('progress', () => {
     expect(writes.slice(0, -1).every((w) => w.startsWith('\r\x1b[2K'))).toBe(true);
     expect(writes.at(-1)).toBe('\n');
     expect(writes.at(-2)).toContain(
-      '[██████████░░░░░░░░░░] 5/10 done (50%) │ running 3 │ retries 2 │ failed 1 │ 5 jobs/s │ 1.0 s',
+      '[██████████░░░░░░░░░░] 5/10 done (50%) │ 5 jobs/s │ ETA 1 s │ running 3 │ failed 1 │ retries 2 │ 1.0 s',
     );
   });
 
@@ -60,7 +60,29 @@ describe('progress', () => {
     expect(writes.length).toBeGreaterThan(1);
     expect(writes.every((w) => w.startsWith('progress: ') && w.endsWith('\n'))).toBe(true);
     expect(writes.at(-1)).toMatch(
-      /^progress: 2\/2 done \(100%\), running 0, retries 0, failed 0, /,
+      /^progress: 2\/2 done \(100%\), \d+ jobs\/s, ETA 0 s, running 0, failed 0, retries 0, /,
     );
+  });
+
+  it('keeps the rate and the ETA on an 80-column terminal, dropping the least useful fields', async () => {
+    const { out, writes } = stream(true, 80);
+    let t = 1_000;
+    const tally = new RunTally(() => t);
+    const progress = startProgress({
+      stream: out,
+      total: 250_000,
+      tally,
+      running: () => 16,
+      ttyInterval: 1_000_000,
+      now: () => t,
+    });
+    tally.completed = 123_456;
+    tally.failed = 1_234;
+    tally.retries = 5_678;
+    t += 60_000;
+    progress.stop();
+    const text = writes.at(-2)!.replace('\r\x1b[2K', '');
+    expect(text.length).toBeLessThan(80);
+    expect(text).toContain('124690/250000 done (49%) │ 2078 jobs/s │ ETA 1 min 01 s');
   });
 });

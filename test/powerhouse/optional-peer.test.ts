@@ -39,7 +39,7 @@ describe('seriatim/powerhouse dependencies', () => {
     expect(pkg.dependencies['@powerhousedao/shared']).toBeUndefined();
     expect(pkg.exports['./powerhouse']).toEqual({
       types: './dist/powerhouse/index.d.ts',
-      import: './dist/powerhouse/index.js',
+      default: './dist/powerhouse/index.js',
     });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { counterActions, counterModel, todoActions, todoModel } from '../../src/examples/index.js';
 import {
+  ConfigError,
   createReactor,
   hashState,
   JobErrorCodes,
@@ -149,7 +150,7 @@ describe('createReactor (memory)', () => {
       typeof createReactor
     >[0];
     const created = createReactor(options);
-    await expect(created).rejects.toBeInstanceOf(JobValidationError);
+    await expect(created).rejects.toBeInstanceOf(ConfigError);
     await expect(created).rejects.toMatchObject({
       field,
       message: expect.stringContaining(`expected \`${field}\` to be `),

@@ -4,11 +4,17 @@
  * @module
  */
 export {
+  type InspectorBridge,
+  type InspectorBridgeOptions,
+  startInspectorBridge,
+} from './inspector-bridge.js';
+export {
   createRecorder,
   type RecordedEvent,
   type Recorder,
   type RecorderOptions,
 } from './recorder.js';
+export { readRecording, replayRecording, toInspectorMessage } from './replay-recording.js';
 export { type SummarizeOptions, summarize } from './summarize.js';
 export {
   createWebSocketInspector,

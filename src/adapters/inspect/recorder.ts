@@ -38,6 +38,16 @@ export type RecorderOptions = {
   depth?: number;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * Bytes the file may reach; then recording stops, ending the file with one
+   * `{ "type": "@seriatim.truncated" }` line. @default 104857600 (100 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * Bytes waiting for the disk beyond which events are dropped (an inspection observer cannot
+   * wait, so past this it drops rather than buffer without bound). @default 16777216 (16 MiB)
+   */
+  maxBuffered?: number;
 };
 
 /** A recording in progress. */
@@ -46,6 +56,14 @@ export type Recorder = {
   inspect: Observer<InspectionEvent>;
   /** Lines written so far. */
   readonly count: number;
+  /**
+   * Events left out because the file could not keep up (more than `maxBuffered` bytes were
+   * waiting for the disk). A
+   * `{ "type": "@seriatim.dropped", "count": n }` line marks where, once the buffer drains.
+   */
+  readonly dropped: number;
+  /** Whether `maxBytes` was reached and recording stopped. */
+  readonly truncated: boolean;
   /** Flushes and closes the file; later events are ignored. */
   close(): Promise<void>;
 };
@@ -72,6 +90,29 @@ export function createRecorder(file: string, options: RecorderOptions = {}): Rec
   });
   let count = 0;
   let closed = false;
+  const maxBytes = options.maxBytes ?? 104_857_600;
+  let bytes = 0;
+  let dropped = 0;
+  let droppedSinceDrain = 0;
+  const maxBuffered = options.maxBuffered ?? 16_777_216;
+  let blocked = false;
+  let truncated = false;
+  const markDropped = () => {
+    if (droppedSinceDrain === 0 || truncated) return;
+    write(JSON.stringify({ t: now(), type: '@seriatim.dropped', count: droppedSinceDrain }));
+    droppedSinceDrain = 0;
+  };
+  out.on('drain', () => {
+    blocked = false;
+    if (!closed) markDropped();
+  });
+  const write = (text: string) => {
+    const line = `${text}\n`;
+    bytes += Buffer.byteLength(line);
+    out.write(line);
+    // Past the bound, wait for 'drain' (the buffer emptied) before writing again.
+    if (out.writableLength > maxBuffered) blocked = true;
+  };
 
   const record = (event: InspectionEvent): RecordedEvent => {
     const actorRef = event.actorRef as AnyActorRef;
@@ -108,7 +149,11 @@ export function createRecorder(file: string, options: RecorderOptions = {}): Rec
   return {
     inspect: {
       next(event) {
-        if (closed || failure !== undefined || !types.has(event.type as RecordedEvent['type'])) {
+        if (closed || truncated || failure !== undefined) return;
+        if (!types.has(event.type as RecordedEvent['type'])) return;
+        if (blocked) {
+          dropped += 1;
+          droppedSinceDrain += 1;
           return;
         }
         let text: string;
@@ -117,15 +162,27 @@ export function createRecorder(file: string, options: RecorderOptions = {}): Rec
         } catch {
           return;
         }
-        out.write(`${text}\n`);
+        if (bytes + Buffer.byteLength(text) + 1 > maxBytes - TRUNCATED_LINE_BYTES) {
+          truncated = true;
+          write(JSON.stringify({ t: now(), type: '@seriatim.truncated', maxBytes }));
+          return;
+        }
+        write(text);
         count += 1;
       },
     },
     get count() {
       return count;
     },
+    get dropped() {
+      return dropped;
+    },
+    get truncated() {
+      return truncated;
+    },
     close() {
       if (closed) return Promise.resolve();
+      markDropped();
       closed = true;
       return new Promise<void>((resolve, reject) => {
         out.end(() => (failure === undefined ? resolve() : reject(failure)));
@@ -133,6 +190,9 @@ export function createRecorder(file: string, options: RecorderOptions = {}): Rec
     },
   };
 }
+
+/** Room kept for the final `@seriatim.truncated` line. */
+const TRUNCATED_LINE_BYTES = 100;
 
 function actorName(actorRef: AnyActorRef): string {
   const logicId = (actorRef as { logic?: { config?: { id?: unknown } } }).logic?.config?.id;

@@ -4,8 +4,9 @@
  * @module
  */
 import { connect } from 'node:net';
-import { createWebSocketInspector as createStatelyWebSocketInspector } from '@statelyai/inspect';
+import type * as StatelyInspect from '@statelyai/inspect';
 import type { InspectionEvent, Observer } from 'xstate';
+import { loadOptionalPeer } from '../../optional-peer.js';
 
 /** Where inspection events go unless told otherwise: a bridge on this machine. */
 export const DEFAULT_INSPECTOR_URL = 'ws://127.0.0.1:8080';
@@ -39,9 +40,9 @@ export type WebSocketInspector = {
 type AdapterInternals = { status?: string; ws?: { bufferedAmount?: number } };
 
 /**
- * Connects to a Stately inspector bridge over a WebSocket. Start one locally with
- * `createInspectorServer` from `@statelyai/inspect/server` (it serves the page that shows the
- * events), then run with `inspect: inspector.inspect`.
+ * Connects to an inspector bridge over a WebSocket. Start one locally with
+ * `startInspectorBridge` (`npm run inspector`; it serves the page that shows the events),
+ * then run with `inspect: inspector.inspect`.
  * @example
  * const inspector = createWebSocketInspector({ url: 'ws://127.0.0.1:8080' });
  * const reactor = await createReactor({ models, inspect: inspector.inspect });
@@ -54,6 +55,9 @@ export function createWebSocketInspector(
 ): WebSocketInspector {
   const url = options.url ?? DEFAULT_INSPECTOR_URL;
   const target = new URL(url);
+  const { createWebSocketInspector: createStatelyWebSocketInspector } = loadOptionalPeer<
+    typeof StatelyInspect
+  >('@statelyai/inspect', 'The live inspector (createWebSocketInspector, --inspect)');
   const inspector = createStatelyWebSocketInspector({
     url,
     autoStart: false,

@@ -3,6 +3,8 @@
  * number of processes on any number of machines share.
  * @module
  */
+
+export { connectPostgresStorage } from './connect-postgres-storage.js';
 export { migrations } from './migrations.js';
 export { PostgresOperationStore } from './postgres-operation-store.js';
 export {

@@ -3,10 +3,11 @@
  * @internal
  * @module
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Clock } from '../../clock.js';
 import { QueueEventTypes } from '../../events.js';
 import type { IEventBus } from '../ports.js';
+import { loadPg } from './load-pg.js';
 
 /** What {@link PostgresListener} needs. */
 export type PostgresListenerOptions = {
@@ -61,7 +62,7 @@ export class PostgresListener {
 
   async #connect(): Promise<void> {
     const { connectionString, applicationName, channel, origin, bus, onError } = this.#options;
-    const client = new pg.Client({ connectionString, application_name: applicationName });
+    const client = new (loadPg().Client)({ connectionString, application_name: applicationName });
     client.on('notification', (message) => {
       if (message.channel !== channel || message.payload === origin) return;
       bus.publish(QueueEventTypes.JOB_AVAILABLE, {});

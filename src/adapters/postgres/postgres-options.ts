@@ -3,7 +3,7 @@
  * that rejects a bad value naming the option.
  * @module
  */
-import { JobValidationError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { describe, isOptionsObject, MAX_DELAY, unknownOption } from '../../options.js';
 
 /** Options of {@link createPostgresStorage}. */
@@ -59,19 +59,19 @@ const MINIMUM = {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Merges `options` over the defaults; throws a `JobValidationError` naming a bad option. */
+/** Merges `options` over the defaults; throws a `ConfigError` naming a bad option. */
 export function resolvePostgresOptions(
   options: PostgresStorageOptions = {},
 ): ResolvedPostgresStorageOptions {
   if (!isOptionsObject(options)) {
-    throw new JobValidationError('options', `expected an object, got ${describe(options)}`);
+    throw new ConfigError('options', `expected an object, got ${describe(options)}`);
   }
   const resolved: ResolvedPostgresStorageOptions = { ...POSTGRES_DEFAULTS };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
     if (key === 'schema') {
       if (typeof value !== 'string' || !SCHEMA_NAME.test(value)) {
-        throw new JobValidationError(
+        throw new ConfigError(
           'schema',
           `expected \`schema\` to be a lower-case identifier (a-z, 0-9, _; at most 63), got ${describe(value)}`,
         );
@@ -84,7 +84,7 @@ export function resolvePostgresOptions(
     const min = MINIMUM[name];
     // At most MAX_DELAY: a Node timer given more fires after 1 ms (the counts need no more either).
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_DELAY) {
-      throw new JobValidationError(
+      throw new ConfigError(
         name,
         `expected \`${name}\` to be an integer from ${min} to ${MAX_DELAY}, got ${describe(value)}`,
       );
@@ -92,7 +92,7 @@ export function resolvePostgresOptions(
     resolved[name] = value;
   }
   if (resolved.stalledThreshold <= resolved.heartbeatInterval) {
-    throw new JobValidationError(
+    throw new ConfigError(
       'stalledThreshold',
       `expected \`stalledThreshold\` (${resolved.stalledThreshold}) > \`heartbeatInterval\` (${resolved.heartbeatInterval}), or live runners would be reaped`,
     );

@@ -4,10 +4,10 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { JobValidationError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Storage, StorageContext } from '../ports.js';
+import { loadPg } from './load-pg.js';
 import { PostgresListener } from './postgres-listener.js';
 import { migrate } from './postgres-migrator.js';
 import { PostgresOperationStore } from './postgres-operation-store.js';
@@ -63,7 +63,7 @@ export function createPostgresStorage(
   options: PostgresStorageOptions = {},
 ): PostgresStorage {
   if (typeof connectionString !== 'string' || connectionString.length === 0) {
-    throw new JobValidationError(
+    throw new ConfigError(
       'connectionString',
       `expected a PostgreSQL connection string, got ${typeof connectionString === 'string' ? 'an empty string' : typeof connectionString}`,
     );
@@ -73,7 +73,7 @@ export function createPostgresStorage(
   const { bus, clock } = ctx;
   const onError = (error: unknown) => console.error('[seriatim] postgres:', error);
 
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString,
     max: resolved.poolSize,
     // Custom plans only: a generic plan cached while a table was nearly empty or its statistics

@@ -2,7 +2,9 @@
  * Opening a SQLite database for seriatim: pragmas, then the schema migrations.
  * @module
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { MissingDependencyError } from '../../errors.js';
+import { loadOptionalPeer } from '../../optional-peer.js';
 import { type Migration, migrations as SQLITE_MIGRATIONS } from './migrations.js';
 
 /** How {@link openSqliteDatabase} sets up the connection. */
@@ -29,7 +31,7 @@ export function openSqliteDatabase(
   path: string,
   options: SqliteConnectionOptions,
 ): Database.Database {
-  const db = new Database(path);
+  const db = newDatabase(path);
   try {
     // The busy timeout first: switching to WAL and migrating may wait for another process.
     db.pragma(`busy_timeout = ${options.busyTimeout}`);
@@ -45,6 +47,26 @@ export function openSqliteDatabase(
     return db;
   } catch (error) {
     db.close();
+    throw error;
+  }
+}
+
+const FEATURE = 'SQLite storage (`storage: { sqlite }`, seriatim/sqlite)';
+
+/** `new Database(path)`, telling which package to install or rebuild when it cannot load. */
+function newDatabase(path: string): Database.Database {
+  const Driver = loadOptionalPeer<typeof Database>('better-sqlite3', FEATURE);
+  try {
+    return new Driver(path);
+  } catch (error) {
+    // better-sqlite3 loads its native module on the first `new Database`.
+    const message = String((error as Error | null)?.message ?? '');
+    if (/bindings file|NODE_MODULE_VERSION|ERR_DLOPEN_FAILED|invalid ELF/i.test(message)) {
+      throw new MissingDependencyError('better-sqlite3', FEATURE, {
+        cause: error,
+        detail: `${FEATURE} needs better-sqlite3's native module, which could not be loaded (${message.split('\n')[0]}); rebuild it for this Node with \`npm rebuild better-sqlite3\`, or reinstall it with \`npm install better-sqlite3\``,
+      });
+    }
     throw error;
   }
 }

@@ -3,7 +3,7 @@
  * `resolveSqliteOptions()`.
  * @module
  */
-import { JobValidationError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { describe, isOptionsObject, MAX_DELAY, unknownOption } from '../../options.js';
 
 /** Options of {@link createSqliteStorage}. */
@@ -76,12 +76,12 @@ const MINIMUM: { [K in NumericOption]: number } = {
 const KEYS = ['synchronous', 'onError', ...Object.keys(MINIMUM)];
 
 /**
- * Merges `options` over the defaults and rejects a bad value with a `JobValidationError` naming
+ * Merges `options` over the defaults and rejects a bad value with a `ConfigError` naming
  * the option and the value received.
  */
 export function resolveSqliteOptions(options: SqliteStorageOptions = {}): ResolvedSqliteOptions {
   if (!isOptionsObject(options)) {
-    throw new JobValidationError('options', `expected an object, got ${describe(options)}`);
+    throw new ConfigError('options', `expected an object, got ${describe(options)}`);
   }
   const resolved: ResolvedSqliteOptions = { ...SQLITE_DEFAULTS };
   for (const [key, value] of Object.entries(options)) {
@@ -89,7 +89,7 @@ export function resolveSqliteOptions(options: SqliteStorageOptions = {}): Resolv
     if (value === undefined) continue;
     if (key === 'synchronous') {
       if (value !== 'NORMAL' && value !== 'FULL') {
-        throw new JobValidationError(
+        throw new ConfigError(
           key,
           `expected \`synchronous\` to be 'NORMAL' or 'FULL', got ${describe(value)}`,
         );
@@ -97,10 +97,7 @@ export function resolveSqliteOptions(options: SqliteStorageOptions = {}): Resolv
       resolved.synchronous = value;
     } else if (key === 'onError') {
       if (typeof value !== 'function') {
-        throw new JobValidationError(
-          key,
-          `expected \`onError\` to be a function, got ${describe(value)}`,
-        );
+        throw new ConfigError(key, `expected \`onError\` to be a function, got ${describe(value)}`);
       }
       resolved.onError = value as ResolvedSqliteOptions['onError'];
     } else {
@@ -113,7 +110,7 @@ export function resolveSqliteOptions(options: SqliteStorageOptions = {}): Resolv
         value < min ||
         value > MAX_DELAY
       ) {
-        throw new JobValidationError(
+        throw new ConfigError(
           name,
           `expected \`${name}\` to be an integer from ${min} to ${MAX_DELAY}, got ${describe(value)}`,
         );
@@ -122,7 +119,7 @@ export function resolveSqliteOptions(options: SqliteStorageOptions = {}): Resolv
     }
   }
   if (resolved.stalledThreshold <= resolved.heartbeatInterval) {
-    throw new JobValidationError(
+    throw new ConfigError(
       'stalledThreshold',
       `expected \`stalledThreshold\` (${resolved.stalledThreshold}) to be greater than \`heartbeatInterval\` (${resolved.heartbeatInterval}), or live claims would be reaped`,
     );

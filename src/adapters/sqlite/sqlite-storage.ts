@@ -3,7 +3,7 @@
  * connection, with their background work (change polling, heartbeats, reaper).
  * @module
  */
-import { JobValidationError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Storage, StorageContext } from '../ports.js';
 import { type Repeating, repeat } from './repeat.js';
@@ -44,7 +44,7 @@ export type SqliteStorage = Storage & {
  * await storage.start();
  * // …
  * await storage.close();
- * @throws JobValidationError naming an invalid option; Error when the file cannot be opened in
+ * @throws ConfigError naming an invalid option; Error when the file cannot be opened in
  * WAL mode or holds a newer schema.
  */
 export function createSqliteStorage(
@@ -53,7 +53,7 @@ export function createSqliteStorage(
   options: SqliteStorageOptions = {},
 ): SqliteStorage {
   if (typeof path !== 'string' || path.length === 0) {
-    throw new JobValidationError('path', `expected a file path, got ${JSON.stringify(path)}`);
+    throw new ConfigError('path', `expected a file path, got ${JSON.stringify(path)}`);
   }
   const o = resolveSqliteOptions(options);
   const { bus, clock } = ctx;
