@@ -163,6 +163,28 @@ export class JobOutcomes {
     return this.end(ref, 'release', () => queue.release(ref, attempts)).then(() => {});
   }
 
+  /**
+   * Whether the queue shows the job finished as `kind` would have finished it (read up to 3
+   * times): then one of the failed tries took effect. A job finished so after a reap was finished
+   * by another claim, and is finished all the same. A release is never confirmed this way: a
+   * pending job may be the reaper's doing, and the job runs again either way.
+   */
+  private async endedAlready(
+    jobId: string,
+    kind: 'complete' | 'fail' | 'release',
+  ): Promise<boolean> {
+    if (kind === 'release') return false;
+    const finished = kind === 'complete' ? 'COMPLETED' : 'FAILED';
+    for (let read = 0; read < 3; read++) {
+      try {
+        return (await this.options.queue.get(jobId))?.status === finished;
+      } catch {
+        // read again
+      }
+    }
+    return false;
+  }
+
   /** Cancels the retries waiting (the executor is disposed): their ends are never written. */
   dispose(): void {
     for (const timer of this.retryTimers) this.options.clock.clearTimeout(timer);
@@ -196,6 +218,10 @@ export class JobOutcomes {
         }
         const reaped = queue.abandon !== undefined;
         if (tries >= CLAIM_END_TRIES && (reaped || stopping())) {
+          // One of the failed tries may have taken effect (its answer lost): then the end is
+          // written, and the job's outcome must be reported, not left to a reaper that will
+          // never take a finished job.
+          if (await this.endedAlready(ref.jobId, kind)) return 'ended';
           try {
             await queue.abandon?.(ref);
           } catch (failure) {

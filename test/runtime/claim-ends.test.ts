@@ -27,8 +27,16 @@ afterEach(() => {
   for (const manager of managers.splice(0)) manager.dispose();
 });
 
-/** Fails the next `times` calls of `method`, before (`when: 'before'`) or after its effect. */
-type Fault = { method: 'complete' | 'fail' | 'release'; when: 'before' | 'after'; times: number };
+/**
+ * Fails the next `times` calls of `method`, before (`when: 'before'`) or after its effect, from
+ * its `from`-th call on (default: the first).
+ */
+type Fault = {
+  method: 'complete' | 'fail' | 'release';
+  when: 'before' | 'after';
+  times: number;
+  from?: number;
+};
 
 function build(options: { faults: Fault[]; script?: Script; abandon?: boolean }) {
   const clock = new SimulatedClock();
@@ -39,7 +47,10 @@ function build(options: { faults: Fault[]; script?: Script; abandon?: boolean })
   const calls: { method: string; at: number }[] = [];
   const hit = (call: PortCall, when: 'before' | 'after') => {
     if (when === 'before') calls.push({ method: call.method, at: clock.now() });
-    const fault = left.find((f) => f.method === call.method && f.when === when && f.times > 0);
+    const nth = calls.filter((c) => c.method === call.method).length;
+    const fault = left.find(
+      (f) => f.method === call.method && f.when === when && f.times > 0 && nth >= (f.from ?? 1),
+    );
     if (fault === undefined) return;
     fault.times -= 1;
     throw Object.assign(new Error(`injected ${call.method} fault ${when} the effect`), {
@@ -166,6 +177,24 @@ describe('ends of claims under a failing queue', () => {
     expect(monitor.count('jobCompleted')).toBe(0);
     await flush();
     expect(manager.supervisorActor.getSnapshot().context).toMatchObject({ used: 0, inFlight: 0 });
+    await manager.stop();
+  });
+
+  it('a complete that took effect on one of its failed tries is reported when it is given up, not abandoned', async () => {
+    // The first try is written and its answer lost; the tries after it fail before their effect.
+    const { clock, memory, manager, monitor, abandoned } = build({
+      faults: [
+        { method: 'complete', when: 'after', times: 1 },
+        { method: 'complete', when: 'before', times: 1_000, from: 2 },
+      ],
+      abandon: true,
+    });
+    await manager.start();
+    await memory.enqueue(jobInput('j1', 'D', ['global']));
+    await runUntil(clock, () => monitor.count('jobCompleted') === 1);
+    expect(abandoned).toEqual([]);
+    expect((await manager.watch('j1')).metadata?.fromRecord).toBeUndefined();
+    expect(await memory.get('j1')).toMatchObject({ status: JobStatus.COMPLETED });
     await manager.stop();
   });
 
