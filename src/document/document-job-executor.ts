@@ -3,6 +3,7 @@
  * @module
  */
 import type {
+  AppendClaim,
   IAuthorizer,
   IOperationStore,
   ISyncSource,
@@ -12,6 +13,7 @@ import type {
 import { JobError, JobErrorCodes, toJobError, WriteConflictError } from '../errors.js';
 import type {
   Action,
+  AttemptContext,
   IJobExecutor,
   Job,
   JobExecutionConfig,
@@ -67,6 +69,8 @@ type RunState = {
   documentType?: string;
   /** Signatures and authorization passed: a failure from here on may be a re-run's (replay). */
   checked?: boolean;
+  /** The claim the append completes (the runtime's attempt), with the attempts to store. */
+  claim?: AppendClaim;
 };
 
 type RunOutcome = { operations: Operation[]; replayed: boolean; dispatched: Action[] };
@@ -129,11 +133,23 @@ export class DocumentJobExecutor implements IJobExecutor {
    * and `metadata.reducerErrors` when a model that records rejections rejected some actions;
    * on failure `errorCode`, `errorMessage` and `error`. `config` is the runtime's business (retries,
    * timeouts) and is not read here. An aborted `signal` (reason: a `JobError` with `TIMEOUT` or
-   * `GRACEFUL_ABORT`) stops the job before its write and yields that error.
+   * `GRACEFUL_ABORT`) stops the job before its write and yields that error. With `attempt` (the
+   * runtime's), the append carries its claim, so that the store completes the claim in the
+   * transaction that writes the operations (see `AppendRequest.claim`); a stale claim writes
+   * nothing and fails the attempt (`IO_ERROR`: the job belongs to another claim now).
    */
-  async execute(job: Job, _config?: JobExecutionConfig, signal?: AbortSignal): Promise<JobResult> {
+  async execute(
+    job: Job,
+    _config?: JobExecutionConfig,
+    signal?: AbortSignal,
+    attempt?: AttemptContext,
+  ): Promise<JobResult> {
     const startedAt = this.#now();
-    let run: RunState = { bypassCache: false, cached: new Map() };
+    const claim: AppendClaim | undefined =
+      attempt === undefined || attempt.claim.token === ''
+        ? undefined
+        : { jobId: attempt.claim.jobId, token: attempt.claim.token, attempts: attempt.attempts };
+    let run: RunState = { bypassCache: false, cached: new Map(), claim };
     try {
       let outcome: RunOutcome;
       try {
@@ -142,7 +158,7 @@ export class DocumentJobExecutor implements IJobExecutor {
         if (!(await this.#servedStale(job, run, error, signal))) {
           outcome = await this.#replayOr(job, run, error, signal);
         } else {
-          run = { bypassCache: true, cached: new Map() };
+          run = { bypassCache: true, cached: new Map(), claim };
           try {
             outcome = await this.#run(job, run, signal);
           } catch (again) {
@@ -370,7 +386,7 @@ export class DocumentJobExecutor implements IJobExecutor {
     checkResultingHash(job, (scope) => lanes.get(scope)!);
     if (operations.length === 0) return { operations, replayed: false, dispatched };
     throwIfAborted(signal);
-    return this.#append(job, lanes, operations, dispatched, signal);
+    return this.#append(job, lanes, operations, dispatched, signal, run.claim);
   }
 
   /** Writes the job's lanes in one append and keeps the cache in step with the outcome. */
@@ -380,6 +396,7 @@ export class DocumentJobExecutor implements IJobExecutor {
     operations: Operation[],
     dispatched: Action[],
     signal: AbortSignal | undefined,
+    claim: AppendClaim | undefined,
   ): Promise<RunOutcome> {
     const writes: LaneWrite[] = [...lanes.values()].map((lane) => ({
       scope: lane.scope,
@@ -394,6 +411,7 @@ export class DocumentJobExecutor implements IJobExecutor {
         branch: job.branch,
         lanes: writes,
         ...(signal === undefined ? {} : { signal }),
+        ...(claim === undefined ? {} : { claim }),
       });
     } catch (error) {
       for (const lane of lanes.values()) this.#cache.delete(lane.key);
