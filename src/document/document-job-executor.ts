@@ -10,7 +10,13 @@ import type {
   LaneSnapshot,
   LaneWrite,
 } from '../adapters/ports.js';
-import { JobError, JobErrorCodes, toJobError, WriteConflictError } from '../errors.js';
+import {
+  JobError,
+  JobErrorCodes,
+  StaleClaimError,
+  toJobError,
+  WriteConflictError,
+} from '../errors.js';
 import type {
   Action,
   AttemptContext,
@@ -136,7 +142,8 @@ export class DocumentJobExecutor implements IJobExecutor {
    * `GRACEFUL_ABORT`) stops the job before its write and yields that error. With `attempt` (the
    * runtime's), the append carries its claim, so that the store completes the claim in the
    * transaction that writes the operations (see `AppendRequest.claim`); a stale claim writes
-   * nothing and fails the attempt (`IO_ERROR`: the job belongs to another claim now).
+   * nothing and ends the attempt with `GRACEFUL_ABORT`, not retried: the job is the queue's
+   * again (reaped, or given back), and another claim runs it.
    */
   async execute(
     job: Job,
@@ -415,6 +422,7 @@ export class DocumentJobExecutor implements IJobExecutor {
       });
     } catch (error) {
       for (const lane of lanes.values()) this.#cache.delete(lane.key);
+      if (error instanceof StaleClaimError) throw claimLost(error);
       // A conflict, or the store refusing an aborted signal before its commit, wrote nothing. Any
       // other failure may have come after the commit (the answer lost): look the operations up
       // before failing or retrying, so the outcome reported is the one stored.
@@ -591,6 +599,19 @@ function abortError(signal: AbortSignal): JobError {
   const reason: unknown = signal.reason;
   if (reason instanceof JobError) return reason;
   return new JobError(JobErrorCodes.GRACEFUL_ABORT, 'The attempt was aborted', { cause: reason });
+}
+
+/**
+ * The attempt's claim went stale before its append (the job was reaped, or given back): the store
+ * wrote nothing, and the job belongs to the queue again, so the attempt ends as a give-back, not
+ * retried under a claim that cannot write (the runtime's end of that claim is then refused too).
+ */
+function claimLost(error: StaleClaimError): JobError {
+  return new JobError(
+    JobErrorCodes.GRACEFUL_ABORT,
+    `The attempt's claim was lost before its write (${error.message}); nothing was written`,
+    { cause: error },
+  );
 }
 
 /** An action the reducer rejected and its model recorded (`onReducerError: 'record'`). */

@@ -407,7 +407,8 @@ export class SqliteQueue implements IQueue {
 
   /**
    * Completes the claim inside the caller's transaction, keeping its token so that the runtime's
-   * `complete` with it is a no-op success. Throws `StaleClaimError` when the claim is stale.
+   * `complete` with it is a no-op success; a claim completed already is left as it is. Throws
+   * `StaleClaimError` when the claim is stale.
    * @internal
    */
   completeClaimWithin(ref: ClaimRef, attempts?: number): void {
@@ -416,7 +417,7 @@ export class SqliteQueue implements IQueue {
       attempts: attempts ?? null,
       now: this.#clock.now(),
     });
-    if (row === undefined) throw new StaleClaimError(ref.jobId);
+    if (row === undefined) return this.#assertEnded(ref, 'COMPLETED'); // completed already
     this.#lanes.leave(row);
     this.#live.delete(ref.token);
   }
