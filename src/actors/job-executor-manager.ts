@@ -6,7 +6,14 @@
  * events) and reports back in batches: one `slots.released` event per microtask, not per job.
  * @module
  */
-import { type Actor, assign, createActor, type InspectionEvent, type Observer } from 'xstate';
+import {
+  type Actor,
+  assign,
+  createActor,
+  type InspectionEvent,
+  type Observer,
+  type Subscription,
+} from 'xstate';
 import type { BlockedLane, Claim, IEventBus, IQueue } from '../adapters/ports.js';
 import { checkRuntimeOptions } from '../check-runtime-options.js';
 import { type Clock, systemClock } from '../clock.js';
@@ -430,9 +437,14 @@ export class JobExecutorManager {
     const key = laneKey(job.documentId, job.scopes[0]!, job.branch);
     const lane = this.lanes.acquire(key);
     if (!lane.getSnapshot().matches('idle')) {
-      // The queue grants a lane to one claim at a time; a busy lane here is a broken adapter.
-      this.onError(new Error(`Lane ${key} is busy; claim ${job.id} returned`));
-      this.returnUnstarted(claim, 1);
+      // The end of a claim is folded into its append: the queue may hand out the lane's next job
+      // as soon as that append commits, while this lane still takes in its attempt's answer. The
+      // claim waits for the lane, holding its slot (then `dispatch` again: the lane's outcome may
+      // still be being written, see `finishingLanes`).
+      whenIdle(lane, () => {
+        if (this.supervisor.getSnapshot().value === 'running') this.dispatch(claim, run);
+        else this.returnUnstarted(claim, 1); // paused or stopping meanwhile
+      });
       return;
     }
     if (run > 1) this.runLengths.set(job.id, run);
@@ -660,4 +672,32 @@ function promiseOf<T>(start: () => Promise<T>): Promise<T> {
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * Runs `work` once `lane` is idle (or stopped: a lane that failed is replaced), a microtask
+ * later, so that whatever the lane emitted on its way there is handled first.
+ */
+function whenIdle(
+  lane: {
+    subscribe(observer: Partial<Observer<{ matches(state: 'idle'): boolean }>>): Subscription;
+  },
+  work: () => void,
+): void {
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    queueMicrotask(() => {
+      subscription.unsubscribe();
+      work();
+    });
+  };
+  const subscription = lane.subscribe({
+    next: (snapshot) => {
+      if (snapshot.matches('idle')) finish();
+    },
+    complete: finish,
+    error: finish,
+  });
 }
