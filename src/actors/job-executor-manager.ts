@@ -177,6 +177,10 @@ export class JobExecutorManager {
       actions: {
         beginAttempt: assign(({ context }) => attemptTiming(context, this.clock.now())),
         chooseBackoff: assign(({ context }) => backoffTiming(context, this.clock.now(), random)),
+        // Not an invoked `fromPromise` actor: an invoked child per attempt (created, started,
+        // its done event routed back) measured +30-40 µs/job on P1. The attempt is a plain
+        // promise whose outcome comes back as `attempt.done` / `attempt.failed`, tagged with the
+        // attempt's token so a late answer of an older attempt is ignored (`isCurrentAttempt`).
         runAttempt: ({ context, self }) => this.attempts.run(context, self),
         abortAttempt: ({ context }, params) => this.attempts.abort(context.laneKey, params.code),
         runSync: ({ context, self }) => {
@@ -383,7 +387,7 @@ export class JobExecutorManager {
         break;
       case 'slot.granted': {
         const lane = this.lanes.get(event.laneKey);
-        if (lane?.getSnapshot().matches({ busy: 'pending' })) lane.send({ type: 'slot.granted' });
+        if (lane?.getSnapshot().hasTag('awaitingSlot')) lane.send({ type: 'slot.granted' });
         else this.reports.release(1, 0); // the lane failed meanwhile: the slot goes back
         break;
       }
@@ -592,9 +596,7 @@ export class JobExecutorManager {
     if (snapshot === undefined || job === undefined || snapshot.matches('idle')) return;
     this.attempts.abort(key, JobErrorCodes.GRACEFUL_ABORT);
     this.runLengths.delete(job.id);
-    // In `pending` and `retrying` the job holds no slot; in every other state it does.
-    const heldSlot =
-      !snapshot.matches({ busy: 'pending' }) && !snapshot.matches({ busy: 'retrying' });
+    const heldSlot = snapshot.hasTag('holdsSlot');
     const ref = { jobId: job.id, token: snapshot.context.claimToken };
     this.settle(this.outcomes.released(ref, snapshot.context.attempts), heldSlot ? 1 : 0);
   }

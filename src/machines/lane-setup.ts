@@ -149,6 +149,7 @@ export const laneSetup = setup({
   types: {
     context: {} as LaneContext,
     events: {} as LaneEvent,
+    tags: {} as LaneTag,
     emitted: {} as LaneEmitted,
     input: {} as LaneInput,
   },
@@ -260,12 +261,20 @@ function initialLaneContextFromClaim(claim: Claim, config: JobRunConfig): Partia
 }
 
 /**
+ * State tags the runtime asks instead of naming states: `holdsSlot`, the job holds a concurrency
+ * slot (an attempt runs or settles, or the fatal path syncs); `awaitingSlot`, it waits for one
+ * (`slot.granted` is expected). In `retrying` it holds neither.
+ */
+export type LaneTag = 'holdsSlot' | 'awaitingSlot';
+
+/**
  * The job lifecycle as state configuration:
  * pending → running → completed | retrying → pending → running … | failed, with the timeout,
  * the fatal path (syncing) and the stop paths (aborting, released).
  */
 export const jobLifecycleStates = {
   pending: laneSetup.createStateConfig({
+    tags: ['awaitingSlot'],
     description: 'Waiting for a concurrency slot (first attempt or after a backoff).',
     entry: 'emitSlotRequested',
     on: {
@@ -281,6 +290,7 @@ export const jobLifecycleStates = {
     },
   }),
   running: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description: 'An attempt runs and holds a concurrency slot; its signal fires on timeout.',
     entry: ['beginAttempt', 'emitStarted', 'runAttempt'],
     after: {
@@ -310,6 +320,7 @@ export const jobLifecycleStates = {
     },
   }),
   settled: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description: 'The attempt failed: decide between retry, the fatal path and failure.',
     always: [
       // A stop gives a retryable job back to the queue instead of backing off in-process.
@@ -320,6 +331,7 @@ export const jobLifecycleStates = {
     ],
   }),
   timedOut: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description:
       'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. A success (its write committed before the abort took effect) completes the job; a failure counts as the timeout.',
     on: {
@@ -331,6 +343,7 @@ export const jobLifecycleStates = {
     },
   }),
   aborting: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description: 'A hard stop aborted the attempt; waiting for its promise to settle.',
     on: {
       // It committed before the abort took effect: it is complete, not released.
@@ -359,6 +372,7 @@ export const jobLifecycleStates = {
     },
   }),
   syncing: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description: 'Fatal path: pulling missing history before re-applying the job once.',
     entry: ['markSynced', 'runSync'],
     on: {
@@ -373,6 +387,7 @@ export const jobLifecycleStates = {
     },
   }),
   releasedAfterAttempt: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description:
       'A stop arrived while the attempt ran and it failed: the job goes back to the queue.',
     always: {
