@@ -154,10 +154,9 @@ export const laneSetup = setup({
     input: {} as LaneInput,
   },
   actions: {
-    assignJob: assign(({ event }) => {
-      if (event.type !== 'job.assigned') return {};
-      return initialLaneContextFromClaim(event.claim, event.config);
-    }),
+    assignJob: assign((_, params: { claim: Claim; config: JobRunConfig }) =>
+      initialLaneContextFromClaim(params.claim, params.config),
+    ),
     clearJob: assign({
       job: undefined,
       claimToken: '',
@@ -172,11 +171,10 @@ export const laneSetup = setup({
     abortAttempt: (_, _params: { code: number }) => {},
     /** Effect: pull missing history, then send `sync.done` or `sync.failed`. */
     runSync: () => {},
-    recordError: assign(({ event }) => {
-      if (event.type === 'attempt.failed') return { error: event.error, result: event.result };
-      if (event.type === 'sync.failed') return { error: event.error };
-      return {};
-    }),
+    recordError: assign((_, params: { error: JobError; result: JobResult | undefined }) => ({
+      error: params.error,
+      result: params.result,
+    })),
     recordTimeout: assign(({ context }) => ({ error: timeoutError(context) })),
     markSynced: assign({ synced: true }),
     requestStop: assign((_, params: { stop: StopRequest }) => ({ stop: params.stop })),
@@ -195,14 +193,14 @@ export const laneSetup = setup({
       retryCount: context.attempts,
       delay: context.retryDelay,
     })),
-    // Entered only on `attempt.done`: the result goes out with the event, not through the context
-    // (one context copy fewer per job).
-    emitCompleted: emit(({ context, event }) => ({
+    // On the `attempt.done` transitions: the result goes out with the event, not through the
+    // context (one context copy fewer per job).
+    emitCompleted: emit(({ context }, params: { result: JobResult }) => ({
       type: 'job.completed' as const,
       job: context.job!,
       claimToken: context.claimToken,
       attempts: context.attempts,
-      result: (event as Extract<LaneEvent, { type: 'attempt.done' }>).result,
+      result: params.result,
     })),
     emitFailed: emit(({ context }) => ({
       type: 'job.failed' as const,
@@ -303,11 +301,18 @@ export const jobLifecycleStates = {
       },
     },
     on: {
-      'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
+      'attempt.done': {
+        guard: 'isCurrentAttempt',
+        target: 'completed',
+        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+      },
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'settled',
-        actions: 'recordError',
+        actions: {
+          type: 'recordError',
+          params: ({ event }) => ({ error: event.error, result: event.result }),
+        },
       },
       'lane.release': { actions: { type: 'requestStop', params: { stop: 'release' } } },
       'lane.abort': {
@@ -336,7 +341,11 @@ export const jobLifecycleStates = {
       'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. A success (its write committed before the abort took effect) completes the job; a failure counts as the timeout.',
     on: {
       // Its write is stored: reporting the timeout (or retrying) would not match the store.
-      'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
+      'attempt.done': {
+        guard: 'isCurrentAttempt',
+        target: 'completed',
+        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+      },
       'attempt.failed': { guard: 'isCurrentAttempt', target: 'settled' },
       'lane.release': { actions: { type: 'requestStop', params: { stop: 'release' } } },
       'lane.abort': { actions: { type: 'requestStop', params: { stop: 'abort' } } },
@@ -347,7 +356,11 @@ export const jobLifecycleStates = {
     description: 'A hard stop aborted the attempt; waiting for its promise to settle.',
     on: {
       // It committed before the abort took effect: it is complete, not released.
-      'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
+      'attempt.done': {
+        guard: 'isCurrentAttempt',
+        target: 'completed',
+        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+      },
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'released',
@@ -396,9 +409,9 @@ export const jobLifecycleStates = {
     },
   }),
   completed: laneSetup.createStateConfig({
-    description: 'The job succeeded; its operations are written.',
+    description:
+      'The job succeeded; its operations are written (`job.completed` went out on the way in).',
     type: 'final',
-    entry: 'emitCompleted',
   }),
   failed: laneSetup.createStateConfig({
     description: 'The job failed for good.',
