@@ -56,18 +56,12 @@ export type PostgresOperationStoreOptions = {
  */
 export class PostgresOperationStore implements IOperationStore {
   readonly #pool: Pool;
-  readonly #clock: Clock;
   readonly #ready: () => Promise<void>;
-  readonly #channel: string;
-  readonly #origin: string;
   readonly #batcher: PostgresAppendBatcher;
 
   constructor(options: PostgresOperationStoreOptions) {
     this.#pool = options.pool;
-    this.#clock = options.clock;
     this.#ready = options.ready;
-    this.#channel = options.channel;
-    this.#origin = options.origin;
     this.#batcher = new PostgresAppendBatcher({
       pool: options.pool,
       ready: options.ready,

@@ -417,7 +417,10 @@ export class SqliteQueue implements IQueue {
       attempts: attempts ?? null,
       now: this.#clock.now(),
     });
-    if (row === undefined) return this.#assertEnded(ref, 'COMPLETED'); // completed already
+    if (row === undefined) {
+      this.#assertEnded(ref, 'COMPLETED'); // completed already with this claim: a no-op
+      return;
+    }
     this.#lanes.leave(row);
     this.#live.delete(ref.token);
   }
