@@ -272,7 +272,7 @@ void everyOptionListed;
 async function openStorage(option: StorageOption, ctx: StorageContext): Promise<Storage> {
   if (option === 'memory') {
     const queue = new MemoryQueue({ bus: ctx.bus, clock: ctx.clock });
-    const store = new MemoryOperationStore();
+    const store = new MemoryOperationStore({ claims: queue }); // completes claims in append
     return { queue, store, close: async () => {} };
   }
   if (typeof option === 'function') return option(ctx);

@@ -125,6 +125,19 @@ export type JobExecutionConfig = {
   retryMaxDelay?: number;
 };
 
+/** The attempt an executor runs, as the runtime hands it over (the 4th argument of `execute`). */
+export type AttemptContext = {
+  /**
+   * The queue's claim the attempt runs under. An executor that writes through the storage's
+   * `IOperationStore` may pass it with `attempts` as `AppendRequest.claim`, so that the write and
+   * the end of the claim commit together; the runtime still ends the claim with
+   * `queue.complete` afterwards (then a no-op success, see `IQueue`).
+   */
+  claim: { jobId: string; token: string };
+  /** Attempts used once this one succeeds: what `queue.complete` stores on the job. */
+  attempts: number;
+};
+
 /**
  * Executes one job: apply its actions and write the operations (README: Semantics, "Execution of
  * one job").
@@ -134,6 +147,12 @@ export interface IJobExecutor {
    * Executes `job` once. Failures are returned as a `JobResult` with `success: false` and a
    * `JobError`; a throw is classified like a store error. When `signal` is aborted before the
    * write commits, nothing is written and the result carries TIMEOUT or GRACEFUL_ABORT.
+   * `attempt` (the runtime always passes it; an executor may ignore it) names the claim.
    */
-  execute(job: Job, config?: JobExecutionConfig, signal?: AbortSignal): Promise<JobResult>;
+  execute(
+    job: Job,
+    config?: JobExecutionConfig,
+    signal?: AbortSignal,
+    attempt?: AttemptContext,
+  ): Promise<JobResult>;
 }

@@ -37,7 +37,7 @@ export class AttemptRunner {
   }
 
   private start(context: LaneContext, self: LaneSelf, controller: AbortController): void {
-    const { laneKey, attemptToken: token, config } = context;
+    const { laneKey, attemptToken: token, config, claimToken, attempts } = context;
     const job = context.job!;
     const settle = () => {
       if (this.controllers.get(laneKey) === controller) this.controllers.delete(laneKey);
@@ -53,6 +53,8 @@ export class AttemptRunner {
           retryMaxDelay: config.retryMaxDelay,
         },
         controller.signal,
+        // The claim goes to the executor, whose append completes it in the same commit.
+        { claim: { jobId: job.id, token: claimToken }, attempts },
       );
     } catch (error) {
       attempt = Promise.reject(error);

@@ -137,11 +137,17 @@ export type AppendRequest = {
   documentId: string;
   branch: string;
   lanes: LaneWrite[];
-  /** The claim the write belongs to; durable adapters complete it in the same transaction. */
-  claim?: ClaimRef;
+  /**
+   * The claim the write belongs to: the store completes it in the same transaction (see
+   * {@link IOperationStore}), storing `attempts` on the job when given (else the claim's count).
+   */
+  claim?: AppendClaim;
   /** Checked right before commit: an aborted signal writes nothing and throws its reason. */
   signal?: AbortSignal;
 };
+
+/** The claim an append completes: its ref, and the attempts to store on the job. */
+export type AppendClaim = ClaimRef & { attempts?: number };
 
 /** An operation located in its lane of a document and branch: `findOperations` looks these up. */
 export type OperationRef = { scope: string; id: string };
@@ -163,6 +169,14 @@ export type AppendResult = {
  *   head differs from `expectedHead` it throws `WriteConflictError` and writes nothing; else it
  *   writes everything (an id already stored in its lane, or given twice for one lane, makes the
  *   request malformed: an `Error`, nothing written);
+ * - with `request.claim`, the append also completes that claim (as `IQueue.complete` would, storing
+ *   `claim.attempts`) in the same atomic step: the operations and the completion are stored
+ *   together or not at all. A replay completes it too. A stale claim (another claim holds the
+ *   job, it was reaped, or it ended another way) throws `StaleClaimError` and writes nothing,
+ *   before any other check. The queue's `complete` with that token afterwards is then a no-op
+ *   success (a repeated end), which a queue may answer without I/O. A store that shares no
+ *   backend with the queue (a `MemoryOperationStore` made on its own, a custom store) may ignore
+ *   `claim`: the runtime always ends the claim with `queue.complete` after the append;
  * - snapshots and operations returned are never mutated by the store afterwards, and callers must
  *   not mutate them either.
  */
@@ -295,10 +309,11 @@ export type StorageContext = {
 };
 
 /**
- * A queue and an operation store that share one backend, plus its lifecycle. Durable adapters
- * complete a claim inside `store.append` when the request carries it (same transaction); the
- * runtime's later `queue.complete` calls with the same token are then no-op successes (as for
- * any claim ended again the same way, see `IQueue`).
+ * A queue and an operation store that share one backend, plus its lifecycle. Every built-in
+ * storage (memory, SQLite, PostgreSQL) completes a claim inside `store.append` when the request
+ * carries it (same transaction); the runtime's later `queue.complete` with the same token is then
+ * a no-op success (as for any claim ended again the same way, see `IQueue`). The document
+ * executor passes the claim of the attempt it runs.
  */
 export type Storage = {
   queue: IQueue;

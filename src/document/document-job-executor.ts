@@ -4,6 +4,7 @@
  * @module
  */
 import type {
+  AppendClaim,
   IAuthorizer,
   IOperationStore,
   ISyncSource,
@@ -14,11 +15,13 @@ import {
   isRetryableCode,
   JobError,
   JobErrorCodes,
+  StaleClaimError,
   toJobError,
   WriteConflictError,
 } from '../errors.js';
 import type {
   Action,
+  AttemptContext,
   IJobExecutor,
   Job,
   JobExecutionConfig,
@@ -74,6 +77,8 @@ type RunState = {
   documentType?: string;
   /** Signatures and authorization passed: a failure from here on may be a re-run's (replay). */
   checked?: boolean;
+  /** The claim the append completes (the runtime's attempt), with the attempts to store. */
+  claim?: AppendClaim;
 };
 
 type RunOutcome = { operations: Operation[]; replayed: boolean; dispatched: Action[] };
@@ -136,11 +141,24 @@ export class DocumentJobExecutor implements IJobExecutor {
    * and `metadata.reducerErrors` when a model that records rejections rejected some actions;
    * on failure `errorCode`, `errorMessage` and `error`. `config` is the runtime's business (retries,
    * timeouts) and is not read here. An aborted `signal` (reason: a `JobError` with `TIMEOUT` or
-   * `GRACEFUL_ABORT`) stops the job before its write and yields that error.
+   * `GRACEFUL_ABORT`) stops the job before its write and yields that error. With `attempt` (the
+   * runtime's), the append carries its claim, so that the store completes the claim in the
+   * transaction that writes the operations (see `AppendRequest.claim`); a stale claim writes
+   * nothing and ends the attempt with `GRACEFUL_ABORT`, not retried: the job is the queue's
+   * again (reaped, or given back), and another claim runs it.
    */
-  async execute(job: Job, _config?: JobExecutionConfig, signal?: AbortSignal): Promise<JobResult> {
+  async execute(
+    job: Job,
+    _config?: JobExecutionConfig,
+    signal?: AbortSignal,
+    attempt?: AttemptContext,
+  ): Promise<JobResult> {
     const startedAt = this.#now();
-    let run: RunState = { bypassCache: false, cached: new Map() };
+    const claim: AppendClaim | undefined =
+      attempt === undefined || attempt.claim.token === ''
+        ? undefined
+        : { jobId: attempt.claim.jobId, token: attempt.claim.token, attempts: attempt.attempts };
+    let run: RunState = { bypassCache: false, cached: new Map(), claim };
     try {
       let outcome: RunOutcome;
       try {
@@ -149,7 +167,7 @@ export class DocumentJobExecutor implements IJobExecutor {
         if (!(await this.#servedStale(job, run, error, signal))) {
           outcome = await this.#replayOr(job, run, error, signal);
         } else {
-          run = { bypassCache: true, cached: new Map() };
+          run = { bypassCache: true, cached: new Map(), claim };
           try {
             outcome = await this.#run(job, run, signal);
           } catch (again) {
@@ -377,7 +395,7 @@ export class DocumentJobExecutor implements IJobExecutor {
     checkResultingHash(job, (scope) => lanes.get(scope)!);
     if (operations.length === 0) return { operations, replayed: false, dispatched };
     throwIfAborted(signal);
-    return this.#append(job, lanes, operations, dispatched, signal);
+    return this.#append(job, lanes, operations, dispatched, signal, run.claim);
   }
 
   /** Writes the job's lanes in one append and keeps the cache in step with the outcome. */
@@ -387,6 +405,7 @@ export class DocumentJobExecutor implements IJobExecutor {
     operations: Operation[],
     dispatched: Action[],
     signal: AbortSignal | undefined,
+    claim: AppendClaim | undefined,
   ): Promise<RunOutcome> {
     const writes: LaneWrite[] = [...lanes.values()].map((lane) => ({
       scope: lane.scope,
@@ -401,9 +420,11 @@ export class DocumentJobExecutor implements IJobExecutor {
         branch: job.branch,
         lanes: writes,
         ...(signal === undefined ? {} : { signal }),
+        ...(claim === undefined ? {} : { claim }),
       });
     } catch (error) {
       for (const lane of lanes.values()) this.#cache.delete(lane.key);
+      if (error instanceof StaleClaimError) throw claimLost(error);
       // A conflict, or the store refusing an aborted signal before its commit, wrote nothing. Any
       // other failure may have come after the commit (the answer lost): look the operations up
       // before failing or retrying, so the outcome reported is the one stored.
@@ -597,6 +618,19 @@ function abortError(signal: AbortSignal): JobError {
   const reason: unknown = signal.reason;
   if (reason instanceof JobError) return reason;
   return new JobError(JobErrorCodes.GRACEFUL_ABORT, 'The attempt was aborted', { cause: reason });
+}
+
+/**
+ * The attempt's claim went stale before its append (the job was reaped, or given back): the store
+ * wrote nothing, and the job belongs to the queue again, so the attempt ends as a give-back, not
+ * retried under a claim that cannot write (the runtime's end of that claim is then refused too).
+ */
+function claimLost(error: StaleClaimError): JobError {
+  return new JobError(
+    JobErrorCodes.GRACEFUL_ABORT,
+    `The attempt's claim was lost before its write (${error.message}); nothing was written`,
+    { cause: error },
+  );
 }
 
 /** An action the reducer rejected and its model recorded (`onReducerError: 'record'`). */

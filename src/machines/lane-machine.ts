@@ -1,8 +1,9 @@
 /**
  * The lane machine: one active (documentId, scope, branch) lane. It is idle, or runs the job the
  * supervisor assigned it through the embedded job lifecycle states, then goes idle again. A lane is
- * a root actor kept by the lane registry; it never holds more than one job, because the queue
- * grants a lane to one claim at a time.
+ * a root actor kept by the lane registry; it never holds more than one job: the queue grants a
+ * lane to one claim at a time, and the runtime holds a claim that arrives while the lane still
+ * settles its previous job until the lane is idle.
  * @module
  */
 import { initialLaneContext, jobLifecycleStates, laneSetup } from './lane-setup.js';
@@ -16,7 +17,13 @@ export const laneMachine = laneSetup.createMachine({
     idle: {
       description: 'No job in hand; the registry may stop the lane after its idle period.',
       on: {
-        'job.assigned': { target: 'busy.running', actions: 'assignJob' },
+        'job.assigned': {
+          target: 'busy.running',
+          actions: {
+            type: 'assignJob',
+            params: ({ event }) => ({ claim: event.claim, config: event.config }),
+          },
+        },
       },
     },
     busy: {

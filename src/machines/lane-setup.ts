@@ -155,14 +155,14 @@ export const laneSetup = setup({
   types: {
     context: {} as LaneContext,
     events: {} as LaneEvent,
+    tags: {} as LaneTag,
     emitted: {} as LaneEmitted,
     input: {} as LaneInput,
   },
   actions: {
-    assignJob: assign(({ event }) => {
-      if (event.type !== 'job.assigned') return {};
-      return initialLaneContextFromClaim(event.claim, event.config);
-    }),
+    assignJob: assign((_, params: { claim: Claim; config: JobRunConfig }) =>
+      initialLaneContextFromClaim(params.claim, params.config),
+    ),
     clearJob: assign({
       job: undefined,
       claimToken: '',
@@ -177,23 +177,17 @@ export const laneSetup = setup({
     abortAttempt: (_, _params: { code: number }) => {},
     /** Effect: pull missing history, then send `sync.done` or `sync.failed`. */
     runSync: () => {},
-    recordError: assign(({ context, event }) => {
-      if (event.type === 'attempt.failed') {
-        return {
-          error: event.error,
-          result: event.result,
-          writeMayBeStored: context.writeMayBeStored || event.error.outcomeUnknown,
-        };
-      }
-      if (event.type === 'sync.failed') return { error: event.error };
-      return {};
-    }),
+    recordError: assign(
+      ({ context }, params: { error: JobError; result: JobResult | undefined }) => ({
+        error: params.error,
+        result: params.result,
+        writeMayBeStored: context.writeMayBeStored || params.error.outcomeUnknown,
+      }),
+    ),
     recordTimeout: assign(({ context }) => ({ error: timeoutError(context) })),
     /** A timed-out attempt failed late: it counts as the timeout, unless its write may be stored. */
-    recordLateError: assign(({ event }) =>
-      event.type === 'attempt.failed' && event.error.outcomeUnknown
-        ? { error: event.error, writeMayBeStored: true }
-        : {},
+    recordLateError: assign((_, params: { error: JobError }) =>
+      params.error.outcomeUnknown ? { error: params.error, writeMayBeStored: true } : {},
     ),
     markSynced: assign({ synced: true }),
     requestStop: assign((_, params: { stop: StopRequest }) => ({ stop: params.stop })),
@@ -212,14 +206,14 @@ export const laneSetup = setup({
       retryCount: context.attempts,
       delay: context.retryDelay,
     })),
-    // Entered only on `attempt.done`: the result goes out with the event, not through the context
-    // (one context copy fewer per job).
-    emitCompleted: emit(({ context, event }) => ({
+    // On the `attempt.done` transitions: the result goes out with the event, not through the
+    // context (one context copy fewer per job).
+    emitCompleted: emit(({ context }, params: { result: JobResult }) => ({
       type: 'job.completed' as const,
       job: context.job!,
       claimToken: context.claimToken,
       attempts: context.attempts,
-      result: (event as Extract<LaneEvent, { type: 'attempt.done' }>).result,
+      result: params.result,
     })),
     emitFailed: emit(({ context }) => ({
       type: 'job.failed' as const,
@@ -279,12 +273,20 @@ function initialLaneContextFromClaim(claim: Claim, config: JobRunConfig): Partia
 }
 
 /**
+ * State tags the runtime asks instead of naming states: `holdsSlot`, the job holds a concurrency
+ * slot (an attempt runs or settles, or the fatal path syncs); `awaitingSlot`, it waits for one
+ * (`slot.granted` is expected). In `retrying` it holds neither.
+ */
+export type LaneTag = 'holdsSlot' | 'awaitingSlot';
+
+/**
  * The job lifecycle as state configuration:
  * pending → running → completed | retrying → pending → running … | failed, with the timeout,
  * the fatal path (syncing) and the stop paths (aborting, released).
  */
 export const jobLifecycleStates = {
   pending: laneSetup.createStateConfig({
+    tags: ['awaitingSlot'],
     description: 'Waiting for a concurrency slot (first attempt or after a backoff).',
     entry: 'emitSlotRequested',
     on: {
@@ -300,6 +302,7 @@ export const jobLifecycleStates = {
     },
   }),
   running: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description: 'An attempt runs and holds a concurrency slot; its signal fires on timeout.',
     entry: ['beginAttempt', 'emitStarted', 'runAttempt'],
     after: {
@@ -312,11 +315,18 @@ export const jobLifecycleStates = {
       },
     },
     on: {
-      'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
+      'attempt.done': {
+        guard: 'isCurrentAttempt',
+        target: 'completed',
+        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+      },
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'settled',
-        actions: 'recordError',
+        actions: {
+          type: 'recordError',
+          params: ({ event }) => ({ error: event.error, result: event.result }),
+        },
       },
       'lane.release': { actions: { type: 'requestStop', params: { stop: 'release' } } },
       'lane.abort': {
@@ -329,6 +339,7 @@ export const jobLifecycleStates = {
     },
   }),
   settled: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description: 'The attempt failed: decide between retry, the fatal path and failure.',
     always: [
       // A stop gives a retryable job back to the queue instead of backing off in-process.
@@ -339,25 +350,35 @@ export const jobLifecycleStates = {
     ],
   }),
   timedOut: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description:
       'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. A success (its write committed before the abort took effect) completes the job; a failure counts as the timeout, unless its write may be stored (outcome unknown: retried).',
     on: {
       // Its write is stored: reporting the timeout (or retrying) would not match the store.
-      'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
+      'attempt.done': {
+        guard: 'isCurrentAttempt',
+        target: 'completed',
+        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+      },
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'settled',
-        actions: 'recordLateError',
+        actions: { type: 'recordLateError', params: ({ event }) => ({ error: event.error }) },
       },
       'lane.release': { actions: { type: 'requestStop', params: { stop: 'release' } } },
       'lane.abort': { actions: { type: 'requestStop', params: { stop: 'abort' } } },
     },
   }),
   aborting: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description: 'A hard stop aborted the attempt; waiting for its promise to settle.',
     on: {
       // It committed before the abort took effect: it is complete, not released.
-      'attempt.done': { guard: 'isCurrentAttempt', target: 'completed' },
+      'attempt.done': {
+        guard: 'isCurrentAttempt',
+        target: 'completed',
+        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+      },
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'released',
@@ -382,6 +403,7 @@ export const jobLifecycleStates = {
     },
   }),
   syncing: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description: 'Fatal path: pulling missing history before re-applying the job once.',
     entry: ['markSynced', 'runSync'],
     on: {
@@ -396,6 +418,7 @@ export const jobLifecycleStates = {
     },
   }),
   releasedAfterAttempt: laneSetup.createStateConfig({
+    tags: ['holdsSlot'],
     description:
       'A stop arrived while the attempt ran and it failed: the job goes back to the queue.',
     always: {
@@ -404,9 +427,9 @@ export const jobLifecycleStates = {
     },
   }),
   completed: laneSetup.createStateConfig({
-    description: 'The job succeeded; its operations are written.',
+    description:
+      'The job succeeded; its operations are written (`job.completed` went out on the way in).',
     type: 'final',
-    entry: 'emitCompleted',
   }),
   failed: laneSetup.createStateConfig({
     description: 'The job failed for good.',

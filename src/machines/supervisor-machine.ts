@@ -91,39 +91,38 @@ export const supervisorMachine = setup({
       enqueue.emit({ type: 'claim.requested', limit });
     }),
     markClaimAgain: assign({ claimAgain: true }),
-    acceptClaims: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'claim.done') return;
-      const n = event.claims.length;
+    acceptClaims: enqueueActions(({ context, enqueue }, params: { claims: Claim[] }) => {
+      const n = params.claims.length;
       enqueue.assign({
         used: context.used + n,
         inFlight: context.inFlight + n,
         claiming: false,
         claimLimit: 0,
       });
-      if (n > 0) enqueue.emit({ type: 'claims.accepted', claims: event.claims });
+      if (n > 0) enqueue.emit({ type: 'claims.accepted', claims: params.claims });
     }),
-    returnClaims: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'claim.done') return;
+    returnClaims: enqueueActions(({ context, enqueue }, params: { claims: Claim[] }) => {
       // In flight until the runtime has given them back (reported through `slots.released`).
       enqueue.assign({
         claiming: false,
         claimLimit: 0,
-        inFlight: context.inFlight + event.claims.length,
+        inFlight: context.inFlight + params.claims.length,
       });
-      if (event.claims.length > 0) enqueue.emit({ type: 'claims.returned', claims: event.claims });
+      if (params.claims.length > 0) {
+        enqueue.emit({ type: 'claims.returned', claims: params.claims });
+      }
     }),
-    claimFailed: enqueueActions(({ event, enqueue }) => {
+    claimFailed: enqueueActions(({ enqueue }, params: { error: unknown }) => {
       enqueue.assign({ claiming: false, claimLimit: 0, claimAgain: false });
-      if (event.type === 'claim.failed') enqueue.emit({ type: 'claim.error', error: event.error });
+      enqueue.emit({ type: 'claim.error', error: params.error });
     }),
-    releaseSlots: assign(({ context, event }) =>
-      event.type === 'slots.released'
-        ? { used: context.used - event.slots, inFlight: context.inFlight - event.jobs }
-        : {},
-    ),
-    queueSlotRequest: assign(({ context, event }) =>
-      event.type === 'slot.request' ? { waiting: [...context.waiting, event.laneKey] } : {},
-    ),
+    releaseSlots: assign(({ context }, params: { slots: number; jobs: number }) => ({
+      used: context.used - params.slots,
+      inFlight: context.inFlight - params.jobs,
+    })),
+    queueSlotRequest: assign(({ context }, params: { laneKey: string }) => ({
+      waiting: [...context.waiting, params.laneKey],
+    })),
     /** Grant slots to waiting retries first: they are older than anything still in the queue. */
     serveWaiters: enqueueActions(({ context, enqueue }) => {
       const grants = Math.min(free(context), context.waiting.length);
@@ -132,15 +131,15 @@ export const supervisorMachine = setup({
       enqueue.assign({ used: context.used + grants, waiting: context.waiting.slice(grants) });
       for (const laneKey of granted) enqueue.emit({ type: 'slot.granted', laneKey });
     }),
-    releaseLanes: enqueueActions(({ event, enqueue }) => {
-      const graceful = event.type === 'stop' ? event.graceful : true;
+    releaseLanes: enqueueActions(({ enqueue }, params: { graceful: boolean }) => {
+      const { graceful } = params;
       enqueue.assign({ graceful, waiting: [] });
       enqueue.emit({ type: 'lanes.release', graceful });
     }),
-    releaseRequester: emit(({ context, event }) => ({
+    releaseRequester: emit(({ context }, params: { laneKey: string }) => ({
       type: 'lanes.release' as const,
       graceful: context.graceful,
-      laneKey: event.type === 'slot.request' ? event.laneKey : undefined,
+      laneKey: params.laneKey,
     })),
   },
   guards: {
@@ -191,15 +190,53 @@ export const supervisorMachine = setup({
         'claim.done': [
           {
             guard: 'shouldClaimAgain',
-            actions: ['acceptClaims', 'serveWaiters', 'startClaim'],
+            actions: [
+              { type: 'acceptClaims', params: ({ event }) => ({ claims: event.claims }) },
+              'serveWaiters',
+              'startClaim',
+            ],
           },
-          { actions: ['acceptClaims', 'serveWaiters'] },
+          {
+            actions: [
+              { type: 'acceptClaims', params: ({ event }) => ({ claims: event.claims }) },
+              'serveWaiters',
+            ],
+          },
         ],
-        'claim.failed': { actions: ['claimFailed', 'serveWaiters'] },
-        'slot.request': { actions: ['queueSlotRequest', 'serveWaiters'] },
+        'claim.failed': {
+          actions: [
+            { type: 'claimFailed', params: ({ event }) => ({ error: event.error }) },
+            'serveWaiters',
+          ],
+        },
+        'slot.request': {
+          actions: [
+            { type: 'queueSlotRequest', params: ({ event }) => ({ laneKey: event.laneKey }) },
+            'serveWaiters',
+          ],
+        },
         'slots.released': [
-          { guard: 'isClaiming', actions: ['releaseSlots', 'serveWaiters', 'markClaimAgain'] },
-          { actions: ['releaseSlots', 'serveWaiters', 'startClaim'] },
+          {
+            guard: 'isClaiming',
+            actions: [
+              {
+                type: 'releaseSlots',
+                params: ({ event }) => ({ slots: event.slots, jobs: event.jobs }),
+              },
+              'serveWaiters',
+              'markClaimAgain',
+            ],
+          },
+          {
+            actions: [
+              {
+                type: 'releaseSlots',
+                params: ({ event }) => ({ slots: event.slots, jobs: event.jobs }),
+              },
+              'serveWaiters',
+              'startClaim',
+            ],
+          },
         ],
         pause: { target: 'paused' },
         stop: { target: 'stopping' },
@@ -209,10 +246,24 @@ export const supervisorMachine = setup({
       description: 'No new attempt starts (due retries wait); running attempts finish.',
       on: {
         jobAvailable: {},
-        'claim.done': { actions: 'returnClaims' },
-        'claim.failed': { actions: 'claimFailed' },
-        'slot.request': { actions: 'queueSlotRequest' },
-        'slots.released': { actions: 'releaseSlots' },
+        'claim.done': {
+          actions: { type: 'returnClaims', params: ({ event }) => ({ claims: event.claims }) },
+        },
+        'claim.failed': {
+          actions: { type: 'claimFailed', params: ({ event }) => ({ error: event.error }) },
+        },
+        'slot.request': {
+          actions: {
+            type: 'queueSlotRequest',
+            params: ({ event }) => ({ laneKey: event.laneKey }),
+          },
+        },
+        'slots.released': {
+          actions: {
+            type: 'releaseSlots',
+            params: ({ event }) => ({ slots: event.slots, jobs: event.jobs }),
+          },
+        },
         resume: { target: 'running' },
         stop: { target: 'stopping' },
       },
@@ -220,15 +271,35 @@ export const supervisorMachine = setup({
     stopping: {
       description:
         'Not claiming. Graceful: running attempts finish and waiting jobs go back to the queue. Hard: running attempts are aborted.',
-      entry: 'releaseLanes',
+      entry: {
+        type: 'releaseLanes',
+        params: ({ event }) => ({ graceful: event.type === 'stop' ? event.graceful : true }),
+      },
       always: { guard: 'isDrained', target: 'stopped', actions: 'emitStopped' },
       on: {
         jobAvailable: {},
-        'claim.done': { actions: 'returnClaims' },
-        'claim.failed': { actions: 'claimFailed' },
-        'slot.request': { actions: 'releaseRequester' },
-        'slots.released': { actions: 'releaseSlots' },
-        stop: { guard: 'isHardStop', actions: 'releaseLanes' },
+        'claim.done': {
+          actions: { type: 'returnClaims', params: ({ event }) => ({ claims: event.claims }) },
+        },
+        'claim.failed': {
+          actions: { type: 'claimFailed', params: ({ event }) => ({ error: event.error }) },
+        },
+        'slot.request': {
+          actions: {
+            type: 'releaseRequester',
+            params: ({ event }) => ({ laneKey: event.laneKey }),
+          },
+        },
+        'slots.released': {
+          actions: {
+            type: 'releaseSlots',
+            params: ({ event }) => ({ slots: event.slots, jobs: event.jobs }),
+          },
+        },
+        stop: {
+          guard: 'isHardStop',
+          actions: { type: 'releaseLanes', params: ({ event }) => ({ graceful: event.graceful }) },
+        },
       },
     },
   },

@@ -21,11 +21,11 @@ const ADAPTERS: { name: string; seed: number; open(ctx: StorageContext): Storage
   {
     name: 'memory',
     seed: faultSeed(0xfa17),
-    open: (ctx) => ({
-      queue: new MemoryQueue({ bus: ctx.bus, clock: ctx.clock }),
-      store: new MemoryOperationStore(),
-      close: async () => {},
-    }),
+    open(ctx) {
+      // As createReactor's 'memory': the store completes claims inside its appends.
+      const queue = new MemoryQueue({ bus: ctx.bus, clock: ctx.clock });
+      return { queue, store: new MemoryOperationStore({ claims: queue }), close: async () => {} };
+    },
   },
   {
     name: 'sqlite',

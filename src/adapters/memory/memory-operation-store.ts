@@ -8,6 +8,7 @@ import type { Operation } from '../../types.js';
 import type {
   AppendRequest,
   AppendResult,
+  ClaimRef,
   IOperationStore,
   LaneSnapshot,
   LaneWrite,
@@ -22,6 +23,23 @@ type LaneData = {
   snapshot: LaneSnapshot | undefined;
 };
 
+/** Completes the claim an append carries, in the append's turn (the memory queue does). */
+export type MemoryClaimCompleter = {
+  /** Throws `StaleClaimError` unless the claim still holds its running job. */
+  assertClaimHeld(ref: ClaimRef): void;
+  /** Completes the claim, storing `attempts` when given. */
+  completeClaimWithin(ref: ClaimRef, attempts?: number): void;
+};
+
+/** Options of {@link MemoryOperationStore}. */
+export type MemoryOperationStoreOptions = {
+  /**
+   * The queue whose claims `append` completes (`request.claim`), a `MemoryQueue`.
+   * @default none: the claim of a request is ignored, and the runtime's `complete` ends it
+   */
+  claims?: MemoryClaimCompleter;
+};
+
 /**
  * An {@link IOperationStore} in memory: the default for library use and tests.
  *
@@ -30,7 +48,8 @@ type LaneData = {
  * `append` runs without yielding, so it is atomic: replay check, then every lane's expected head,
  * then the request's shape, then the abort signal, then the write of every lane. Operations and
  * snapshots are stored as given and handed out as is: neither the store nor its callers mutate
- * them. The `claim` of a request is not used (the memory queue is completed by the runtime).
+ * them. Given the queue (`claims`), `append` completes the request's claim in the same turn as
+ * its write (checked first: a stale claim writes nothing); without it the claim is ignored.
  *
  * @example
  * const store = new MemoryOperationStore();
@@ -43,6 +62,11 @@ type LaneData = {
  */
 export class MemoryOperationStore implements IOperationStore {
   readonly #lanes = new Map<string, LaneData>();
+  readonly #claims: MemoryClaimCompleter | undefined;
+
+  constructor(options: MemoryOperationStoreOptions = {}) {
+    this.#claims = options.claims;
+  }
 
   /** A copy of the lane's operations from `fromIndex` on. */
   async getOperations(
@@ -84,15 +108,22 @@ export class MemoryOperationStore implements IOperationStore {
    * Writes the operations of every lane, or nothing (see {@link IOperationStore}). Besides the
    * contract's `WriteConflictError`, a malformed request (a scope twice, an operation whose
    * `index` does not follow the lane's head, an id given twice in a lane or already stored in
-   * it) throws an `Error` and writes nothing.
+   * it) throws an `Error` and writes nothing. With `request.claim` (and the queue, `claims`),
+   * the claim is completed with the write, or with a replay; a stale one throws
+   * `StaleClaimError` first.
    */
   async append(request: AppendRequest): Promise<AppendResult> {
     const { documentId, branch, lanes } = request;
+    const claim = this.#claims === undefined ? undefined : request.claim;
+    if (claim !== undefined) this.#claims?.assertClaimHeld(claim);
     const keys = lanes.map((lane) => laneKey(documentId, lane.scope, branch));
     const stored = keys.map((key) => this.#lanes.get(key));
 
     const replayed = replayOf(lanes, stored);
-    if (replayed !== undefined) return { operations: replayed, replayed: true };
+    if (replayed !== undefined) {
+      if (claim !== undefined) this.#claims?.completeClaimWithin(claim, claim.attempts);
+      return { operations: replayed, replayed: true };
+    }
 
     for (let i = 0; i < lanes.length; i++) {
       const lane = lanes[i] as LaneWrite;
@@ -132,6 +163,7 @@ export class MemoryOperationStore implements IOperationStore {
         };
       }
     }
+    if (claim !== undefined) this.#claims?.completeClaimWithin(claim, claim.attempts);
     return { operations: written, replayed: false };
   }
 

@@ -244,13 +244,39 @@ export class MemoryQueue implements IQueue {
     return claim;
   }
 
-  /** Finishes a claimed job successfully and frees its lanes. */
+  /**
+   * Finishes a claimed job successfully and frees its lanes. Once the claim is completed (by an
+   * earlier `complete`, or inside `store.append`), `complete` with its token succeeds without
+   * changing anything.
+   */
   async complete(ref: ClaimRef, attempts: number): Promise<void> {
+    this.completeClaimWithin(ref, attempts);
+  }
+
+  /**
+   * Throws `StaleClaimError` unless `ref` still holds its running job (or completed it already:
+   * a repeated completion is a no-op). The store's `append` asks before it writes.
+   * @internal
+   */
+  assertClaimHeld(ref: ClaimRef): void {
+    const entry = this.#jobs.get(ref.jobId);
+    if (entry !== undefined && entry.token !== undefined && entry.token === ref.token) return;
+    if (entry?.ended?.token === ref.token && entry.ended.kind === 'complete') return;
+    throw new StaleClaimError(ref.jobId);
+  }
+
+  /**
+   * Completes the claim synchronously (the store's `append` calls it right after its write, in
+   * the same turn), storing `attempts` when given; a later `complete` with its token is a no-op
+   * success. Throws `StaleClaimError` when the claim is stale.
+   * @internal
+   */
+  completeClaimWithin(ref: ClaimRef, attempts?: number): void {
     const entry = this.#held(ref, 'complete');
     if (entry === undefined) return;
     const now = this.#clock.now();
     entry.job.status = JobStatus.COMPLETED;
-    entry.job.attempts = attempts;
+    if (attempts !== undefined) entry.job.attempts = attempts;
     entry.token = undefined;
     entry.finishedAt = now;
     this.#running -= 1;

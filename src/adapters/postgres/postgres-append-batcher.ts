@@ -6,9 +6,10 @@
  */
 import type { Pool } from 'pg';
 import { laneKey } from '../../document/lane-key.js';
-import { WriteConflictError } from '../../errors.js';
+import { StaleClaimError, WriteConflictError } from '../../errors.js';
 import type { Operation } from '../../types.js';
-import type { AppendRequest, AppendResult, LaneWrite } from '../ports.js';
+import type { AppendClaim, AppendRequest, AppendResult, LaneWrite } from '../ports.js';
+import { isClaimToken } from './job-row.js';
 import { appendOperations } from './statements/append-operations.js';
 import { run } from './statements/statement.js';
 import { TickBatcher, takeUpTo } from './tick-batcher.js';
@@ -19,6 +20,13 @@ export type PostgresAppendBatcherOptions = {
   ready: () => Promise<void>;
   /** Maps a driver error of a request written alone (unique violations) to the port's errors. */
   mapError: (error: unknown, request: AppendRequest) => unknown;
+  /** Time of `finishedAt` when an append completes its claim. */
+  now: () => number;
+  /** NOTIFY channel and payload, for jobs made ready by a claim an append completed. */
+  channel: string;
+  origin: string;
+  /** A request's claim was completed by its committed append (the queue answers `complete`). */
+  onClaimCompleted?: (claim: AppendClaim) => void;
 };
 
 /** One `append` call waiting for its batch. */
@@ -34,7 +42,7 @@ type Pending = {
 
 type Verdict = {
   request: number;
-  verdict: 'written' | 'replayed' | 'conflict' | 'malformed' | 'unwritten';
+  verdict: 'stale' | 'written' | 'replayed' | 'conflict' | 'malformed' | 'unwritten';
   detail: unknown;
 };
 
@@ -99,6 +107,10 @@ export class PostgresAppendBatcher {
     // Operation ids are unique per lane, so requests on different lanes never clash on one.
     const keys = lanes.map((lane) => laneKey(documentId, lane.scope, branch));
     const malformed = shapeError(lanes);
+    // Not a token this storage hands out (a uuid): no job holds it.
+    if (request.claim !== undefined && !isClaimToken(request.claim.token)) {
+      return Promise.reject(new StaleClaimError(request.claim.jobId));
+    }
     return new Promise<AppendResult>((resolve, reject) => {
       this.#batcher.add({ request, keys, malformed, resolve, reject });
     });
@@ -121,7 +133,11 @@ export class PostgresAppendBatcher {
     let verdicts: Verdict[];
     try {
       await this.#options.ready();
-      verdicts = await run<Verdict>(this.#options.pool, appendOperations, columns(batch));
+      verdicts = await run<Verdict>(
+        this.#options.pool,
+        appendOperations,
+        columns(batch, this.#options),
+      );
     } catch (error) {
       if (batch.length === 1) {
         const [item] = batch as [Pending];
@@ -135,7 +151,10 @@ export class PostgresAppendBatcher {
       const item = batch[position - 1];
       if (item === undefined) continue;
       try {
-        item.resolve(outcome(item, verdict, detail));
+        const result = outcome(item, verdict, detail);
+        const { claim } = item.request;
+        if (claim !== undefined) this.#options.onClaimCompleted?.(claim);
+        item.resolve(result);
       } catch (error) {
         item.reject(error);
       }
@@ -144,7 +163,10 @@ export class PostgresAppendBatcher {
 }
 
 /** The statement's arrays for a batch (see `append-operations.ts`). */
-function columns(batch: Pending[]): unknown[] {
+function columns(
+  batch: Pending[],
+  options: Pick<PostgresAppendBatcherOptions, 'now' | 'channel' | 'origin'>,
+): unknown[] {
   const documents: string[] = [];
   const branches: string[] = [];
   const writes: boolean[] = [];
@@ -163,8 +185,14 @@ function columns(batch: Pending[]): unknown[] {
   const timestamps: string[] = [];
   const actions: string[] = [];
   const errors: (string | null)[] = [];
+  const claimIds: (string | null)[] = [];
+  const claimTokens: (string | null)[] = [];
+  const claimAttempts: (number | null)[] = [];
   batch.forEach(({ request, malformed }, i) => {
     const position = i + 1;
+    claimIds.push(request.claim?.jobId ?? null);
+    claimTokens.push(request.claim?.token ?? null);
+    claimAttempts.push(request.claim?.attempts ?? null);
     documents.push(request.documentId);
     branches.push(request.branch);
     writes.push(malformed === undefined);
@@ -209,6 +237,12 @@ function columns(batch: Pending[]): unknown[] {
     timestamps,
     actions,
     errors,
+    claimIds,
+    claimTokens,
+    claimAttempts,
+    options.now(),
+    options.channel,
+    options.origin,
   ];
 }
 
@@ -217,6 +251,8 @@ function outcome(item: Pending, verdict: Verdict['verdict'], detail: unknown): A
   const { documentId, branch, lanes } = item.request;
   const operations = lanes.flatMap((lane) => lane.operations);
   switch (verdict) {
+    case 'stale':
+      throw new StaleClaimError((item.request.claim as AppendClaim).jobId);
     case 'written':
       return { operations, replayed: false };
     case 'replayed':

@@ -2,28 +2,22 @@
  * The PostgreSQL operation store.
  * @module
  */
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { Clock } from '../../clock.js';
-import { StaleClaimError, WriteConflictError } from '../../errors.js';
+import { WriteConflictError } from '../../errors.js';
 import type { Operation } from '../../types.js';
 import type {
+  AppendClaim,
   AppendRequest,
   AppendResult,
-  ClaimRef,
   IOperationStore,
   LaneSnapshot,
-  LaneWrite,
   OperationRef,
 } from '../ports.js';
-import { isClaimToken, type OperationRow, rowToOperation } from './job-row.js';
+import { type OperationRow, rowToOperation } from './job-row.js';
 import { PostgresAppendBatcher } from './postgres-append-batcher.js';
-import { inTransaction, sqlState } from './postgres-transaction.js';
-import { completeAppendedClaim } from './statements/complete-appended-claim.js';
+import { sqlState } from './postgres-transaction.js';
 import { findOperations } from './statements/find-operations.js';
-import { insertOperations } from './statements/insert-operations.js';
-import { leaveLanes } from './statements/leave-lanes.js';
-import { lockLanes } from './statements/lock-lanes.js';
-import { selectAppendState } from './statements/select-append-state.js';
 import { selectHead } from './statements/select-head.js';
 import { selectOperations } from './statements/select-operations.js';
 import { selectSnapshot } from './statements/select-snapshot.js';
@@ -40,6 +34,8 @@ export type PostgresOperationStoreOptions = {
   /** NOTIFY channel and payload, for jobs an append's claim completion makes ready. */
   channel: string;
   origin: string;
+  /** Told of each claim a committed append completed (the queue then answers `complete`). */
+  onClaimCompleted?: (claim: AppendClaim) => void;
 };
 
 /**
@@ -52,30 +48,30 @@ export type PostgresOperationStoreOptions = {
  * request's shape, then writes. The appends made in one tick share one statement, one round trip
  * (`PostgresAppendBatcher`: group commit), each still judged and written, or refused, on its
  * own; the abort signal is checked right before the batch is sent. With `request.claim` the
- * append also completes that claim, fenced by its token, in the same transaction (its own,
- * several statements): the operations and the completion commit together or not at all (a stale
- * claim throws `StaleClaimError` and writes nothing); its signal is checked right before COMMIT.
+ * append also completes that claim, fenced by its token, in the same statement: the operations
+ * and the completion commit together or not at all (a stale claim throws `StaleClaimError` and
+ * writes nothing). The runtime's appends all carry their claim, so this is the hot path.
  *
  * Construct it through {@link createPostgresStorage}.
  */
 export class PostgresOperationStore implements IOperationStore {
   readonly #pool: Pool;
-  readonly #clock: Clock;
   readonly #ready: () => Promise<void>;
-  readonly #channel: string;
-  readonly #origin: string;
   readonly #batcher: PostgresAppendBatcher;
 
   constructor(options: PostgresOperationStoreOptions) {
     this.#pool = options.pool;
-    this.#clock = options.clock;
     this.#ready = options.ready;
-    this.#channel = options.channel;
-    this.#origin = options.origin;
     this.#batcher = new PostgresAppendBatcher({
       pool: options.pool,
       ready: options.ready,
       mapError: (error, request) => mapWriteError(error, request.documentId, request.branch),
+      now: () => options.clock.now(),
+      channel: options.channel,
+      origin: options.origin,
+      ...(options.onClaimCompleted === undefined
+        ? {}
+        : { onClaimCompleted: options.onClaimCompleted }),
     });
   }
 
@@ -145,134 +141,12 @@ export class PostgresOperationStore implements IOperationStore {
    * `Error` and writes nothing.
    */
   async append(request: AppendRequest): Promise<AppendResult> {
-    if (request.claim === undefined) return this.#batcher.append(request);
-    return this.#appendWithClaim(request);
+    return this.#batcher.append(request);
   }
 
   /** Waits for the appends already made. The pool is the storage's: nothing to release here. */
   async close(): Promise<void> {
     await this.#batcher.drain();
-  }
-
-  /**
-   * An append that completes its claim: one transaction of several statements (the runtime's
-   * executor does not pass claims, so this path is off the hot path).
-   */
-  async #appendWithClaim(request: AppendRequest): Promise<AppendResult> {
-    const { documentId, branch, lanes, claim, signal } = request;
-    if (claim !== undefined && !isClaimToken(claim.token)) throw new StaleClaimError(claim.jobId);
-    const scopes = lanes.map((lane) => lane.scope);
-    const operations = lanes.flatMap((lane) => lane.operations);
-    const operationScopes = lanes.flatMap((lane) => lane.operations.map(() => lane.scope));
-    await this.#ready();
-    try {
-      return await inTransaction(this.#pool, async (client) => {
-        await run(client, lockLanes, [
-          scopes.map(() => documentId),
-          scopes.map(() => branch),
-          scopes,
-          claim === undefined ? [] : [claim.jobId],
-          claim === undefined ? [] : [claim.token],
-        ]);
-        const [state] = await run<{ heads: number[]; found: (Operation | null)[] }>(
-          client,
-          selectAppendState,
-          [
-            documentId,
-            branch,
-            scopes,
-            operations.map((operation) => operation.id),
-            operationScopes,
-          ],
-        );
-        const heads = state?.heads ?? [];
-        // Per operation of the request, in order: the one its lane stores with that id.
-        const stored = state?.found ?? [];
-
-        if (operations.length > 0 && stored.every((operation) => operation !== null)) {
-          if (claim !== undefined) await this.#completeClaim(client, claim);
-          return { operations: stored as Operation[], replayed: true };
-        }
-        lanes.forEach((lane, i) => {
-          const head = heads[i] ?? -1;
-          if (head !== lane.expectedHead) {
-            throw new WriteConflictError(
-              `${documentId}:${lane.scope}:${branch}`,
-              lane.expectedHead,
-              head,
-            );
-          }
-        });
-        checkShape(lanes, stored);
-        signal?.throwIfAborted();
-
-        const snapshots = lanes.filter(
-          (lane) => lane.snapshot !== undefined && lane.expectedHead + lane.operations.length >= 0,
-        );
-        const rows = lanes.flatMap((lane) => lane.operations.map((op) => ({ op, lane })));
-        await run(client, insertOperations, [
-          documentId,
-          branch,
-          rows.map(({ lane }) => lane.scope),
-          rows.map(({ op }) => op.index),
-          rows.map(({ op }) => op.id),
-          rows.map(({ op }) => op.skip),
-          rows.map(({ op }) => op.hash),
-          rows.map(({ op }) => op.timestampUtcMs),
-          rows.map(({ op }) => JSON.stringify(op.action)),
-          rows.map(({ op }) => op.error ?? null),
-          snapshots.map((lane) => lane.scope),
-          snapshots.map((lane) => lane.expectedHead + lane.operations.length),
-          snapshots.map((lane) => JSON.stringify(lane.snapshot?.state) ?? null),
-          snapshots.map((lane) => lane.snapshot?.hash as string),
-        ]);
-        if (claim !== undefined) await this.#completeClaim(client, claim);
-        signal?.throwIfAborted(); // right before COMMIT: an aborted attempt writes nothing
-        return { operations, replayed: false };
-      });
-    } catch (error) {
-      throw mapWriteError(error, documentId, branch);
-    }
-  }
-
-  /** Completes the claim in the append's transaction; its lanes were locked with the request's. */
-  async #completeClaim(client: PoolClient, claim: ClaimRef): Promise<void> {
-    const [row] = await run<{ seq: string }>(client, completeAppendedClaim, [
-      claim.jobId,
-      claim.token,
-      this.#clock.now(),
-    ]);
-    if (row === undefined) throw new StaleClaimError(claim.jobId);
-    await run(client, leaveLanes, [[row.seq], this.#channel, this.#origin]);
-  }
-}
-
-/**
- * Rejects a request that would break contiguity or store an operation id twice in a lane;
- * `stored` holds, per operation of the request in order, the one its lane stores with its id.
- */
-function checkShape(lanes: LaneWrite[], stored: (Operation | null)[]): void {
-  if (new Set(lanes.map((lane) => lane.scope)).size !== lanes.length) {
-    throw new Error('Malformed append: a scope appears twice in `lanes`');
-  }
-  let position = 0;
-  for (const lane of lanes) {
-    const seen = new Set<string>();
-    lane.operations.forEach((operation, i) => {
-      const expected = lane.expectedHead + 1 + i;
-      if (operation.index !== expected) {
-        throw new Error(
-          `Malformed append: operation ${operation.id} of scope ${lane.scope} has index ${operation.index}, expected ${expected}`,
-        );
-      }
-      const storedHere = (stored[position++] ?? null) !== null;
-      if (seen.has(operation.id) || storedHere) {
-        throw new Error(
-          `Malformed append: operation id ${operation.id} is already stored in scope ${lane.scope}`,
-        );
-      }
-      seen.add(operation.id);
-    });
   }
 }
 

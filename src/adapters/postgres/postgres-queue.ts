@@ -12,6 +12,7 @@ import { QueueEventTypes } from '../../events.js';
 import type { Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type {
+  AppendClaim,
   BlockedLane,
   Claim,
   ClaimRef,
@@ -97,6 +98,8 @@ export class PostgresQueue implements IQueue {
 
   /** Tokens of the claims this queue handed out that have not ended (heartbeats). */
   readonly #held = new Set<string>();
+  /** Claims an append completed and committed, with the attempts it stored: token → attempts. */
+  readonly #appended = new Map<string, number>();
   readonly #finisher: PostgresClaimFinisher;
   readonly #laneClaimer: PostgresLaneClaimer;
 
@@ -182,9 +185,26 @@ export class PostgresQueue implements IQueue {
   /**
    * Finishes a claimed job successfully and frees its lanes. Once the claim is completed (by an
    * earlier `complete`, or inside `store.append`), this is a no-op success (storing `attempts`).
+   * A claim whose committed append of this storage completed it with these attempts is answered
+   * without a round trip: the write would change nothing.
    */
   complete(ref: ClaimRef, attempts: number): Promise<void> {
+    const appended = this.#appended.get(ref.token);
+    if (appended !== undefined) {
+      this.#appended.delete(ref.token);
+      if (appended === attempts) return Promise.resolve();
+    }
     return this.#finisher.finish(ref, 'complete', attempts);
+  }
+
+  /**
+   * The storage's `store.append` completed `claim` and committed: its job is no longer
+   * heartbeated, and the runtime's `complete` with the same attempts needs no round trip.
+   * @internal
+   */
+  completedByAppend(claim: AppendClaim): void {
+    this.#held.delete(claim.token);
+    if (claim.attempts !== undefined) this.#appended.set(claim.token, claim.attempts);
   }
 
   /** Fails a claimed job for good; with `halt` it keeps blocking its lanes until `retry` or `skip`. */

@@ -102,7 +102,14 @@ export function createPostgresStorage(
   const channel = `seriatim_${schema}`;
   const origin = randomUUID();
   const queue = new PostgresQueue({ pool, clock, bus, ready, channel, origin });
-  const store = new PostgresOperationStore({ pool, clock, ready, channel, origin });
+  const store = new PostgresOperationStore({
+    pool,
+    clock,
+    ready,
+    channel,
+    origin,
+    onClaimCompleted: (claim) => queue.completedByAppend(claim),
+  });
   const scheduleStore = new PostgresScheduleStore({ pool, ready });
   const reaper = new PostgresReaper({
     pool,

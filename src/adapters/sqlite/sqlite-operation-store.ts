@@ -6,6 +6,7 @@ import type { Database, Transaction } from 'better-sqlite3';
 import { WriteConflictError } from '../../errors.js';
 import type { Operation } from '../../types.js';
 import type {
+  AppendClaim,
   AppendRequest,
   AppendResult,
   ClaimRef,
@@ -28,8 +29,10 @@ import { upsertSnapshot } from './statements/upsert-snapshot.js';
 export type ClaimCompleter = {
   /** Throws `StaleClaimError` unless the claim still holds its running job. */
   assertClaimHeld(ref: ClaimRef): void;
-  /** Completes the claim; a later `queue.complete` with its token is a no-op success. */
-  completeClaimWithin(ref: ClaimRef): void;
+  /** Completes the claim (storing `attempts` when given); a later `complete` is a no-op success. */
+  completeClaimWithin(ref: ClaimRef, attempts?: number): void;
+  /** The append that completed the claim committed: `complete` can answer without I/O. */
+  completedByAppend(claim: AppendClaim): void;
 };
 
 /** Options of {@link SqliteOperationStore}. */
@@ -138,7 +141,9 @@ export class SqliteOperationStore implements IOperationStore {
     if (request.claim !== undefined && this.#claims === undefined) {
       throw new Error('This store cannot complete claims: create it with createSqliteStorage');
     }
-    return this.#writes.run(() => this.#appendTx(request));
+    const result = await this.#writes.run(() => this.#appendTx(request));
+    if (request.claim !== undefined) this.#claims?.completedByAppend(request.claim);
+    return result;
   }
 
   /** The connection belongs to the storage: close it with `storage.close()`. */
@@ -157,7 +162,7 @@ export class SqliteOperationStore implements IOperationStore {
     }
     const stored = refs.length === 0 ? [] : this.#stored(documentId, branch, refs);
     if (refs.length > 0 && stored.every((row) => row !== undefined)) {
-      if (claim !== undefined) this.#claims?.completeClaimWithin(claim);
+      if (claim !== undefined) this.#claims?.completeClaimWithin(claim, claim.attempts);
       return { operations: stored.map((row) => toOperation(row as OperationRow)), replayed: true };
     }
 
@@ -205,7 +210,7 @@ export class SqliteOperationStore implements IOperationStore {
         });
       }
     });
-    if (claim !== undefined) this.#claims?.completeClaimWithin(claim);
+    if (claim !== undefined) this.#claims?.completeClaimWithin(claim, claim.attempts);
     return { operations: written, replayed: false };
   }
 

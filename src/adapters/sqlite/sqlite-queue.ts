@@ -11,6 +11,7 @@ import { QueueEventTypes } from '../../events.js';
 import type { Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type {
+  AppendClaim,
   BlockedLane,
   Claim,
   ClaimRef,
@@ -117,6 +118,8 @@ export class SqliteQueue implements IQueue {
   readonly #writes: SqliteWriteBatcher;
   /** Claims this queue handed out that may still hold their job (heartbeats): token → job id. */
   #live = new Map<string, string>();
+  /** Claims an append completed and committed, with the attempts it stored: token → attempts. */
+  readonly #appended = new Map<string, number>();
 
   readonly #insertTx: Transaction<(jobs: NewJob[], now: number) => void>;
   readonly #claimTx: Transaction<
@@ -256,6 +259,11 @@ export class SqliteQueue implements IQueue {
    * changing anything. The calls of one tick share a transaction.
    */
   async complete(ref: ClaimRef, attempts: number): Promise<void> {
+    const appended = this.#appended.get(ref.token);
+    if (appended !== undefined) {
+      this.#appended.delete(ref.token);
+      if (appended === attempts) return;
+    }
     try {
       await this.#writes.run(() => this.#completeTx(ref, attempts, this.#clock.now()));
     } finally {
@@ -399,18 +407,31 @@ export class SqliteQueue implements IQueue {
 
   /**
    * Completes the claim inside the caller's transaction, keeping its token so that the runtime's
-   * `complete` with it is a no-op success. Throws `StaleClaimError` when the claim is stale.
+   * `complete` with it is a no-op success; a claim completed already is left as it is. Throws
+   * `StaleClaimError` when the claim is stale.
    * @internal
    */
-  completeClaimWithin(ref: ClaimRef): void {
+  completeClaimWithin(ref: ClaimRef, attempts?: number): void {
     const row = this.#sql.completeJob.get({
       ...idToken(ref),
-      attempts: null,
+      attempts: attempts ?? null,
       now: this.#clock.now(),
     });
-    if (row === undefined) throw new StaleClaimError(ref.jobId);
+    if (row === undefined) {
+      this.#assertEnded(ref, 'COMPLETED'); // completed already with this claim: a no-op
+      return;
+    }
     this.#lanes.leave(row);
     this.#live.delete(ref.token);
+  }
+
+  /**
+   * The append that completed `claim` committed: the runtime's `complete` with its token and the
+   * same attempts is then answered without a write (it would change nothing).
+   * @internal
+   */
+  completedByAppend(claim: AppendClaim): void {
+    if (claim.attempts !== undefined) this.#appended.set(claim.token, claim.attempts);
   }
 
   // ─── internals ───────────────────────────────────────────────────────────────────────────────

@@ -1,8 +1,9 @@
 /**
  * Appends a batch of `store.append` requests in one round trip: the SQL function
- * `append_operations` (schema 8) locks every lane of the batch, then judges each request on its
- * own, in the order a single append checks it (replay, expected heads, operation ids stored in
- * their lane), and writes the operations and snapshots of those that pass. No two requests of a
+ * `append_operations` (schema 9) locks every lane of the batch (and of its claims' jobs), then
+ * judges each request on its own, in the order a single append checks it (its claim, replay,
+ * expected heads, operation ids stored in their lane), writes the operations and snapshots of
+ * those that pass, and completes their claims (the jobs leave their lanes). No two requests of a
  * batch may share a lane (the caller splits them); operation ids are unique per lane.
  *
  * One element per request:
@@ -26,7 +27,14 @@
  * $16 text[]     timestamp_utc_ms
  * $17 text[]     action, JSON
  * $18 text[]     error: the recorded reducer rejection, null for an applied operation
- * Returns one row per request, in order: `request`, `verdict` ('written' | 'replayed' |
+ * One element per request (nulls: no claim):
+ * $19 text[]     the claim's job id
+ * $20 uuid[]     the claim's token
+ * $21 integer[]  attempts to store on the completed job (null: the claim's count)
+ * $22 bigint     now, ms (finished_at)
+ * $23 text       NOTIFY channel, for jobs made ready
+ * $24 text       NOTIFY payload (this process's origin)
+ * Returns one row per request, in order: `request`, `verdict` ('stale' | 'written' | 'replayed' |
  * 'conflict' | 'malformed' | 'unwritten') and `detail` (replayed: the stored operations as
  * `Operation` objects, in the order of the request's; conflict: the lanes' heads in lane order;
  * malformed: the stored ids).
@@ -42,5 +50,6 @@ SELECT request, verdict, detail
 FROM append_operations($1::text[], $2::text[], $3::boolean[], $4::integer[], $5::text[],
                        $6::integer[], $7::integer[], $8::text[], $9::text[], $10::integer[],
                        $11::text[], $12::integer[], $13::text[], $14::integer[], $15::text[],
-                       $16::text[], $17::text[], $18::text[])`,
+                       $16::text[], $17::text[], $18::text[], $19::text[], $20::uuid[],
+                       $21::integer[], $22::bigint, $23::text, $24::text)`,
 };
