@@ -3,10 +3,11 @@
  * process against a SQLite file and a PostgreSQL schema holding a halted lane: their output, text
  * and `--json`, and the effect of `skip` and `retry` on the storage.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LanesPage } from '../../src/adapters/lanes-view.js';
 import { MemoryEventBus } from '../../src/adapters/memory/memory-event-bus.js';
 import type { Storage } from '../../src/adapters/ports.js';
 import { createSqliteStorage } from '../../src/adapters/sqlite/index.js';
@@ -38,6 +39,30 @@ async function seriatim(args: string[]) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** Starts `seriatim dashboard ...args --json`; resolves once it printed its address. */
+function startDashboardCommand(args: string[], token: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/commands/bin.ts', 'dashboard', '--port', '0', '--json', ...args],
+    { cwd: ROOT, env: { ...process.env, SERIATIM_DASHBOARD_TOKEN: token } },
+  );
+  const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const started = new Promise<{ url: string; token?: string }>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve(JSON.parse(line));
+    });
+    child.on('close', (code) => reject(new Error(`dashboard exited ${code}: ${err}`)));
+  });
+  return { child, exit, started };
 }
 
 /** a/global: a1 halted (IO_ERROR 90006, "disk on fire") then a2; b/global: b1 pending. */
@@ -178,6 +203,22 @@ for (const backend of backends) {
       const job = await fx.storage.queue.get('a1');
       expect(job).toMatchObject({ status: 'PENDING', attempts: 0 });
       expect(job?.halted).toBeFalsy();
+    });
+
+    it('dashboard serves the storage on 127.0.0.1; with --allow-writes and the token, skip moves the lane on', async () => {
+      const run = startDashboardCommand(['--allow-writes', ...fx.flag], 'tok3n');
+      const { url, token } = await run.started;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(token).toBe('tok3n');
+      const blocked = (await (await fetch(`${url}/api/lanes?blocked=1`)).json()) as LanesPage;
+      expect(blocked.lanes.map((lane) => lane.head.jobId)).toEqual(['a1']);
+      const skip = `${url}/api/jobs/a1/skip`;
+      expect((await fetch(skip, { method: 'POST' })).status).toBe(401);
+      const ok = await fetch(skip, { method: 'POST', headers: { authorization: 'Bearer tok3n' } });
+      expect(ok.status).toBe(200);
+      expect(await fx.storage.queue.blockedLanes()).toEqual([]);
+      run.child.kill('SIGINT');
+      expect(await run.exit).toBe(0);
     });
 
     it('job with an unknown id exits 1 naming it; migrate succeeds on a migrated storage', async () => {
