@@ -10,7 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LanesQuery, QueueOverview } from '../adapters/lanes-view.js';
+import type { LanesQuery } from '../adapters/lanes-view.js';
 import type { IOperationStore, IQueue } from '../adapters/ports.js';
 import { ConfigError, JobValidationError } from '../errors.js';
 import type { Reactor } from '../reactor.js';
@@ -305,4 +305,3 @@ function requiredParam(url: URL, name: string): string {
   if (!value) throw new HttpError(400, `\`${name}\` is required`);
   return value;
 }
-
