@@ -178,6 +178,29 @@ for (const backend of backends) {
       expect((await queue.lanes?.({ blocked: true }))?.total).toBe(0);
     });
 
+    it('pages 10,000 lanes: the total, a first page, the last partial one', async () => {
+      const inputs = Array.from({ length: 10_000 }, (_, i) =>
+        jobInput(`doc-${String(i).padStart(5, '0')}`, ['global'], { id: `j${i}` }),
+      );
+      for (let i = 0; i < inputs.length; i += 1000) {
+        await fx.queue.enqueueMany(inputs.slice(i, i + 1000));
+      }
+      const started = performance.now();
+      const first = await fx.queue.lanes?.({ limit: 50 });
+      const last = await fx.queue.lanes?.({ offset: 9_990, limit: 50 });
+      const overview = await fx.queue.overview?.();
+      // Reported, not asserted (no wall-clock thresholds in tests).
+      process.stderr.write(
+        `lanes view, ${backend.name}, 10,000 lanes: 2 pages + overview in ${(performance.now() - started).toFixed(0)} ms\n`,
+      );
+      expect(first?.total).toBe(10_000);
+      expect(first?.lanes.map((l) => l.head.jobId).slice(0, 2)).toEqual(['j0', 'j1']);
+      expect(last?.lanes.map((l) => l.head.jobId)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `j${9_990 + i}`),
+      );
+      expect(overview).toMatchObject({ lanesWithWork: 10_000, oldestPending: { jobId: 'j0' } });
+    }, 60_000);
+
     it('rejects a bad page, naming the field', async () => {
       await expect(fx.queue.lanes?.({ limit: 0 })).rejects.toThrow(/`limit`/);
       await expect(fx.queue.lanes?.({ offset: -1 })).rejects.toThrow(/`offset`/);
