@@ -8,6 +8,7 @@
 
 import type { ExecutorStatus } from '../actors/job-executor-manager.js';
 import type { QueueOverview } from '../adapters/lanes-view.js';
+import type { Clock } from '../clock.js';
 import type { Reactor } from '../reactor.js';
 import type { LaneRef } from '../types.js';
 
@@ -47,20 +48,23 @@ type Source = { queue: { overview?(): Promise<QueueOverview> }; reactor?: Reacto
 export class Sampler {
   readonly #source: Source;
   readonly #interval: number;
+  readonly #clock: Clock;
+  #stopped = false;
   readonly #history: number;
   readonly #points: SamplePoint[] = [];
   readonly #listeners = new Set<(sample: DashboardSample) => void>();
   readonly #backingOff = new Map<string, BackingOff>();
   readonly #unsubscribe: (() => void)[] = [];
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: unknown;
   #lastFinished: number | undefined;
   #lastAt = 0;
   #durations = 0;
   #finishedAttempts = 0;
   #busy = false;
 
-  constructor(source: Source, options: { interval: number; history: number }) {
+  constructor(source: Source, options: { interval: number; history: number; clock: Clock }) {
     this.#source = source;
+    this.#clock = options.clock;
     this.#interval = options.interval;
     this.#history = options.history;
   }
@@ -89,20 +93,20 @@ export class Sampler {
               branch: job.branch,
             })),
             retryCount,
-            nextAttemptAt: Date.now() + delay,
+            nextAttemptAt: this.#clock.now() + delay,
             errorCode: error.code,
             errorMessage: error.message,
           });
         }),
       );
     }
-    this.#timer = setInterval(() => this.poke(), this.#interval);
-    this.#timer.unref?.();
+    this.#schedule();
     this.poke();
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stopped = true;
+    this.#clock.clearTimeout(this.#timer);
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
 
@@ -119,10 +123,20 @@ export class Sampler {
       });
   }
 
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.poke();
+      this.#schedule();
+    }, this.#interval);
+    // A real timer must not keep a process alive on its own: the server does while it listens.
+    (this.#timer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
   /** The present state, without adding a point. */
   async current(): Promise<DashboardSample> {
     const sample: DashboardSample = {
-      at: Date.now(),
+      at: this.#clock.now(),
       backingOff: [...this.#backingOff.values()],
       points: [...this.#points],
     };

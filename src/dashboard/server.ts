@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LanesQuery } from '../adapters/lanes-view.js';
 import type { IOperationStore, IQueue } from '../adapters/ports.js';
+import { type Clock, systemClock } from '../clock.js';
 import { ConfigError, JobValidationError } from '../errors.js';
 import type { Reactor } from '../reactor.js';
 import { jobDetail } from './job-detail.js';
@@ -42,6 +43,8 @@ export type DashboardOptions = {
   sampleInterval?: number;
   /** Samples kept for the chart. @default 300 (5 minutes at the default interval) */
   history?: number;
+  /** Time of the samples and of their timer. @default the system clock */
+  clock?: Clock;
 };
 
 /** A running dashboard. */
@@ -113,6 +116,7 @@ export async function serveDashboard(
   const sampler = new Sampler(source, {
     interval: sampleInterval,
     history: options.history ?? 300,
+    clock: options.clock ?? systemClock,
   });
   const streams = new Set<ServerResponse>();
 

@@ -5,6 +5,7 @@
  */
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryOperationStore, MemoryQueue } from '../../src/adapters/memory/index.js';
 import {
   createLaneStates,
   type Dashboard,
@@ -12,10 +13,14 @@ import {
   type JobDetail,
   type LaneMachineView,
   type LanesPage,
+  serveDashboard,
   startDashboard,
 } from '../../src/dashboard/index.js';
 import { counterActions, counterModel } from '../../src/examples/index.js';
 import { ConfigError, createReactor, JobErrorCodes, type Reactor } from '../../src/index.js';
+import { flush, SimulatedClock } from '../support/clock.js';
+
+const T0 = Date.UTC(2026, 0, 1);
 
 const increment = (documentId: string) => ({
   documentId,
@@ -202,6 +207,38 @@ describe('the lanes dashboard over HTTP', () => {
       headers: { authorization: 'Bearer sesame' },
     });
     expect(again.status).toBe(409);
+  });
+
+  it('samples throughput on the injected clock, one point per interval', async () => {
+    const clock = new SimulatedClock();
+    clock.set(T0);
+    const queue = new MemoryQueue({ clock });
+    dashboard = await serveDashboard(
+      { queue, store: new MemoryOperationStore() },
+      { clock, sampleInterval: 1000 },
+    );
+    await flush(); // the first sample, at start: the base of the first point
+    await queue.enqueueMany([1, 2, 3, 4].map((i) => increment(`d${i}`)));
+    const claims = await queue.claim('r', 4);
+    for (const claim of claims.slice(0, 3)) {
+      await queue.complete({ jobId: claim.job.id, token: claim.token }, 1);
+    }
+    const last = claims[3];
+    if (!last) throw new Error('expected 4 claims');
+    await queue.fail(
+      { jobId: last.job.id, token: last.token },
+      { attempts: 1, errorCode: 1, errorMessage: 'no' },
+    );
+    clock.increment(1000);
+    await flush();
+    clock.increment(1000);
+    await flush();
+    const sample = await get<DashboardSample>(`${dashboard.url}/api/overview`);
+    expect(sample.points).toEqual([
+      { at: T0 + 1000, throughput: 4, latency: null },
+      { at: T0 + 2000, throughput: 0, latency: null },
+    ]);
+    expect(sample.at).toBe(T0 + 2000);
   });
 
   it('answers only requests addressed to a loopback name, and checks its options', async () => {
