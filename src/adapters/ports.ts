@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import type { EventPayloads } from '../events.js';
 import type { Action, Job, JobInput, LaneRef, Operation } from '../types.js';
+import type { LanesPage, LanesQuery, QueueOverview } from './lanes-view.js';
 
 // ─── Queue ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -105,6 +106,13 @@ export interface IQueue {
   skip(jobId: string): Promise<void>;
   /** Removes a pending job (e.g. a scheduled one); false when it is not pending. */
   cancel(jobId: string): Promise<boolean>;
+  /** Optional (operations view, README: Dashboard): counts, oldest pending, blocked lanes. */
+  overview?(): Promise<QueueOverview>;
+  /**
+   * Optional (operations view): one page of the lanes holding unfinished or halted jobs, oldest
+   * head first, each with its backlog and head job. Throws a `RangeError` on a bad page.
+   */
+  lanes?(query?: LanesQuery): Promise<LanesPage>;
   close(): Promise<void>;
 }
 

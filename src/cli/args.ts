@@ -24,6 +24,8 @@ export type CliOptions = {
   record?: string;
   /** Size cap of the `--record` file, in MiB. */
   recordMaxMb: number;
+  /** Port of the lanes dashboard (on 127.0.0.1), when `--dashboard` is given. */
+  dashboardPort?: number;
 };
 
 /** What `parseCliArgs` found: options to run with, or a request for the usage text. */
@@ -59,6 +61,8 @@ Options:
   --record FILE       write inspection events to FILE as JSON lines (headless);
                       npm run inspector -- --replay FILE shows them
   --record-max-mb N   stop recording when the file reaches N MiB             (default 100)
+  --dashboard         serve the lanes dashboard of this run on http://127.0.0.1:PORT
+  --dashboard-port N  its port, 0 for any free one                           (default 4400)
   -h, --help          print this help
 
 Exit codes: 0 done and verified, 1 verification failed or run error, 2 bad arguments,
@@ -88,6 +92,8 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         inspect: { type: 'string' },
         record: { type: 'string' },
         'record-max-mb': { type: 'string' },
+        dashboard: { type: 'boolean' },
+        'dashboard-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -105,6 +111,12 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     seed: integer('--seed', str('seed'), 1, 0),
     recordMaxMb: integer('--record-max-mb', str('record-max-mb'), 100, 1),
   };
+  const port = str('dashboard-port');
+  if (values.dashboard) options.dashboardPort = integer('--dashboard-port', port, 4400, 0);
+  else if (port !== undefined) throw new UsageError('--dashboard-port needs --dashboard');
+  if ((options.dashboardPort ?? 0) > 65535) {
+    throw new UsageError(`--dashboard-port expects a port ≤ 65535, got ${JSON.stringify(port)}`);
+  }
   const inspect = str('inspect');
   if (inspect !== undefined) options.inspect = inspectUrl(inspect);
   const record = str('record');

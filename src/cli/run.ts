@@ -11,6 +11,8 @@ import {
 } from '../adapters/inspect/websocket-inspector.js';
 import type { IQueue, StorageContext } from '../adapters/ports.js';
 import { createReactor } from '../create-reactor.js';
+import { createLaneStates, type LaneStates } from '../dashboard/lane-states.js';
+import { startDashboard } from '../dashboard/server.js';
 import type { CliOptions } from './args.js';
 import { type OpenedStorage, openStorage, TransientFaultStore } from './open-storage.js';
 import { startProgress } from './progress.js';
@@ -140,6 +142,14 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
   );
 
   await reactor.start();
+  const dashboard =
+    options.dashboardPort === undefined
+      ? undefined
+      : await startDashboard(reactor, {
+          port: options.dashboardPort,
+          ...(inspectors.laneStates ? { laneStates: inspectors.laneStates } : {}),
+        });
+  if (dashboard) stderr.write(`dashboard: ${dashboard.pageUrl} (read-only)\n`);
   const progress = startProgress({
     stream: stderr,
     total,
@@ -175,6 +185,7 @@ export async function runMain(options: CliOptions, io: RunIo): Promise<number> {
       backlog: MAX_BACKLOG,
     })}\n\n${formatVerdict(verdict)}\n`,
   );
+  await dashboard?.close();
   await reactor.close();
   await inspectors.close(stderr);
   if (interrupted) return 130;
@@ -208,6 +219,8 @@ async function countStatuses(queue: IQueue, workload: Workload, upTo: number) {
 type Inspectors = {
   ws?: WebSocketInspector;
   recorder?: Recorder;
+  /** The lane machines' states, for `--dashboard`. */
+  laneStates?: LaneStates;
   observer?: Observer<InspectionEvent>;
   close(stderr: Out): Promise<void>;
 };
@@ -217,10 +230,13 @@ function openInspectors(options: CliOptions): Inspectors {
   const recorder = options.record
     ? createRecorder(options.record, { maxBytes: options.recordMaxMb * 1024 * 1024 })
     : undefined;
-  const targets = [ws?.inspect, recorder?.inspect].filter((o) => o !== undefined);
+  const laneStates = options.dashboardPort === undefined ? undefined : createLaneStates();
+  const lanes: Observer<InspectionEvent> | undefined = laneStates && { next: laneStates.inspect };
+  const targets = [ws?.inspect, recorder?.inspect, lanes].filter((o) => o !== undefined);
   return {
     ws,
     recorder,
+    ...(laneStates ? { laneStates } : {}),
     observer:
       targets.length === 0
         ? undefined

@@ -91,6 +91,12 @@ describe('main command arguments', () => {
     });
   });
 
+  it('reads --dashboard and its port (4400 by default, 0 for any free one)', () => {
+    expect(options(['--dashboard']).dashboardPort).toBe(4400);
+    expect(options(['--dashboard', '--dashboard-port', '0']).dashboardPort).toBe(0);
+    expect(options([]).dashboardPort).toBeUndefined();
+  });
+
   it('asks for help with --help and -h', () => {
     expect(parseCliArgs(['--help'])).toEqual({ help: true });
     expect(parseCliArgs(['-h', '--jobs', '1'])).toEqual({ help: true });
@@ -114,6 +120,8 @@ describe('main command arguments', () => {
     [['--bogus'], '--bogus'],
     [['--jobs'], '--jobs'],
     [['stray'], 'stray'],
+    [['--dashboard-port', '1'], '--dashboard-port'],
+    [['--dashboard', '--dashboard-port', '70000'], '--dashboard-port'],
   ])('rejects %j naming %s, with exit code 2', (argv, flag) => {
     const error = usageError(argv);
     expect(error.message).toContain(flag);

@@ -36,6 +36,20 @@ describe('main command (child process)', () => {
     expect(stderr).not.toContain('pw@');
   });
 
+  it('--dashboard serves the run on 127.0.0.1 and closes with it', async () => {
+    const { code, stdout, stderr } = await runCli([
+      '--storage',
+      'memory',
+      ...SMALL,
+      '--dashboard',
+      '--dashboard-port',
+      '0',
+    ]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(read-only\)/);
+    expect(verifiedOperations(stdout)).toBeGreaterThan(0);
+  });
+
   it('runs a small workload on memory: summary, expected outcomes, verification passed', async () => {
     const { code, stdout, stderr } = await runCli(['--storage', 'memory', ...SMALL]);
     expect(stderr).not.toMatch(/seriatim: .*Error/);

@@ -79,7 +79,7 @@ afterAll(() => {
 });
 
 describe('the packed package', () => {
-  it('ships dist with its declarations, README and LICENSE; no source maps, no CLI, no sources', () => {
+  it('ships dist with its declarations, README and LICENSE; no source maps, no main command, no sources', () => {
     expect(tarballFiles).toEqual(
       expect.arrayContaining([
         'LICENSE',
@@ -87,6 +87,10 @@ describe('the packed package', () => {
         'package.json',
         'dist/index.js',
         'dist/index.d.ts',
+        'dist/commands/bin.js',
+        'dist/dashboard/assets/index.html',
+        'dist/dashboard/assets/app.js',
+        'dist/dashboard/assets/app.css',
       ]),
     );
     expect(tarballFiles.filter((path) => path.endsWith('.map'))).toEqual([]);
@@ -142,6 +146,37 @@ console.log(JSON.stringify(out));
       ['MissingDependencyError', '@opentelemetry/api'],
     ]);
     expect(errors[0]![2]).toContain('install it with `npm install better-sqlite3`');
+  });
+
+  it('runs the operator commands through its bin, naming a missing driver', () => {
+    const bin = join(dir, 'node_modules/.bin/seriatim');
+    const help = spawnSync(bin, ['--help'], { cwd: dir, encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: seriatim <command> --storage sqlite:PATH|postgres:URL');
+    const migrate = spawnSync(bin, ['migrate', '--storage', 'sqlite:q.db'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(migrate.status).toBe(1);
+    expect(migrate.stderr).toContain('install it with `npm install better-sqlite3`');
+    expect(migrate.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('serves the dashboard page and its assets from the installed package', () => {
+    writeFileSync(
+      join(dir, 'dashboard.mjs'),
+      `import { MemoryOperationStore, MemoryQueue } from 'seriatim';
+import { serveDashboard } from 'seriatim/dashboard';
+const dashboard = await serveDashboard({ queue: new MemoryQueue(), store: new MemoryOperationStore() });
+const out = [];
+for (const path of ['/', '/assets/app.js', '/assets/app.css', '/api/lanes']) {
+  out.push((await fetch(dashboard.url + path)).status);
+}
+await dashboard.close();
+console.log(JSON.stringify(out));
+`,
+    );
+    expect(JSON.parse(run('node', ['dashboard.mjs']))).toEqual([200, 200, 200, 200]);
   });
 
   it('typechecks (nodenext and bundler, skipLibCheck false) and runs the README quick start', () => {

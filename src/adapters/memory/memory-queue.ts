@@ -9,6 +9,13 @@ import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import { type Job, type JobInput, JobStatus, type LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
+import {
+  type LaneSummary,
+  type LanesPage,
+  type LanesQuery,
+  pageOf,
+  type QueueOverview,
+} from '../lanes-view.js';
 import type {
   BlockedLane,
   Claim,
@@ -413,6 +420,67 @@ export class MemoryQueue implements IQueue {
     this.#leaveLanes(entry, this.#clock.now());
     this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, { documentId: entry.job.documentId });
     return true;
+  }
+
+  /** Counts, oldest pending job and blocked lanes (README: Dashboard). */
+  async overview(): Promise<QueueOverview> {
+    let retrying = 0;
+    let oldest: Entry | undefined;
+    for (const entry of this.#jobs.values()) {
+      if (entry.job.status !== JobStatus.PENDING) continue;
+      if (entry.job.attempts > 0) retrying += 1;
+      if (oldest === undefined || entry.seq < oldest.seq) oldest = entry;
+    }
+    let blockedLanes = 0;
+    for (const entry of this.#halted) blockedLanes += entry.lanes.length;
+    const overview: QueueOverview = {
+      counts: await this.counts(),
+      retrying,
+      lanesWithWork: this.#lanes.size,
+      blockedLanes,
+    };
+    if (oldest) overview.oldestPending = { jobId: oldest.job.id, createdAt: oldest.job.createdAt };
+    return overview;
+  }
+
+  /** A page of the lanes with work, oldest head first (README: Dashboard). */
+  async lanes(query?: LanesQuery): Promise<LanesPage> {
+    const { offset, limit } = pageOf(query);
+    const heads: { lane: Lane; head: Entry }[] = [];
+    for (const lane of this.#lanes.values()) {
+      const head = lane.items[lane.head] as Entry;
+      if (query?.blocked && !head.halted) continue;
+      heads.push({ lane, head });
+    }
+    heads.sort((a, b) => a.head.seq - b.head.seq || (a.lane.key < b.lane.key ? -1 : 1));
+    const lanes = heads.slice(offset, offset + limit).map(({ lane, head }): LaneSummary => {
+      let backlog = 0;
+      for (let i = lane.head; i < lane.items.length; i++) {
+        if (!(lane.items[i] as Entry).cancelled) backlog += 1;
+      }
+      const job = head.job;
+      const summary: LaneSummary = {
+        documentId: lane.documentId,
+        scope: lane.scope,
+        branch: lane.branch,
+        backlog,
+        head: {
+          jobId: job.id,
+          status: job.status,
+          createdAt: job.createdAt,
+          attempts: job.attempts,
+          halted: head.halted,
+          laneCount: head.lanes.length,
+        },
+      };
+      if (job.runAt !== undefined) summary.head.runAt = job.runAt;
+      if (head.halted && head.lastError) {
+        summary.head.errorCode = head.lastError.code;
+        summary.head.errorMessage = head.lastError.message;
+      }
+      return summary;
+    });
+    return { total: heads.length, offset, limit, lanes };
   }
 
   /** Nothing to release in memory. */

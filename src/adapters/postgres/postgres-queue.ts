@@ -11,6 +11,7 @@ import { JobValidationError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
+import type { LanesPage, LanesQuery, QueueOverview } from '../lanes-view.js';
 import type {
   AppendClaim,
   BlockedLane,
@@ -25,6 +26,7 @@ import type {
 import { type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
 import { PostgresClaimFinisher } from './postgres-claim-finisher.js';
 import { PostgresLaneClaimer } from './postgres-lane-claimer.js';
+import { postgresLanes, postgresOverview } from './postgres-lanes-view.js';
 import { inTransaction, sqlState } from './postgres-transaction.js';
 import { claimJobs } from './statements/claim-jobs.js';
 import { countBacklog } from './statements/count-backlog.js';
@@ -247,6 +249,18 @@ export class PostgresQueue implements IQueue {
     await this.#ready();
     const [row] = await run<{ run_at: string | null }>(this.#pool, nextRunAt, [this.#clock.now()]);
     return row?.run_at == null ? undefined : Number(row.run_at);
+  }
+
+  /** Counts, oldest pending job and blocked lanes (README: Dashboard). */
+  async overview(): Promise<QueueOverview> {
+    const counts = await this.counts();
+    return postgresOverview(this.#pool, counts);
+  }
+
+  /** A page of the lanes with work, oldest head first (README: Dashboard). */
+  async lanes(query?: LanesQuery): Promise<LanesPage> {
+    await this.#ready();
+    return postgresLanes(this.#pool, query);
   }
 
   /** The lanes of halted jobs, in the order the jobs failed. */

@@ -10,6 +10,7 @@ import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
+import type { LanesPage, LanesQuery, QueueOverview } from '../lanes-view.js';
 import type {
   AppendClaim,
   BlockedLane,
@@ -23,6 +24,7 @@ import type {
 } from '../ports.js';
 import { JobLanes } from './job-lanes.js';
 import { type JobLanesRow, type JobRow, jobFromRow, queuedJobFromRow } from './job-row.js';
+import { SqliteLanesView } from './sqlite-lanes-view.js';
 import { SqliteWriteBatcher } from './sqlite-write-batcher.js';
 import { cancelJob } from './statements/cancel-job.js';
 import { claimJobs } from './statements/claim-jobs.js';
@@ -130,12 +132,15 @@ export class SqliteQueue implements IQueue {
   readonly #skipTx: Transaction<(jobId: string) => JobLanesRow | undefined>;
   readonly #cancelTx: Transaction<(jobId: string) => JobLanesRow | undefined>;
 
+  readonly #view: SqliteLanesView;
+
   /** @internal Use `createSqliteStorage`. */
   constructor(db: Database, options: SqliteQueueOptions) {
     this.#bus = options.bus;
     this.#clock = options.clock;
     this.#idFactory = options.idFactory ?? randomUUID;
     this.#sql = prepareAll(db, STATEMENTS);
+    this.#view = new SqliteLanesView(db);
     this.#lanes = new JobLanes(db);
     this.#writes = options.writes ?? new SqliteWriteBatcher(db);
 
@@ -318,6 +323,16 @@ export class SqliteQueue implements IQueue {
   /** Earliest `runAt` of a pending lane head that is not due yet. */
   async nextRunAt(): Promise<number | undefined> {
     return this.#sql.nextRunAt.get({ now: this.#clock.now() })?.at ?? undefined;
+  }
+
+  /** Counts, oldest pending job and blocked lanes (README: Dashboard). */
+  async overview(): Promise<QueueOverview> {
+    return this.#view.overview(await this.counts());
+  }
+
+  /** A page of the lanes with work, oldest head first (README: Dashboard). */
+  async lanes(query?: LanesQuery): Promise<LanesPage> {
+    return this.#view.lanes(query);
   }
 
   /** The lanes of halted jobs, in the order the jobs failed. */
