@@ -308,7 +308,7 @@ export class JobExecutorManager {
       if (!job)
         throw new Error(`Unknown job id ${JSON.stringify(jobId)}: the queue has no such job`);
       const finished = job.status === 'COMPLETED' || job.status === 'FAILED';
-      if (finished && !this.outcomes.isEnding(jobId)) {
+      if (finished && !this.isFinishingHere(job)) {
         // Finished before this process kept its result (another runner, or dropped from retention).
         return resultFromRecord(job, this.iso(job.finishedAt ?? job.createdAt));
       }
@@ -317,6 +317,17 @@ export class JobExecutorManager {
       signal?.removeEventListener('abort', onAbort);
       if (!controller.signal.aborted) controller.abort();
     }
+  }
+
+  /**
+   * Whether this process is still finishing the job: its lane holds it (an append that completes
+   * the claim shows the job finished before the attempt returns) or its end is being written. Its
+   * result comes then, and `watch` must wait for it rather than rebuild one from the record.
+   */
+  private isFinishingHere(job: Job): boolean {
+    if (this.outcomes.isEnding(job.id)) return true;
+    const lane = this.lanes.get(laneKey(job.documentId, job.scopes[0]!, job.branch));
+    return lane?.getSnapshot().context.job?.id === job.id;
   }
 
   /** Rejects the `watch`es waiting for `jobId` with `reason`: its job was cancelled. @internal */
