@@ -8,6 +8,7 @@
  */
 import { describeValue, quote } from './describe-value.js';
 import { JobValidationError } from './errors.js';
+import { copyHandlerJobInput } from './handlers/copy-handler-job-input.js';
 import { isIsoTimestamp } from './iso-timestamp.js';
 import {
   addBytes,
@@ -153,6 +154,13 @@ export function toJob(input: JobInput, defaults: JobDefaults): Job {
   if (input.maxRetries !== undefined) job.maxRetries = input.maxRetries;
   if (input.runAt !== undefined) job.runAt = input.runAt;
   if (input.meta !== undefined) job.meta = input.meta;
+  if (input.handler !== undefined) {
+    job.handler = input.handler;
+    job.input = input.input;
+    job.keys = input.keys ?? [];
+    // A job without keys gets a lane of its own, named by its id (README: Handler jobs).
+    if (job.scopes.length === 0) job.scopes = [job.id];
+  }
   return job;
 }
 
@@ -184,6 +192,7 @@ function keyBytes(key: string, first: boolean): void {
 
 function copyJobInput(input: unknown): JobInput {
   if (!isPlainRecord(input)) fail(`expected a job input object, got ${describeValue(input)}`);
+  if (Object.hasOwn(input, 'handler')) return copyHandlerJobInput(input);
   let id: unknown;
   let documentId: unknown;
   let scopes: unknown;
@@ -261,6 +270,21 @@ function copyJobInput(input: unknown): JobInput {
     copy.resultingHash = checkIdentifier(resultingHash);
     leave();
   }
+  copyCommonFields(copy, maxRetries, runAt, meta);
+  return copy;
+}
+
+/**
+ * Copies the fields document and handler jobs share (`maxRetries`, `runAt`, `meta`) onto `copy`,
+ * counting their bytes; absent (`undefined`) fields stay absent.
+ * @internal
+ */
+export function copyCommonFields(
+  copy: Pick<JobInput, 'maxRetries' | 'runAt' | 'meta'>,
+  maxRetries: unknown,
+  runAt: unknown,
+  meta: unknown,
+): void {
   if (maxRetries !== undefined) {
     enter('maxRetries');
     if (
@@ -293,7 +317,6 @@ function copyJobInput(input: unknown): JobInput {
     copy.meta = copyJsonData(meta) as Record<string, unknown>;
     leave();
   }
-  return copy;
 }
 
 function copyScopes(scopes: unknown): string[] {

@@ -38,7 +38,10 @@ export class AttemptRunner {
 
   private start(context: LaneContext, self: LaneSelf, controller: AbortController): void {
     const { laneKey, attemptToken: token, config } = context;
-    const job = context.job!;
+    // The claim counted its first attempt; a retry in-process counts on in the lane's context.
+    const claimed = context.job!;
+    const job =
+      claimed.attempts === context.attempts ? claimed : { ...claimed, attempts: context.attempts };
     const settle = () => {
       if (this.controllers.get(laneKey) === controller) this.controllers.delete(laneKey);
     };

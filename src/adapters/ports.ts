@@ -79,7 +79,11 @@ export interface IQueue {
    * stored; a durable queue heartbeats the claims it hands back. Safe to call any number of times.
    */
   reclaim?(runnerId: string, request: string): Promise<Claim[]>;
-  complete(ref: ClaimRef, attempts: number): Promise<void>;
+  /**
+   * `output`: a handler job's return value (JSON data), stored with the job and reported by `get`
+   * once it is `COMPLETED` (README: Handler jobs). Document jobs pass none.
+   */
+  complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void>;
   fail(ref: ClaimRef, failure: JobFailure): Promise<void>;
   /** Back to pending, keeping its place; `attempts` is stored (an aborted attempt is not counted). */
   release(ref: ClaimRef, attempts: number): Promise<void>;
@@ -114,6 +118,8 @@ export type QueuedJob = Job & {
   lastError?: { code: number; message: string };
   /** Failed under the `halt` policy and still blocking its lanes. */
   halted?: boolean;
+  /** A completed handler job's return value, when it returned one. */
+  output?: unknown;
 };
 
 // ─── Operation store ───────────────────────────────────────────────────────────────────────────

@@ -64,6 +64,8 @@ type Entry = {
   halted: boolean;
   finishedAt: number | undefined;
   lastError: { code: number; message: string } | undefined;
+  /** A completed handler job's return value. */
+  output?: unknown;
 };
 
 type EndKind = 'complete' | 'fail' | 'release';
@@ -245,10 +247,11 @@ export class MemoryQueue implements IQueue {
   }
 
   /** Finishes a claimed job successfully and frees its lanes. */
-  async complete(ref: ClaimRef, attempts: number): Promise<void> {
+  async complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void> {
     const entry = this.#held(ref, 'complete');
     if (entry === undefined) return;
     const now = this.#clock.now();
+    if (output !== undefined) entry.output = structuredClone(output);
     entry.job.status = JobStatus.COMPLETED;
     entry.job.attempts = attempts;
     entry.token = undefined;
@@ -304,6 +307,7 @@ export class MemoryQueue implements IQueue {
     if (entry.finishedAt !== undefined) job.finishedAt = entry.finishedAt;
     if (entry.lastError !== undefined) job.lastError = { ...entry.lastError };
     if (entry.halted) job.halted = true;
+    if (entry.output !== undefined) job.output = structuredClone(entry.output);
     return job;
   }
 
