@@ -111,9 +111,12 @@ function handlerError(type: string, error: unknown, signal: AbortSignal): JobErr
   });
 }
 
-/** A detached JSON copy of the handler's return value; `undefined` stays absent. */
+/**
+ * A detached JSON copy of the handler's return value; `undefined` and `null` mean no output (a
+ * JSON column cannot tell a stored `null` from none on every backend).
+ */
 function storableOutput(type: string, value: unknown): unknown {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === null) return undefined;
   let text: string | undefined;
   try {
     text = JSON.stringify(value);

@@ -21,7 +21,7 @@ import type {
   QueueCounts,
   QueuedJob,
 } from '../ports.js';
-import { type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
+import { isClaimToken, type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
 import { PostgresClaimFinisher } from './postgres-claim-finisher.js';
 import { PostgresLaneClaimer } from './postgres-lane-claimer.js';
 import { inTransaction, sqlState } from './postgres-transaction.js';
@@ -41,6 +41,7 @@ import { retryJob } from './statements/retry-job.js';
 import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
 import { selectJob } from './statements/select-job.js';
 import { run } from './statements/statement.js';
+import { storeOutput } from './statements/store-output.js';
 import { unhaltJob } from './statements/unhalt-job.js';
 
 /** What {@link PostgresQueue} needs; {@link createPostgresStorage} provides it. */
@@ -183,8 +184,17 @@ export class PostgresQueue implements IQueue {
    * Finishes a claimed job successfully and frees its lanes. Once the claim is completed (by an
    * earlier `complete`, or inside `store.append`), this is a no-op success (storing `attempts`).
    */
-  complete(ref: ClaimRef, attempts: number): Promise<void> {
-    return this.#finisher.finish(ref, 'complete', attempts);
+  complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void> {
+    if (output === undefined || !isClaimToken(ref.token)) {
+      return this.#finisher.finish(ref, 'complete', attempts);
+    }
+    // Two statements, not one transaction: the output is only read once the job is COMPLETED,
+    // and a crash in between leaves a RUNNING job that the reaper hands out again.
+    return (async () => {
+      await this.#ready();
+      await run(this.#pool, storeOutput, [ref.jobId, ref.token, JSON.stringify(output)]);
+      await this.#finisher.finish(ref, 'complete', attempts);
+    })();
   }
 
   /** Fails a claimed job for good; with `halt` it keeps blocking its lanes until `retry` or `skip`. */
@@ -404,6 +414,11 @@ export class PostgresQueue implements IQueue {
           jobs[0]?.createdAt ?? this.#clock.now(),
           this.#channel,
           this.#origin,
+          jobs.map((job) =>
+            job.handler === undefined
+              ? null
+              : JSON.stringify({ type: job.handler, input: job.input ?? null }),
+          ),
         ]);
       });
     } catch (error) {

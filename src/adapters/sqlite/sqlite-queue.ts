@@ -62,7 +62,13 @@ export type SqliteQueueOptions = {
 const MAX_CLAIM = 1_000_000;
 
 /** A job ready to insert: the job and its JSON columns. */
-type NewJob = { job: Job; scopes: string; actions: string; meta: string | null };
+type NewJob = {
+  job: Job;
+  scopes: string;
+  actions: string;
+  meta: string | null;
+  handler: string | null;
+};
 
 const STATEMENTS = {
   insertJob,
@@ -122,7 +128,9 @@ export class SqliteQueue implements IQueue {
   readonly #claimTx: Transaction<
     (runnerId: string, limit: number, now: number, request: string) => JobRow[]
   >;
-  readonly #completeTx: Transaction<(ref: ClaimRef, attempts: number, now: number) => void>;
+  readonly #completeTx: Transaction<
+    (ref: ClaimRef, attempts: number, now: number, output: string | null) => void
+  >;
   readonly #failTx: Transaction<(ref: ClaimRef, failure: JobFailure, now: number) => void>;
   readonly #skipTx: Transaction<(jobId: string) => JobLanesRow | undefined>;
   readonly #cancelTx: Transaction<(jobId: string) => JobLanesRow | undefined>;
@@ -145,15 +153,17 @@ export class SqliteQueue implements IQueue {
       (runnerId: string, limit: number, now: number, request: string) =>
         this.#sql.claimJobs.all({ now, limit, runnerId, claimId: request }),
     );
-    this.#completeTx = db.transaction((ref: ClaimRef, attempts: number, now: number) => {
-      const row = this.#sql.completeJob.get({ ...idToken(ref), attempts, now });
-      if (row !== undefined) {
-        this.#lanes.leave(row);
-        return;
-      }
-      // Completed already with this claim (an earlier `complete`, or inside `store.append`).
-      this.#assertEnded(ref, 'COMPLETED');
-    });
+    this.#completeTx = db.transaction(
+      (ref: ClaimRef, attempts: number, now: number, output: string | null) => {
+        const row = this.#sql.completeJob.get({ ...idToken(ref), attempts, now, output });
+        if (row !== undefined) {
+          this.#lanes.leave(row);
+          return;
+        }
+        // Completed already with this claim (an earlier `complete`, or inside `store.append`).
+        this.#assertEnded(ref, 'COMPLETED');
+      },
+    );
     this.#failTx = db.transaction((ref: ClaimRef, failure: JobFailure, now: number) => {
       const row = this.#sql.failJob.get({
         ...idToken(ref),
@@ -255,9 +265,10 @@ export class SqliteQueue implements IQueue {
    * earlier `complete`, or inside `store.append`), `complete` with its token succeeds without
    * changing anything. The calls of one tick share a transaction.
    */
-  async complete(ref: ClaimRef, attempts: number): Promise<void> {
+  async complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void> {
+    const json = output === undefined ? null : JSON.stringify(output);
     try {
-      await this.#writes.run(() => this.#completeTx(ref, attempts, this.#clock.now()));
+      await this.#writes.run(() => this.#completeTx(ref, attempts, this.#clock.now(), json));
     } finally {
       this.#live.delete(ref.token);
     }
@@ -407,6 +418,7 @@ export class SqliteQueue implements IQueue {
       ...idToken(ref),
       attempts: null,
       now: this.#clock.now(),
+      output: null,
     });
     if (row === undefined) throw new StaleClaimError(ref.jobId);
     this.#lanes.leave(row);
@@ -430,11 +442,19 @@ export class SqliteQueue implements IQueue {
       scopes: JSON.stringify(job.scopes),
       actions: JSON.stringify(job.actions),
       meta: job.meta === undefined ? null : JSON.stringify(job.meta),
+      handler:
+        job.handler === undefined
+          ? null
+          : JSON.stringify({ type: job.handler, input: job.input ?? null }),
     };
   }
 
   /** Inserts one job inside the enqueue transaction; `entered` collects the lanes entered. */
-  #insert({ job, scopes, actions, meta }: NewJob, now: number, entered: Set<string>): void {
+  #insert(
+    { job, scopes, actions, meta, handler }: NewJob,
+    now: number,
+    entered: Set<string>,
+  ): void {
     const laneKeys = job.scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
     let inserted: { seq: number } | undefined;
     try {
@@ -450,6 +470,7 @@ export class SqliteQueue implements IQueue {
         runAt: job.runAt ?? null,
         meta,
         blockers: this.#lanes.blockers(laneKeys, entered),
+        handler,
       });
     } catch (error) {
       // The id is unique in `jobs` (finished jobs stay): the constraint is the check.
