@@ -81,14 +81,10 @@ export type JobInput = {
   /** Free-form data carried along (JSON-serialisable for durable adapters). */
   meta?: Record<string, unknown>;
   /**
-   * Set by the boundary for a handler job ({@link HandlerJobInput}): the handler type. A caller
-   * submits a `HandlerJobInput`; these three fields are what it becomes. @internal
+   * Present on a handler job's prepared copy, which has the shape of a {@link HandlerJobInput}
+   * (no document fields): the queue's `enqueue` takes either kind. @internal
    */
   handler?: string;
-  /** A handler job's input (JSON data). @internal */
-  input?: unknown;
-  /** A handler job's ordering keys. @internal */
-  keys?: string[];
 };
 
 /**

@@ -8,7 +8,7 @@
  */
 import { describeValue, quote } from './describe-value.js';
 import { JobValidationError } from './errors.js';
-import { copyHandlerJobInput } from './handlers/copy-handler-job-input.js';
+import { copyHandlerJobInput, handlerJob } from './handlers/copy-handler-job-input.js';
 import { isIsoTimestamp } from './iso-timestamp.js';
 import {
   addBytes,
@@ -28,7 +28,7 @@ import {
   ownValue,
   setData,
 } from './json-data.js';
-import { type Action, type Job, type JobInput, JobStatus } from './types.js';
+import { type Action, type HandlerJobInput, type Job, type JobInput, JobStatus } from './types.js';
 
 export { JOB_LIMITS } from './json-data.js';
 
@@ -140,6 +140,10 @@ export function normalizeJobInput(input: unknown, defaults: JobDefaults): Job {
  * @internal
  */
 export function toJob(input: JobInput, defaults: JobDefaults): Job {
+  if (input.handler !== undefined) {
+    const copy = input as unknown as HandlerJobInput;
+    return handlerJob(copy, copy.id ?? defaults.generateId(), defaults.createdAt);
+  }
   const job: Job = {
     id: input.id ?? defaults.generateId(),
     documentId: input.documentId,
@@ -154,13 +158,6 @@ export function toJob(input: JobInput, defaults: JobDefaults): Job {
   if (input.maxRetries !== undefined) job.maxRetries = input.maxRetries;
   if (input.runAt !== undefined) job.runAt = input.runAt;
   if (input.meta !== undefined) job.meta = input.meta;
-  if (input.handler !== undefined) {
-    job.handler = input.handler;
-    job.input = input.input;
-    job.keys = input.keys ?? [];
-    // A job without keys gets a lane of its own, named by its id (README: Handler jobs).
-    if (job.scopes.length === 0) job.scopes = [job.id];
-  }
   return job;
 }
 

@@ -19,7 +19,7 @@ import {
   ownKeys,
   ownValue,
 } from '../json-data.js';
-import type { JobInput } from '../types.js';
+import { type HandlerJobInput, type Job, type JobInput, JobStatus } from '../types.js';
 import { copyCommonFields } from '../validate-job.js';
 import { HANDLER_DOCUMENT_ID, KEY_BRANCH, SOLO_BRANCH } from './handler-lanes.js';
 
@@ -68,15 +68,12 @@ export function copyHandlerJobInput(input: Record<string, unknown>): JobInput {
   addBytes(10);
   const type = checkIdentifier(handler);
   leave();
-  const keyList = keys === undefined ? [] : copyKeys(keys);
-  const copy: JobInput = {
-    documentId: HANDLER_DOCUMENT_ID,
-    scopes: keyList,
-    branch: keyList.length > 0 ? KEY_BRANCH : SOLO_BRANCH,
-    actions: [],
+  // The copy keeps the handler job's own shape, so preparing it again (a schedule does) passes;
+  // `handlerJob` gives it its lanes.
+  const copy: HandlerJobInput = {
     handler: type,
     input: null,
-    keys: keyList,
+    keys: keys === undefined ? [] : copyKeys(keys),
   };
   if (id !== undefined) {
     enter('id');
@@ -91,7 +88,32 @@ export function copyHandlerJobInput(input: Record<string, unknown>): JobInput {
     leave();
   }
   copyCommonFields(copy, maxRetries, runAt, meta);
-  return copy;
+  return copy as unknown as JobInput;
+}
+
+/**
+ * The job of a prepared handler job copy: document `''`, its keys as lanes (branch `key`), or one
+ * lane of its own named by its id (branch `job`) when it has none (see `handler-lanes.ts`).
+ */
+export function handlerJob(copy: HandlerJobInput, id: string, createdAt: number): Job {
+  const keys = copy.keys ?? [];
+  const job: Job = {
+    id,
+    documentId: HANDLER_DOCUMENT_ID,
+    scopes: keys.length > 0 ? keys : [id],
+    branch: keys.length > 0 ? KEY_BRANCH : SOLO_BRANCH,
+    actions: [],
+    status: JobStatus.PENDING,
+    createdAt,
+    attempts: 0,
+    handler: copy.handler,
+    input: copy.input ?? null,
+    keys,
+  };
+  if (copy.maxRetries !== undefined) job.maxRetries = copy.maxRetries;
+  if (copy.runAt !== undefined) job.runAt = copy.runAt;
+  if (copy.meta !== undefined) job.meta = copy.meta;
+  return job;
 }
 
 function copyKeys(keys: unknown): string[] {

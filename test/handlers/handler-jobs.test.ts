@@ -247,3 +247,61 @@ describe('handler jobs', () => {
     await reactor.close();
   });
 });
+
+describe('handler jobs in the scheduler', () => {
+  it('runs a delayed handler job at runAt, keeping its key place, and cancels another', async () => {
+    const { reactor, clock } = await handlerReactor();
+    const started: [string, number][] = [];
+    reactor.registerHandler('note', ({ name }: { name: string }) => {
+      started.push([name, clock.now()]);
+    });
+    await reactor.start();
+    const t0 = clock.now();
+    const delayed = await reactor.scheduler.schedule(
+      { handler: 'note', input: { name: 'delayed' }, keys: ['k'] },
+      { runAt: t0 + 5_000 },
+    );
+    const behind = await reactor.submit({
+      handler: 'note',
+      input: { name: 'behind' },
+      keys: ['k'],
+    });
+    const cancelled = await reactor.scheduler.schedule(
+      { handler: 'note', input: { name: 'cancelled' } },
+      { runAt: t0 + 1_000 },
+    );
+    expect(await reactor.cancel(cancelled)).toBe(true);
+    let done = false;
+    Promise.all([reactor.watch(delayed), reactor.watch(behind.id)]).finally(() => {
+      done = true;
+    });
+    await runUntil(clock, () => done);
+    expect(started).toEqual([
+      ['delayed', t0 + 5_000],
+      ['behind', t0 + 5_000],
+    ]);
+    await reactor.close();
+  });
+
+  it('enqueues a recurring handler job at each tick, with the tick in its id and meta', async () => {
+    const { reactor, clock } = await handlerReactor();
+    const ticks: string[] = [];
+    reactor.registerHandler('report', (_input, { job }) => {
+      ticks.push(String(job.meta?.tickAt));
+    });
+    await reactor.start();
+    const id = await reactor.scheduler.scheduleRecurring({
+      cron: '*/10 * * * *',
+      timezone: 'UTC',
+      job: { handler: 'report', input: { kind: 'daily' }, keys: ['reports'] },
+    });
+    await runUntil(clock, () => ticks.length === 2);
+    expect(ticks).toEqual(['2026-01-01T00:10:00.000Z', '2026-01-01T00:20:00.000Z']);
+    expect(await reactor.queue.get(`${id}@2026-01-01T00:10:00.000Z`)).toMatchObject({
+      status: 'COMPLETED',
+      handler: 'report',
+      keys: ['reports'],
+    });
+    await reactor.close();
+  });
+});
