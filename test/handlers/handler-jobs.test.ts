@@ -305,3 +305,30 @@ describe('handler jobs in the scheduler', () => {
     await reactor.close();
   });
 });
+
+describe('handler jobs in the metrics', () => {
+  it('counts handler jobs by handler type, apart from document types', async () => {
+    const { reactor, clock } = await handlerReactor();
+    reactor.registerHandlers({
+      ok: () => 'done',
+      bad: () => {
+        throw new NonRetryableError('no');
+      },
+    });
+    await reactor.start({ maxConcurrency: 1 });
+    const jobs = [
+      await reactor.submit({ handler: 'ok', keys: ['k'] }),
+      await reactor.submit({ handler: 'ok', keys: ['k'] }),
+      await reactor.submit({ handler: 'bad', keys: ['k'] }),
+    ];
+    let done = false;
+    Promise.all(jobs.map((job) => reactor.watch(job.id))).finally(() => {
+      done = true;
+    });
+    await runUntil(clock, () => done);
+    const byType = await reactor.metrics.getStatsByType();
+    expect(byType['handler:ok']).toMatchObject({ completed: 2, failed: 0 });
+    expect(byType['handler:bad']).toMatchObject({ completed: 0, failed: 1 });
+    await reactor.close();
+  });
+});
