@@ -24,6 +24,8 @@ export type CliOptions = {
   record?: string;
   /** Size cap of the `--record` file, in MiB. */
   recordMaxMb: number;
+  /** `documents` (document jobs) or `handlers` (handler jobs; `--documents` is then the keys). */
+  workload: 'documents' | 'handlers';
 };
 
 /** What `parseCliArgs` found: options to run with, or a request for the usage text. */
@@ -59,6 +61,8 @@ Options:
   --record FILE       write inspection events to FILE as JSON lines (headless);
                       npm run inspector -- --replay FILE shows them
   --record-max-mb N   stop recording when the file reaches N MiB             (default 100)
+  --workload W        documents | handlers: handler jobs with simulated I/O over keyed lanes
+                      (--documents is then the number of keys)              (default documents)
   -h, --help          print this help
 
 Exit codes: 0 done and verified, 1 verification failed or run error, 2 bad arguments,
@@ -88,6 +92,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         inspect: { type: 'string' },
         record: { type: 'string' },
         'record-max-mb': { type: 'string' },
+        workload: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -104,6 +109,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     storage: storage(str('storage') ?? DEFAULT_STORAGE),
     seed: integer('--seed', str('seed'), 1, 0),
     recordMaxMb: integer('--record-max-mb', str('record-max-mb'), 100, 1),
+    workload: workload(str('workload')),
   };
   const inspect = str('inspect');
   if (inspect !== undefined) options.inspect = inspectUrl(inspect);
@@ -172,4 +178,10 @@ function inspectUrl(raw: string): string {
     throw new UsageError(`--inspect expects a ws:// or wss:// URL, got ${JSON.stringify(raw)}`);
   }
   return raw;
+}
+
+function workload(value: string | undefined): CliOptions['workload'] {
+  if (value === undefined || value === 'documents' || value === 'handlers')
+    return value ?? 'documents';
+  throw new UsageError(`--workload expects documents or handlers, got ${JSON.stringify(value)}`);
 }
