@@ -25,6 +25,7 @@ import { DocumentJobExecutor } from './document/document-job-executor.js';
 import { type DocumentModel, ModelRegistry } from './document/document-model.js';
 import type { SignatureVerifier } from './document/signature.js';
 import { ConfigError, JobValidationError } from './errors.js';
+import { EventTypes } from './events.js';
 import { HandlerJobExecutor } from './handlers/handler-job-executor.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import { JobExecutorDispatcher } from './handlers/job-executor-dispatcher.js';
@@ -130,7 +131,11 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     queue: storage.queue,
     executor: new JobExecutorDispatcher(
       executor,
-      new HandlerJobExecutor({ handlers, now: () => clock.now() }),
+      new HandlerJobExecutor({
+        handlers,
+        now: () => clock.now(),
+        onProgress: (event) => bus.publish(EventTypes.JOB_PROGRESS, event),
+      }),
     ),
     bus,
     clock,

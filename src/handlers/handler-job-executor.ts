@@ -20,6 +20,8 @@ export type HandlerJobExecutorOptions = {
   handlers: HandlerRegistry;
   /** ms since epoch. */
   now: () => number;
+  /** Publishes a handler's `ctx.progress` (as `jobProgress`). */
+  onProgress?: (event: { job: Job; attempt: number; progress: unknown }) => void;
 };
 
 export class HandlerJobExecutor implements IJobExecutor {
@@ -43,14 +45,22 @@ export class HandlerJobExecutor implements IJobExecutor {
       );
     }
     const attemptSignal = signal ?? new AbortController().signal;
+    let ended = false;
+    const attempt = job.attempts;
+    const progress = (value: unknown) => {
+      if (!ended && !attemptSignal.aborted)
+        this.options.onProgress?.({ job, attempt, progress: value });
+    };
     try {
       if (attemptSignal.aborted) throw attemptSignal.reason;
       const value = await untilAborted(
         Promise.resolve().then(() =>
-          handler(job.input, { job, attempt: job.attempts, signal: attemptSignal }),
+          handler(job.input, { job, attempt, signal: attemptSignal, progress }),
         ),
         attemptSignal,
-      );
+      ).finally(() => {
+        ended = true;
+      });
       const output = storableOutput(type, value);
       const result: JobResult = {
         job,

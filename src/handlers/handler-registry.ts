@@ -16,6 +16,11 @@ export type HandlerContext = {
    * pass the signal to `fetch` and the like so the work stops too.
    */
   signal: AbortSignal;
+  /**
+   * Reports progress of long work: publishes `jobProgress` `{ job, attempt, progress }` on this
+   * process's bus (not stored). Ignored once the attempt has ended.
+   */
+  progress(progress: unknown): void;
 };
 
 /**

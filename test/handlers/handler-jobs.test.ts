@@ -332,3 +332,34 @@ describe('handler jobs in the metrics', () => {
     await reactor.close();
   });
 });
+
+describe('handler job progress', () => {
+  it('publishes ctx.progress as jobProgress during the attempt, and ignores it after', async () => {
+    const { reactor, clock } = await handlerReactor();
+    const seen: unknown[] = [];
+    reactor.on('jobProgress', ({ job, attempt, progress }) =>
+      seen.push([job.id, attempt, progress]),
+    );
+    let late: ((value: unknown) => void) | undefined;
+    reactor.registerHandler('long', async (_input, ctx) => {
+      ctx.progress({ done: 1, of: 2 });
+      await sleep(clock, 10);
+      ctx.progress({ done: 2, of: 2 });
+      late = ctx.progress;
+      return 'ok';
+    });
+    await reactor.start();
+    const job = await reactor.submit({ handler: 'long' });
+    let done = false;
+    reactor.watch(job.id).finally(() => {
+      done = true;
+    });
+    await runUntil(clock, () => done);
+    late?.({ done: 3 });
+    expect(seen).toEqual([
+      [job.id, 1, { done: 1, of: 2 }],
+      [job.id, 1, { done: 2, of: 2 }],
+    ]);
+    await reactor.close();
+  });
+});
