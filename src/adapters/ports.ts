@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { EventPayloads } from '../events.js';
-import type { Action, Job, JobInput, LaneRef, Operation } from '../types.js';
+import type { Action, HandlerJobInput, Job, JobInput, LaneRef, Operation } from '../types.js';
 
 // ─── Queue ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -56,9 +56,9 @@ export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMe
  *   knows (heartbeated for ever by a durable queue, never reaped).
  */
 export interface IQueue {
-  enqueue(input: JobInput): Promise<Job>;
+  enqueue(input: JobInput | HandlerJobInput): Promise<Job>;
   /** All or nothing: one invalid input rejects the whole batch. */
-  enqueueMany(inputs: JobInput[]): Promise<Job[]>;
+  enqueueMany(inputs: (JobInput | HandlerJobInput)[]): Promise<Job[]>;
   claim(runnerId: string, limit: number, request?: string): Promise<Claim[]>;
   /**
    * Optional (lane batching). Claims the head job of one lane when it is claimable now: the same

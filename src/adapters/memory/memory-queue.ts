@@ -7,7 +7,13 @@ import { type Clock, systemClock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
-import { type Job, type JobInput, JobStatus, type LaneRef } from '../../types.js';
+import {
+  type HandlerJobInput,
+  type Job,
+  type JobInput,
+  JobStatus,
+  type LaneRef,
+} from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type {
   BlockedLane,
@@ -150,7 +156,7 @@ export class MemoryQueue implements IQueue {
   }
 
   /** Validates and enqueues (a copy of) one job; publishes `jobAvailable`. */
-  async enqueue(input: JobInput): Promise<Job> {
+  async enqueue(input: JobInput | HandlerJobInput): Promise<Job> {
     const copy = prepareJobInput(input);
     const now = this.#clock.now();
     const job = toJob(copy, { createdAt: now, generateId: this.#idFactory });
@@ -164,7 +170,7 @@ export class MemoryQueue implements IQueue {
   }
 
   /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
-  async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
+  async enqueueMany(inputs: (JobInput | HandlerJobInput)[]): Promise<Job[]> {
     const copies = prepareJobInputs(inputs);
     if (copies.length === 0) return [];
     const now = this.#clock.now();

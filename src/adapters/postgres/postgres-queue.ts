@@ -9,7 +9,7 @@ import type { Clock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
-import type { Job, JobInput, LaneRef } from '../../types.js';
+import type { HandlerJobInput, Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type {
   BlockedLane,
@@ -114,7 +114,7 @@ export class PostgresQueue implements IQueue {
   }
 
   /** Validates and enqueues (a copy of) one job; publishes `jobAvailable`. */
-  async enqueue(input: JobInput): Promise<Job> {
+  async enqueue(input: JobInput | HandlerJobInput): Promise<Job> {
     const copy = prepareJobInput(input);
     const job = toJob(copy, { createdAt: this.#clock.now(), generateId: this.#idFactory });
     await this.#insert([job]);
@@ -126,7 +126,7 @@ export class PostgresQueue implements IQueue {
   }
 
   /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
-  async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
+  async enqueueMany(inputs: (JobInput | HandlerJobInput)[]): Promise<Job[]> {
     const copies = prepareJobInputs(inputs);
     if (copies.length === 0) return [];
     const defaults = { createdAt: this.#clock.now(), generateId: this.#idFactory };

@@ -8,7 +8,7 @@ import type { Clock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
-import type { Job, JobInput, LaneRef } from '../../types.js';
+import type { HandlerJobInput, Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type {
   BlockedLane,
@@ -189,7 +189,7 @@ export class SqliteQueue implements IQueue {
   }
 
   /** Validates and enqueues (a copy of) one job; publishes `jobAvailable`. */
-  async enqueue(input: JobInput): Promise<Job> {
+  async enqueue(input: JobInput | HandlerJobInput): Promise<Job> {
     const copy = prepareJobInput(input);
     const now = this.#clock.now();
     const entry = this.#prepareJob(copy, now);
@@ -202,7 +202,7 @@ export class SqliteQueue implements IQueue {
   }
 
   /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
-  async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
+  async enqueueMany(inputs: (JobInput | HandlerJobInput)[]): Promise<Job[]> {
     const copies = prepareJobInputs(inputs);
     if (copies.length === 0) return [];
     const now = this.#clock.now();
