@@ -14,7 +14,14 @@ export class JobExecutorDispatcher implements IJobExecutor {
     private readonly handlers: IJobExecutor,
   ) {}
 
-  execute(job: Job, config?: JobExecutionConfig, signal?: AbortSignal): Promise<JobResult> {
-    return (isHandlerJob(job) ? this.handlers : this.documents).execute(job, config, signal);
+  // Every argument goes on as it came, whatever the runtime passes after the signal.
+  execute(
+    job: Job,
+    config?: JobExecutionConfig,
+    signal?: AbortSignal,
+    ...rest: unknown[]
+  ): Promise<JobResult> {
+    const executor = isHandlerJob(job) ? this.handlers : this.documents;
+    return Reflect.apply(executor.execute, executor, [job, config, signal, ...rest]);
   }
 }
