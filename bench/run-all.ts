@@ -20,6 +20,7 @@ const BENCHES = [
   ['P4', 'p4-postgres-documents.ts'],
   ['P5', 'p5-start-latency.ts'],
   ['P6', 'p6-memory-footprint.ts'],
+  ['P7', 'p7-memory-handlers.ts'],
 ] as const;
 
 const only = process.argv.slice(2).map((id) => id.toUpperCase());

@@ -25,6 +25,10 @@ import { DocumentJobExecutor } from './document/document-job-executor.js';
 import { type DocumentModel, ModelRegistry } from './document/document-model.js';
 import type { SignatureVerifier } from './document/signature.js';
 import { ConfigError, JobValidationError } from './errors.js';
+import { EventTypes } from './events.js';
+import { HandlerJobExecutor } from './handlers/handler-job-executor.js';
+import { HandlerRegistry } from './handlers/handler-registry.js';
+import { JobExecutorDispatcher } from './handlers/job-executor-dispatcher.js';
 import {
   describe,
   type ExecutorOptions,
@@ -122,9 +126,17 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     now: () => clock.now(),
   });
   const sync = options.sync;
+  const handlers = new HandlerRegistry();
   const manager = new JobExecutorManager({
     queue: storage.queue,
-    executor,
+    executor: new JobExecutorDispatcher(
+      executor,
+      new HandlerJobExecutor({
+        handlers,
+        now: () => clock.now(),
+        onProgress: (event) => bus.publish(EventTypes.JOB_PROGRESS, event),
+      }),
+    ),
     bus,
     clock,
     config,
@@ -163,6 +175,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     bus,
     executor,
     models,
+    handlers,
     scheduler,
     metrics,
     storage,

@@ -15,6 +15,8 @@ export const JobErrorCodes = Object.freeze({
   DOCUMENT_NOT_FOUND: 90008,
   INVALID_JOB: 90009,
   GRACEFUL_ABORT: 90010,
+  /** A handler job's handler threw a {@link NonRetryableError}, or returned what cannot be stored. */
+  HANDLER_FAILED: 90011,
 } as const);
 export type JobErrorCode = (typeof JobErrorCodes)[keyof typeof JobErrorCodes];
 export type JobErrorName = keyof typeof JobErrorCodes;
@@ -76,6 +78,19 @@ export class JobError extends Error {
   get codeName(): string {
     return errorCodeName(this.code);
   }
+}
+
+/**
+ * Thrown by a handler (README: Handler jobs) to fail its job for good: it is not retried, and
+ * the job fails with `HANDLER_FAILED` and this error's message. Any other throw is retried with
+ * backoff (as `IO_ERROR`) while retries are left.
+ * @example
+ * reactor.registerHandler('email', async ({ to }) => {
+ *   if (!to.includes('@')) throw new NonRetryableError(`not an address: ${to}`);
+ * });
+ */
+export class NonRetryableError extends Error {
+  override readonly name = 'NonRetryableError';
 }
 
 /** A `JobInput` or configuration value was rejected; `field` names it. Nothing was enqueued. */

@@ -14,6 +14,7 @@ export const JobExecutorEventTypes = Object.freeze({
   EXECUTOR_STARTED: 20005,
   EXECUTOR_STOPPED: 20006,
   FATAL_ERROR: 20007,
+  JOB_PROGRESS: 20008,
 } as const);
 
 /** Numeric codes of the queue's events. */
@@ -47,6 +48,8 @@ export type ExecutorStartedEvent = { config: Record<string, unknown>; startedAt:
 export type ExecutorStoppedEvent = { stoppedAt: string; graceful: boolean };
 /** A hash mismatch or rebase failure survived sync and one re-apply: the lane is inconsistent. */
 export type FatalErrorEvent = { job: Job; error: JobError; synced: boolean };
+/** A handler job's handler reported progress (`ctx.progress(progress)`) during an attempt. */
+export type JobProgressEvent = { job: Job; attempt: number; progress: unknown };
 /** See {@link QueueEventTypes.JOB_AVAILABLE}. */
 export type JobAvailableEvent = { jobId?: string; documentId?: string };
 
@@ -60,6 +63,7 @@ export type EventPayloads = {
   [EventTypes.EXECUTOR_STARTED]: ExecutorStartedEvent;
   [EventTypes.EXECUTOR_STOPPED]: ExecutorStoppedEvent;
   [EventTypes.FATAL_ERROR]: FatalErrorEvent;
+  [EventTypes.JOB_PROGRESS]: JobProgressEvent;
 };
 
 /** Names accepted by `manager.on(name, handler)`, mapped to their codes. */
@@ -71,6 +75,7 @@ export const ExecutorEventNames = Object.freeze({
   executorStarted: JobExecutorEventTypes.EXECUTOR_STARTED,
   executorStopped: JobExecutorEventTypes.EXECUTOR_STOPPED,
   fatalError: JobExecutorEventTypes.FATAL_ERROR,
+  jobProgress: JobExecutorEventTypes.JOB_PROGRESS,
 } as const);
 export type ExecutorEventName = keyof typeof ExecutorEventNames;
 /** Payload delivered to `manager.on(name, handler)`. */

@@ -87,6 +87,7 @@ export {
   JobErrorCodes,
   JobValidationError,
   MissingDependencyError,
+  NonRetryableError,
   ReactorClosedError,
   StaleClaimError,
   StorageUnavailableError,
@@ -94,6 +95,9 @@ export {
   WriteConflictError,
 } from './errors.js';
 export * from './events.js';
+// Handler jobs
+export { HANDLER_LIMITS } from './handlers/handler-job-executor.js';
+export type { Handler, HandlerContext } from './handlers/handler-registry.js';
 export { backoffDelay } from './machines/backoff.js';
 // Machines (for inspection, model-based tests and diagrams)
 export { jobLifecycleMachine } from './machines/job-lifecycle-machine.js';

@@ -15,18 +15,35 @@ import type { BlockedLane, IEventBus, IOperationStore, IQueue, Storage } from '.
 import type { Clock } from './clock.js';
 import type { DocumentJobExecutor } from './document/document-job-executor.js';
 import type { ModelRegistry } from './document/document-model.js';
-import { ReactorClosedError } from './errors.js';
+import { JobValidationError, ReactorClosedError } from './errors.js';
 import { type ReactorEventHandler, type ReactorEventName, ReactorEventNames } from './events.js';
+import type { Handler, HandlerRegistry } from './handlers/handler-registry.js';
 import type { ExecutorOptions } from './options.js';
 import { type StopOptions, stopOptions } from './stop-options.js';
-import type { Job, JobInput, JobResult } from './types.js';
+import type { HandlerJobInput, Job, JobInput, JobResult } from './types.js';
 
 export type { StopOptions } from './stop-options.js';
 
 /** What `createReactor` resolves to. README, Quick start (library). */
 export type Reactor = {
-  /** Validates and enqueues a job; never waits for its execution. */
-  submit(input: JobInput): Promise<Job>;
+  /**
+   * Validates and enqueues a job, a document job or a handler job ({@link HandlerJobInput});
+   * never waits for its execution. A handler job whose type this reactor has not registered is
+   * rejected (`JobValidationError` on `handler`).
+   */
+  submit(input: JobInput | HandlerJobInput): Promise<Job>;
+  /**
+   * Registers the handler of handler jobs of `type` (README: Handler jobs); a second call with
+   * the same type replaces it. Every process that runs jobs registers the same handlers.
+   * @example
+   * reactor.registerHandler('email', async ({ to }, { signal }) => {
+   *   const res = await fetch(`https://mail.example/send?to=${to}`, { signal });
+   *   return { status: res.status };
+   * });
+   */
+  registerHandler(type: string, handler: Handler): void;
+  /** {@link Reactor.registerHandler} for each entry of `handlers`. */
+  registerHandlers(handlers: Record<string, Handler>): void;
   /** Submits the `CREATE_DOCUMENT` job of a new document of a registered model. */
   createDocument(input: {
     documentId: string;
@@ -102,6 +119,7 @@ export type ReactorParts = Pick<
   Reactor,
   'manager' | 'queue' | 'store' | 'bus' | 'executor' | 'models' | 'scheduler' | 'metrics'
 > & {
+  handlers: HandlerRegistry;
   storage: Storage;
   clock: Clock;
   onError: (error: unknown) => void;
@@ -183,7 +201,24 @@ export function buildReactor(parts: ReactorParts): Reactor {
     reaper: storage.reaper,
     scheduler,
     metrics,
-    submit: guarded('submit', enqueue),
+    submit: guarded('submit', async (input: JobInput | HandlerJobInput) => {
+      checkHandlerKnown(parts.handlers, input);
+      return enqueue(input as JobInput);
+    }),
+    registerHandler(type, handler) {
+      open('registerHandler');
+      parts.handlers.register(type, handler);
+    },
+    registerHandlers(handlers) {
+      open('registerHandlers');
+      if (handlers === null || typeof handlers !== 'object') {
+        throw new TypeError(
+          `Expected registerHandlers to receive an object of handlers by type, got ${handlers === null ? 'null' : typeof handlers}`,
+        );
+      }
+      for (const [type, handler] of Object.entries(handlers))
+        parts.handlers.register(type, handler);
+    },
     createDocument: guarded(
       'createDocument',
       async (input: Parameters<Reactor['createDocument']>[0]) => enqueue(parts.documentJob(input)),
@@ -249,4 +284,19 @@ export function buildReactor(parts: ReactorParts): Reactor {
     retryJob: guarded('retryJob', (jobId: string) => manager.retryJob(jobId)),
     skipJob: guarded('skipJob', (jobId: string) => manager.skipJob(jobId)),
   };
+}
+
+/**
+ * `submit` of a handler job of a type this reactor lacks: rejected before anything is stored
+ * (a bad `handler` value is left to the queue's validation, which names it).
+ */
+function checkHandlerKnown(handlers: HandlerRegistry, input: unknown): void {
+  if (input === null || typeof input !== 'object' || !Object.hasOwn(input, 'handler')) return;
+  const type = Object.getOwnPropertyDescriptor(input, 'handler')?.value;
+  if (typeof type !== 'string' || type.length === 0 || handlers.has(type)) return;
+  const known = handlers.types();
+  throw new JobValidationError(
+    'handler',
+    `no handler is registered for type ${JSON.stringify(type)}; register it first with reactor.registerHandler(${JSON.stringify(type)}, handler)${known.length > 0 ? ` (registered: ${known.map((t) => JSON.stringify(t)).join(', ')})` : ''}`,
+  );
 }

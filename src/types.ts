@@ -80,6 +80,34 @@ export type JobInput = {
   runAt?: number;
   /** Free-form data carried along (JSON-serialisable for durable adapters). */
   meta?: Record<string, unknown>;
+  /**
+   * Present on a handler job's prepared copy, which has the shape of a {@link HandlerJobInput}
+   * (no document fields): the queue's `enqueue` takes either kind. @internal
+   */
+  handler?: string;
+};
+
+/**
+ * A handler job as a user submits it (README: Handler jobs): run the handler registered as
+ * `handler` with `input`. Jobs sharing a key run one at a time in enqueue order (also across
+ * retries); a job with several keys holds all of them; a job without keys runs beside any other,
+ * bounded only by `maxConcurrency`.
+ */
+export type HandlerJobInput = {
+  /** Optional id; the queue generates one when absent. Must be unique. */
+  id?: string;
+  /** The type the handler was registered under (`reactor.registerHandler`). */
+  handler: string;
+  /** JSON data handed to the handler. @default null */
+  input?: unknown;
+  /** Ordering keys: non-empty identifiers, no duplicates. @default [] */
+  keys?: string[];
+  /** Retries after the first attempt; overrides the manager's `maxRetries`. */
+  maxRetries?: number;
+  /** Not claimable before this time (ms since epoch); the job keeps its key places meanwhile. */
+  runAt?: number;
+  /** Free-form data carried along (JSON data). */
+  meta?: Record<string, unknown>;
 };
 
 /** A job as stored by the queue. */
@@ -98,6 +126,13 @@ export type Job = {
   maxRetries?: number;
   runAt?: number;
   meta?: Record<string, unknown>;
+  /**
+   * Handler jobs only: the handler type, its input and its ordering keys. A handler job has no
+   * document: its `documentId` is `''` and its lanes are its keys (README: Handler jobs).
+   */
+  handler?: string;
+  input?: unknown;
+  keys?: string[];
 };
 
 /** Outcome of executing a job. */
@@ -115,6 +150,11 @@ export type JobResult = {
   errorMessage?: string;
   /** The error as an object, when `success` is false. */
   error?: JobError;
+  /**
+   * Handler jobs that succeeded: what the handler returned, as JSON data (stored with the job,
+   * at most `HANDLER_LIMITS.maxOutputBytes`); absent when it returned `undefined`.
+   */
+  output?: unknown;
 };
 
 /** Per-execution configuration (timeout and retries of one job). */

@@ -8,6 +8,7 @@
  */
 import { describeValue, quote } from './describe-value.js';
 import { JobValidationError } from './errors.js';
+import { copyHandlerJobInput, handlerJob } from './handlers/copy-handler-job-input.js';
 import { isIsoTimestamp } from './iso-timestamp.js';
 import {
   addBytes,
@@ -27,7 +28,7 @@ import {
   ownValue,
   setData,
 } from './json-data.js';
-import { type Action, type Job, type JobInput, JobStatus } from './types.js';
+import { type Action, type HandlerJobInput, type Job, type JobInput, JobStatus } from './types.js';
 
 export { JOB_LIMITS } from './json-data.js';
 
@@ -139,6 +140,10 @@ export function normalizeJobInput(input: unknown, defaults: JobDefaults): Job {
  * @internal
  */
 export function toJob(input: JobInput, defaults: JobDefaults): Job {
+  if (input.handler !== undefined) {
+    const copy = input as unknown as HandlerJobInput;
+    return handlerJob(copy, copy.id ?? defaults.generateId(), defaults.createdAt);
+  }
   const job: Job = {
     id: input.id ?? defaults.generateId(),
     documentId: input.documentId,
@@ -184,6 +189,7 @@ function keyBytes(key: string, first: boolean): void {
 
 function copyJobInput(input: unknown): JobInput {
   if (!isPlainRecord(input)) fail(`expected a job input object, got ${describeValue(input)}`);
+  if (Object.hasOwn(input, 'handler')) return copyHandlerJobInput(input);
   let id: unknown;
   let documentId: unknown;
   let scopes: unknown;
@@ -261,6 +267,21 @@ function copyJobInput(input: unknown): JobInput {
     copy.resultingHash = checkIdentifier(resultingHash);
     leave();
   }
+  copyCommonFields(copy, maxRetries, runAt, meta);
+  return copy;
+}
+
+/**
+ * Copies the fields document and handler jobs share (`maxRetries`, `runAt`, `meta`) onto `copy`,
+ * counting their bytes; absent (`undefined`) fields stay absent.
+ * @internal
+ */
+export function copyCommonFields(
+  copy: Pick<JobInput, 'maxRetries' | 'runAt' | 'meta'>,
+  maxRetries: unknown,
+  runAt: unknown,
+  meta: unknown,
+): void {
   if (maxRetries !== undefined) {
     enter('maxRetries');
     if (
@@ -293,7 +314,6 @@ function copyJobInput(input: unknown): JobInput {
     copy.meta = copyJsonData(meta) as Record<string, unknown>;
     leave();
   }
-  return copy;
 }
 
 function copyScopes(scopes: unknown): string[] {

@@ -38,7 +38,9 @@ export class AttemptRunner {
 
   private start(context: LaneContext, self: LaneSelf, controller: AbortController): void {
     const { laneKey, attemptToken: token, config, claimToken, attempts } = context;
-    const job = context.job!;
+    // The claim counted its first attempt; a retry in-process counts on in the lane's context.
+    const claimed = context.job!;
+    const job = claimed.attempts === attempts ? claimed : { ...claimed, attempts };
     const settle = () => {
       if (this.controllers.get(laneKey) === controller) this.controllers.delete(laneKey);
     };

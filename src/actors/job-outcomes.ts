@@ -90,7 +90,13 @@ export class JobOutcomes {
     const { queue, stats, publish, results } = this.options;
     const ref = { jobId: event.job.id, token: event.claimToken };
     this.ending.add(ref.jobId);
-    return this.end(ref, 'complete', () => queue.complete(ref, event.attempts)).then((written) => {
+    // A handler job's return value is stored with its end (README: Handler jobs).
+    const output = event.result.output;
+    const complete =
+      output === undefined
+        ? () => queue.complete(ref, event.attempts)
+        : () => queue.complete(ref, event.attempts, output);
+    return this.end(ref, 'complete', complete).then((written) => {
       this.ending.delete(ref.jobId);
       if (written !== 'ended') return;
       const job = { ...event.job, status: 'COMPLETED' as const, attempts: event.attempts };
@@ -246,11 +252,13 @@ export class JobOutcomes {
 
 /** The result `watch` gives for a job that finished before this process kept its result. */
 export function resultFromRecord(
-  job: Job & { lastError?: { code: number; message: string } },
+  record: Job & { lastError?: { code: number; message: string }; output?: unknown },
   completedAt: string,
 ): JobResult {
+  const { output, ...job } = record;
   const success = job.status === 'COMPLETED';
   return {
+    ...(success && output !== undefined ? { output } : {}),
     job,
     success,
     completedAt,

@@ -47,7 +47,8 @@ type Tracked = { documentId: string };
  * jobs this process saw on the bus (enqueued, released, started), looked up in the queue when asked;
  * completed and failed ones are counted from `jobCompleted` / `jobFailed` as they happen. A job's
  * type is the `documentType` of its `CREATE_DOCUMENT` action, else the one the document executor
- * reported for its document (`result.metadata.documentType`, remembered by document id); jobs of
+ * reported for its document (`result.metadata.documentType`, remembered by document id); a
+ * handler job's is `handler:<its handler type>`; jobs of
  * no known type — and the part of each total this process did not see (other processes, jobs
  * enqueued in batches, jobs finished before it started) — count under `'unknown'`, so the types
  * add up to the totals.
@@ -242,8 +243,17 @@ export class Metrics {
   }
 
   #typeOf(job: Job): string {
+    if (job.handler !== undefined) return handlerStatsType(job.handler);
     return createdType(job) ?? this.#types.get(job.documentId) ?? UNKNOWN_DOCUMENT_TYPE;
   }
+}
+
+/**
+ * The `getStatsByType` key of handler jobs of `type`: `handler:<type>`, so a handler type never
+ * shares a bucket with a document type of the same name (README: Handler jobs).
+ */
+export function handlerStatsType(type: string): string {
+  return `handler:${type}`;
 }
 
 /** The `documentType` of a job's `CREATE_DOCUMENT` action, if it has one. */

@@ -4,12 +4,15 @@
  */
 import type { ScheduleRecord } from '../adapters/ports.js';
 import { JobValidationError } from '../errors.js';
-import type { JobInput } from '../types.js';
+import type { HandlerJobInput, JobInput } from '../types.js';
 import { prepareJobInput } from '../validate-job.js';
 import { describe } from './cron-schedule.js';
 
 /** What each tick of a recurring schedule enqueues: a job input, or a function of the tick. */
-export type RecurringJob = JobInput | ((tickAt: Date) => JobInput);
+export type RecurringJob =
+  | JobInput
+  | HandlerJobInput
+  | ((tickAt: Date) => JobInput | HandlerJobInput);
 
 /** What {@link Scheduler.scheduleRecurring} takes. */
 export type RecurringScheduleInput = {
@@ -33,7 +36,7 @@ export function tickJobId(scheduleId: string, tickAt: number): string {
 /** The job input of one tick (see {@link Scheduler.scheduleRecurring}). */
 export function tickJob(
   record: ScheduleRecord,
-  fn: ((tickAt: Date) => JobInput) | undefined,
+  fn: ((tickAt: Date) => JobInput | HandlerJobInput) | undefined,
   tickAt: number,
 ): JobInput {
   const scheduleId = record.id;
@@ -49,6 +52,10 @@ export function tickJob(
     };
   }
   const base = record.job as JobInput;
+  // A handler job has no actions: its tick is its id (README: Handler jobs).
+  if (base.handler !== undefined) {
+    return { ...base, id: tickJobId(scheduleId, tickAt), meta: { ...base.meta, ...meta } };
+  }
   return {
     ...base,
     id: tickJobId(scheduleId, tickAt),
@@ -79,7 +86,7 @@ export function checkRecurringJobInput(input: unknown): JobInput {
       'a recurring job is enqueued at its tick; leave `runAt` out',
     );
   }
-  job.actions.forEach((action, i) => {
+  job.actions?.forEach((action, i) => {
     if (action.context?.signer !== undefined) {
       throw new JobValidationError(
         `job.actions[${i}].context.signer`,

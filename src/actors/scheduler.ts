@@ -7,7 +7,7 @@ import { MemoryScheduleStore } from '../adapters/memory/memory-schedule-store.js
 import type { IQueue, IScheduleStore, ScheduleRecord } from '../adapters/ports.js';
 import { type Clock, systemClock } from '../clock.js';
 import { JobValidationError } from '../errors.js';
-import type { JobInput } from '../types.js';
+import type { HandlerJobInput, JobInput } from '../types.js';
 import { checkRunAt, prepareJobInput } from '../validate-job.js';
 import { CronSchedule, DEFAULT_TIMEZONE, describe } from './cron-schedule.js';
 import {
@@ -69,7 +69,7 @@ type Active = {
   record: ScheduleRecord;
   cron: CronSchedule;
   /** The function job, when registered in this process. */
-  fn: ((tickAt: Date) => JobInput) | undefined;
+  fn: ((tickAt: Date) => JobInput | HandlerJobInput) | undefined;
   /** Next tick to wait for; undefined until started (or when the pattern has none left). */
   nextRunAt: number | undefined;
   /** Caught up since the last start. */
@@ -168,7 +168,7 @@ export class Scheduler {
    * @returns the job's id.
    * @throws JobValidationError on `runAt` unless an integer (see JOB_LIMITS), and as `enqueue` does.
    */
-  async schedule(input: JobInput, options: { runAt: number }): Promise<string> {
+  async schedule(input: JobInput | HandlerJobInput, options: { runAt: number }): Promise<string> {
     const runAt = options?.runAt;
     checkRunAt(runAt);
     // The copy is plain data, so spreading it runs no getter of the caller's input.

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { EventPayloads } from '../events.js';
-import type { Action, Job, JobInput, LaneRef, Operation } from '../types.js';
+import type { Action, HandlerJobInput, Job, JobInput, LaneRef, Operation } from '../types.js';
 import type { LanesPage, LanesQuery, QueueOverview } from './lanes-view.js';
 
 // ─── Queue ─────────────────────────────────────────────────────────────────────────────────────
@@ -57,9 +57,9 @@ export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMe
  *   knows (heartbeated for ever by a durable queue, never reaped).
  */
 export interface IQueue {
-  enqueue(input: JobInput): Promise<Job>;
+  enqueue(input: JobInput | HandlerJobInput): Promise<Job>;
   /** All or nothing: one invalid input rejects the whole batch. */
-  enqueueMany(inputs: JobInput[]): Promise<Job[]>;
+  enqueueMany(inputs: (JobInput | HandlerJobInput)[]): Promise<Job[]>;
   claim(runnerId: string, limit: number, request?: string): Promise<Claim[]>;
   /**
    * Optional (lane batching). Claims the head job of one lane when it is claimable now: the same
@@ -80,7 +80,11 @@ export interface IQueue {
    * stored; a durable queue heartbeats the claims it hands back. Safe to call any number of times.
    */
   reclaim?(runnerId: string, request: string): Promise<Claim[]>;
-  complete(ref: ClaimRef, attempts: number): Promise<void>;
+  /**
+   * `output`: a handler job's return value (JSON data), stored with the job and reported by `get`
+   * once it is `COMPLETED` (README: Handler jobs). Document jobs pass none.
+   */
+  complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void>;
   fail(ref: ClaimRef, failure: JobFailure): Promise<void>;
   /** Back to pending, keeping its place; `attempts` is stored (an aborted attempt is not counted). */
   release(ref: ClaimRef, attempts: number): Promise<void>;
@@ -122,6 +126,8 @@ export type QueuedJob = Job & {
   lastError?: { code: number; message: string };
   /** Failed under the `halt` policy and still blocking its lanes. */
   halted?: boolean;
+  /** A completed handler job's return value, when it returned one. */
+  output?: unknown;
 };
 
 // ─── Operation store ───────────────────────────────────────────────────────────────────────────

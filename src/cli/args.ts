@@ -26,6 +26,8 @@ export type CliOptions = {
   recordMaxMb: number;
   /** Port of the lanes dashboard (on 127.0.0.1), when `--dashboard` is given. */
   dashboardPort?: number;
+  /** `documents` (document jobs) or `handlers` (handler jobs; `--documents` is then the keys). */
+  workload: 'documents' | 'handlers';
 };
 
 /** What `parseCliArgs` found: options to run with, or a request for the usage text. */
@@ -63,6 +65,8 @@ Options:
   --record-max-mb N   stop recording when the file reaches N MiB             (default 100)
   --dashboard         serve the lanes dashboard of this run on http://127.0.0.1:PORT
   --dashboard-port N  its port, 0 for any free one                           (default 4400)
+  --workload W        documents | handlers: handler jobs with simulated I/O over keyed lanes
+                      (--documents is then the number of keys)              (default documents)
   -h, --help          print this help
 
 Exit codes: 0 done and verified, 1 verification failed or run error, 2 bad arguments,
@@ -94,6 +98,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         'record-max-mb': { type: 'string' },
         dashboard: { type: 'boolean' },
         'dashboard-port': { type: 'string' },
+        workload: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -110,6 +115,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     storage: storage(str('storage') ?? DEFAULT_STORAGE),
     seed: integer('--seed', str('seed'), 1, 0),
     recordMaxMb: integer('--record-max-mb', str('record-max-mb'), 100, 1),
+    workload: workload(str('workload')),
   };
   const port = str('dashboard-port');
   if (values.dashboard) options.dashboardPort = integer('--dashboard-port', port, 4400, 0);
@@ -184,4 +190,10 @@ function inspectUrl(raw: string): string {
     throw new UsageError(`--inspect expects a ws:// or wss:// URL, got ${JSON.stringify(raw)}`);
   }
   return raw;
+}
+
+function workload(value: string | undefined): CliOptions['workload'] {
+  if (value === undefined || value === 'documents' || value === 'handlers')
+    return value ?? 'documents';
+  throw new UsageError(`--workload expects documents or handlers, got ${JSON.stringify(value)}`);
 }

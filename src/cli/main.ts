@@ -9,6 +9,7 @@
  */
 import { StorageUnavailableError } from '../errors.js';
 import { parseCliArgs, USAGE, UsageError } from './args.js';
+import { runHandlerWorkload } from './handler-run.js';
 import { runMain } from './run.js';
 
 /** Signals this close together are one key press (a group signal plus npm's forwarded copy). */
@@ -54,7 +55,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // A closed terminal or pipe must not turn the graceful stop into a crash.
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
-  const code = await runMain(parsed.options, {
+  const run = parsed.options.workload === 'handlers' ? runHandlerWorkload : runMain;
+  const code = await run(parsed.options, {
     stdout: process.stdout,
     stderr: process.stderr,
     interrupt: interrupt.signal,

@@ -247,7 +247,14 @@ export class ReactorTelemetry {
 }
 
 /** The job's document, branch, scopes and lanes as attributes. */
-function laneAttributes(job: Pick<JobInput, 'documentId' | 'scopes' | 'branch'>): Otel.Attributes {
+function laneAttributes(
+  job: Pick<JobInput, 'documentId' | 'scopes' | 'branch'> & { handler?: unknown; keys?: unknown },
+): Otel.Attributes {
+  // A handler job names its handler and keys, not a document (README: Handler jobs).
+  if (typeof job.handler === 'string') {
+    const keys = Array.isArray(job.keys) ? job.keys.map(String) : [];
+    return { 'seriatim.handler': job.handler, 'seriatim.keys': keys };
+  }
   const branch = job.branch ?? 'main';
   const scopes = Array.isArray(job.scopes) ? job.scopes.map(String) : [];
   return {

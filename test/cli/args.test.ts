@@ -27,6 +27,7 @@ describe('main command arguments', () => {
       storage: { kind: 'sqlite', path: '.seriatim/main.db' },
       seed: 1,
       recordMaxMb: 100,
+      workload: 'documents',
     });
   });
 
@@ -50,6 +51,8 @@ describe('main command arguments', () => {
         'out/events.jsonl',
         '--record-max-mb',
         '5',
+        '--workload',
+        'handlers',
       ]),
     ).toEqual({
       documents: 4,
@@ -61,6 +64,7 @@ describe('main command arguments', () => {
       inspect: 'ws://127.0.0.1:9999',
       record: 'out/events.jsonl',
       recordMaxMb: 5,
+      workload: 'handlers',
     });
   });
 

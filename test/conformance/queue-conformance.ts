@@ -11,6 +11,7 @@ import { JobValidationError, StaleClaimError } from '../../src/errors.js';
 import { EventTypes } from '../../src/events.js';
 import { type JobInput, JobStatus } from '../../src/types.js';
 import { adapterSelected, jobInput, T0 } from './fixtures.js';
+import { describeHandlerJobConformance } from './handler-job-conformance.js';
 
 /** What a queue factory receives. */
 export type QueueContext = { clock: Clock };
@@ -62,6 +63,8 @@ export function describeQueueConformance(
     async function completeAll(claims: Claim[]): Promise<void> {
       for (const claim of claims) await queue.complete(ref(claim), claim.job.attempts);
     }
+
+    describeHandlerJobConformance(() => ({ queue }));
 
     describe('enqueue', () => {
       it('stores a pending job with no attempts, createdAt from the clock and branch main', async () => {

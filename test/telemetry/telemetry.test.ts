@@ -86,6 +86,22 @@ async function settle(
 }
 
 describe('OpenTelemetry', () => {
+  it('names the handler and keys of a handler job on its enqueue and attempt spans', async () => {
+    const { reactor, clock, spans } = await telemetryReactor();
+    reactor.registerHandler('email', () => 'sent');
+    await reactor.start();
+    const job = await reactor.submit({ handler: 'email', input: {}, keys: ['user-1'] });
+    expect((await settle(reactor, clock, job.id)).output).toBe('sent');
+    const finished = spans.getFinishedSpans();
+    for (const name of ['seriatim.enqueue', 'seriatim.attempt']) {
+      expect(finished.find((span) => span.name === name)?.attributes).toMatchObject({
+        'seriatim.handler': 'email',
+        'seriatim.keys': ['user-1'],
+      });
+    }
+    await reactor.close();
+  });
+
   it('traces a retried job: an enqueue span, one attempt span per attempt as its children and linked to it', async () => {
     const { reactor, clock, spans, faults } = await telemetryReactor();
     await reactor.start({ retryBaseDelay: 100 });

@@ -7,7 +7,13 @@ import { type Clock, systemClock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
-import { type Job, type JobInput, JobStatus, type LaneRef } from '../../types.js';
+import {
+  type HandlerJobInput,
+  type Job,
+  type JobInput,
+  JobStatus,
+  type LaneRef,
+} from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import {
   type LaneSummary,
@@ -71,6 +77,8 @@ type Entry = {
   halted: boolean;
   finishedAt: number | undefined;
   lastError: { code: number; message: string } | undefined;
+  /** A completed handler job's return value. */
+  output?: unknown;
 };
 
 type EndKind = 'complete' | 'fail' | 'release';
@@ -155,7 +163,7 @@ export class MemoryQueue implements IQueue {
   }
 
   /** Validates and enqueues (a copy of) one job; publishes `jobAvailable`. */
-  async enqueue(input: JobInput): Promise<Job> {
+  async enqueue(input: JobInput | HandlerJobInput): Promise<Job> {
     const copy = prepareJobInput(input);
     const now = this.#clock.now();
     const job = toJob(copy, { createdAt: now, generateId: this.#idFactory });
@@ -169,7 +177,7 @@ export class MemoryQueue implements IQueue {
   }
 
   /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
-  async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
+  async enqueueMany(inputs: (JobInput | HandlerJobInput)[]): Promise<Job[]> {
     const copies = prepareJobInputs(inputs);
     if (copies.length === 0) return [];
     const now = this.#clock.now();
@@ -256,8 +264,8 @@ export class MemoryQueue implements IQueue {
    * earlier `complete`, or inside `store.append`), `complete` with its token succeeds without
    * changing anything.
    */
-  async complete(ref: ClaimRef, attempts: number): Promise<void> {
-    this.completeClaimWithin(ref, attempts);
+  async complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void> {
+    this.completeClaimWithin(ref, attempts, output);
   }
 
   /**
@@ -278,10 +286,11 @@ export class MemoryQueue implements IQueue {
    * success. Throws `StaleClaimError` when the claim is stale.
    * @internal
    */
-  completeClaimWithin(ref: ClaimRef, attempts?: number): void {
+  completeClaimWithin(ref: ClaimRef, attempts?: number, output?: unknown): void {
     const entry = this.#held(ref, 'complete');
     if (entry === undefined) return;
     const now = this.#clock.now();
+    if (output !== undefined) entry.output = structuredClone(output);
     entry.job.status = JobStatus.COMPLETED;
     if (attempts !== undefined) entry.job.attempts = attempts;
     entry.token = undefined;
@@ -337,6 +346,7 @@ export class MemoryQueue implements IQueue {
     if (entry.finishedAt !== undefined) job.finishedAt = entry.finishedAt;
     if (entry.lastError !== undefined) job.lastError = { ...entry.lastError };
     if (entry.halted) job.halted = true;
+    if (entry.output !== undefined) job.output = structuredClone(entry.output);
     return job;
   }
 

@@ -3,6 +3,8 @@
  * @internal
  * @module
  */
+
+import { keysOfLanes } from '../../handlers/handler-lanes.js';
 import type { Action, Job, JobStatus, Operation } from '../../types.js';
 import type { QueuedJob } from '../ports.js';
 
@@ -29,6 +31,10 @@ export type JobRow = {
   last_error_code: number | null;
   last_error_message: string | null;
   halted: boolean;
+  /** Handler jobs: `{ type, input }` (schema 10). */
+  handler: { type: string; input: unknown } | null;
+  /** A completed handler job's return value. */
+  output: unknown;
 };
 
 /** The job of a row; optional fields only when set. */
@@ -47,6 +53,11 @@ export function rowToJob(row: JobRow): Job {
   if (row.max_retries !== null) job.maxRetries = row.max_retries;
   if (row.run_at !== null) job.runAt = Number(row.run_at);
   if (row.meta !== null) job.meta = row.meta;
+  if (row.handler !== null && row.handler !== undefined) {
+    job.handler = row.handler.type;
+    job.input = row.handler.input;
+    job.keys = keysOfLanes(job.branch, job.scopes);
+  }
   return job;
 }
 
@@ -58,6 +69,9 @@ export function rowToQueuedJob(row: JobRow): QueuedJob {
     job.lastError = { code: row.last_error_code, message: row.last_error_message ?? '' };
   }
   if (row.halted) job.halted = true;
+  if (row.output !== null && row.output !== undefined && row.status === 'COMPLETED') {
+    job.output = row.output;
+  }
   return job;
 }
 

@@ -9,7 +9,7 @@ import type { Clock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
-import type { Job, JobInput, LaneRef } from '../../types.js';
+import type { HandlerJobInput, Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type { LanesPage, LanesQuery, QueueOverview } from '../lanes-view.js';
 import type {
@@ -23,7 +23,7 @@ import type {
   QueueCounts,
   QueuedJob,
 } from '../ports.js';
-import { type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
+import { isClaimToken, type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
 import { PostgresClaimFinisher } from './postgres-claim-finisher.js';
 import { PostgresLaneClaimer } from './postgres-lane-claimer.js';
 import { postgresLanes, postgresOverview } from './postgres-lanes-view.js';
@@ -44,6 +44,7 @@ import { retryJob } from './statements/retry-job.js';
 import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
 import { selectJob } from './statements/select-job.js';
 import { run } from './statements/statement.js';
+import { storeOutput } from './statements/store-output.js';
 import { unhaltJob } from './statements/unhalt-job.js';
 
 /** What {@link PostgresQueue} needs; {@link createPostgresStorage} provides it. */
@@ -118,7 +119,7 @@ export class PostgresQueue implements IQueue {
   }
 
   /** Validates and enqueues (a copy of) one job; publishes `jobAvailable`. */
-  async enqueue(input: JobInput): Promise<Job> {
+  async enqueue(input: JobInput | HandlerJobInput): Promise<Job> {
     const copy = prepareJobInput(input);
     const job = toJob(copy, { createdAt: this.#clock.now(), generateId: this.#idFactory });
     await this.#insert([job]);
@@ -130,7 +131,7 @@ export class PostgresQueue implements IQueue {
   }
 
   /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
-  async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
+  async enqueueMany(inputs: (JobInput | HandlerJobInput)[]): Promise<Job[]> {
     const copies = prepareJobInputs(inputs);
     if (copies.length === 0) return [];
     const defaults = { createdAt: this.#clock.now(), generateId: this.#idFactory };
@@ -190,13 +191,22 @@ export class PostgresQueue implements IQueue {
    * A claim whose committed append of this storage completed it with these attempts is answered
    * without a round trip: the write would change nothing.
    */
-  complete(ref: ClaimRef, attempts: number): Promise<void> {
+  complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void> {
     const appended = this.#appended.get(ref.token);
     if (appended !== undefined) {
       this.#appended.delete(ref.token);
       if (appended === attempts) return Promise.resolve();
     }
-    return this.#finisher.finish(ref, 'complete', attempts);
+    if (output === undefined || !isClaimToken(ref.token)) {
+      return this.#finisher.finish(ref, 'complete', attempts);
+    }
+    // Two statements, not one transaction: the output is only read once the job is COMPLETED,
+    // and a crash in between leaves a RUNNING job that the reaper hands out again.
+    return (async () => {
+      await this.#ready();
+      await run(this.#pool, storeOutput, [ref.jobId, ref.token, JSON.stringify(output)]);
+      await this.#finisher.finish(ref, 'complete', attempts);
+    })();
   }
 
   /**
@@ -438,6 +448,11 @@ export class PostgresQueue implements IQueue {
           jobs[0]?.createdAt ?? this.#clock.now(),
           this.#channel,
           this.#origin,
+          jobs.map((job) =>
+            job.handler === undefined
+              ? null
+              : JSON.stringify({ type: job.handler, input: job.input ?? null }),
+          ),
         ]);
       });
     } catch (error) {

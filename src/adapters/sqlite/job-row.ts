@@ -3,6 +3,7 @@
  * @module
  */
 import { laneKey } from '../../document/lane-key.js';
+import { keysOfLanes } from '../../handlers/handler-lanes.js';
 import type { Job, JobStatus } from '../../types.js';
 import type { QueuedJob } from '../ports.js';
 
@@ -29,6 +30,10 @@ export type JobRow = {
   last_error_code: number | null;
   last_error_message: string | null;
   halted: 0 | 1;
+  /** Handler jobs: JSON `{ type, input }` (schema 5). */
+  handler: string | null;
+  /** A completed handler job's return value, JSON. */
+  output: string | null;
 };
 
 /** The columns that locate a job's lanes. @internal */
@@ -56,6 +61,12 @@ export function jobFromRow(row: JobRow): Job {
   if (row.max_retries !== null) job.maxRetries = row.max_retries;
   if (row.run_at !== null) job.runAt = row.run_at;
   if (row.meta !== null) job.meta = JSON.parse(row.meta) as Record<string, unknown>;
+  if (row.handler !== null) {
+    const handler = JSON.parse(row.handler) as { type: string; input: unknown };
+    job.handler = handler.type;
+    job.input = handler.input;
+    job.keys = keysOfLanes(job.branch, job.scopes);
+  }
   return job;
 }
 
@@ -67,5 +78,6 @@ export function queuedJobFromRow(row: JobRow): QueuedJob {
     job.lastError = { code: row.last_error_code, message: row.last_error_message ?? '' };
   }
   if (row.halted === 1) job.halted = true;
+  if (row.output !== null && row.status === 'COMPLETED') job.output = JSON.parse(row.output);
   return job;
 }

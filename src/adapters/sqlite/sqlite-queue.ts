@@ -8,7 +8,7 @@ import type { Clock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
-import type { Job, JobInput, LaneRef } from '../../types.js';
+import type { HandlerJobInput, Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type { LanesPage, LanesQuery, QueueOverview } from '../lanes-view.js';
 import type {
@@ -65,7 +65,13 @@ export type SqliteQueueOptions = {
 const MAX_CLAIM = 1_000_000;
 
 /** A job ready to insert: the job and its JSON columns. */
-type NewJob = { job: Job; scopes: string; actions: string; meta: string | null };
+type NewJob = {
+  job: Job;
+  scopes: string;
+  actions: string;
+  meta: string | null;
+  handler: string | null;
+};
 
 const STATEMENTS = {
   insertJob,
@@ -127,7 +133,9 @@ export class SqliteQueue implements IQueue {
   readonly #claimTx: Transaction<
     (runnerId: string, limit: number, now: number, request: string) => JobRow[]
   >;
-  readonly #completeTx: Transaction<(ref: ClaimRef, attempts: number, now: number) => void>;
+  readonly #completeTx: Transaction<
+    (ref: ClaimRef, attempts: number, now: number, output: string | null) => void
+  >;
   readonly #failTx: Transaction<(ref: ClaimRef, failure: JobFailure, now: number) => void>;
   readonly #skipTx: Transaction<(jobId: string) => JobLanesRow | undefined>;
   readonly #cancelTx: Transaction<(jobId: string) => JobLanesRow | undefined>;
@@ -153,15 +161,17 @@ export class SqliteQueue implements IQueue {
       (runnerId: string, limit: number, now: number, request: string) =>
         this.#sql.claimJobs.all({ now, limit, runnerId, claimId: request }),
     );
-    this.#completeTx = db.transaction((ref: ClaimRef, attempts: number, now: number) => {
-      const row = this.#sql.completeJob.get({ ...idToken(ref), attempts, now });
-      if (row !== undefined) {
-        this.#lanes.leave(row);
-        return;
-      }
-      // Completed already with this claim (an earlier `complete`, or inside `store.append`).
-      this.#assertEnded(ref, 'COMPLETED');
-    });
+    this.#completeTx = db.transaction(
+      (ref: ClaimRef, attempts: number, now: number, output: string | null) => {
+        const row = this.#sql.completeJob.get({ ...idToken(ref), attempts, now, output });
+        if (row !== undefined) {
+          this.#lanes.leave(row);
+          return;
+        }
+        // Completed already with this claim (an earlier `complete`, or inside `store.append`).
+        this.#assertEnded(ref, 'COMPLETED');
+      },
+    );
     this.#failTx = db.transaction((ref: ClaimRef, failure: JobFailure, now: number) => {
       const row = this.#sql.failJob.get({
         ...idToken(ref),
@@ -187,7 +197,7 @@ export class SqliteQueue implements IQueue {
   }
 
   /** Validates and enqueues (a copy of) one job; publishes `jobAvailable`. */
-  async enqueue(input: JobInput): Promise<Job> {
+  async enqueue(input: JobInput | HandlerJobInput): Promise<Job> {
     const copy = prepareJobInput(input);
     const now = this.#clock.now();
     const entry = this.#prepareJob(copy, now);
@@ -200,7 +210,7 @@ export class SqliteQueue implements IQueue {
   }
 
   /** Validates all inputs, then enqueues all of them in order (or none); publishes `jobAvailable` once. */
-  async enqueueMany(inputs: JobInput[]): Promise<Job[]> {
+  async enqueueMany(inputs: (JobInput | HandlerJobInput)[]): Promise<Job[]> {
     const copies = prepareJobInputs(inputs);
     if (copies.length === 0) return [];
     const now = this.#clock.now();
@@ -263,14 +273,15 @@ export class SqliteQueue implements IQueue {
    * earlier `complete`, or inside `store.append`), `complete` with its token succeeds without
    * changing anything. The calls of one tick share a transaction.
    */
-  async complete(ref: ClaimRef, attempts: number): Promise<void> {
+  async complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void> {
     const appended = this.#appended.get(ref.token);
     if (appended !== undefined) {
       this.#appended.delete(ref.token);
       if (appended === attempts) return;
     }
+    const json = output === undefined ? null : JSON.stringify(output);
     try {
-      await this.#writes.run(() => this.#completeTx(ref, attempts, this.#clock.now()));
+      await this.#writes.run(() => this.#completeTx(ref, attempts, this.#clock.now(), json));
     } finally {
       this.#live.delete(ref.token);
     }
@@ -431,6 +442,7 @@ export class SqliteQueue implements IQueue {
       ...idToken(ref),
       attempts: attempts ?? null,
       now: this.#clock.now(),
+      output: null,
     });
     if (row === undefined) {
       this.#assertEnded(ref, 'COMPLETED'); // completed already with this claim: a no-op
@@ -466,11 +478,19 @@ export class SqliteQueue implements IQueue {
       scopes: JSON.stringify(job.scopes),
       actions: JSON.stringify(job.actions),
       meta: job.meta === undefined ? null : JSON.stringify(job.meta),
+      handler:
+        job.handler === undefined
+          ? null
+          : JSON.stringify({ type: job.handler, input: job.input ?? null }),
     };
   }
 
   /** Inserts one job inside the enqueue transaction; `entered` collects the lanes entered. */
-  #insert({ job, scopes, actions, meta }: NewJob, now: number, entered: Set<string>): void {
+  #insert(
+    { job, scopes, actions, meta, handler }: NewJob,
+    now: number,
+    entered: Set<string>,
+  ): void {
     const laneKeys = job.scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
     let inserted: { seq: number } | undefined;
     try {
@@ -486,6 +506,7 @@ export class SqliteQueue implements IQueue {
         runAt: job.runAt ?? null,
         meta,
         blockers: this.#lanes.blockers(laneKeys, entered),
+        handler,
       });
     } catch (error) {
       // The id is unique in `jobs` (finished jobs stay): the constraint is the check.

@@ -22,6 +22,8 @@
  * $16 bigint     created_at (ms, the storage clock)
  * $17 text       NOTIFY channel
  * $18 text       NOTIFY payload (the storage instance, so it can ignore its own notifications)
+ * One element per job:
+ * $19 text[]     handler, JSON `{ type, input }` (null: a document job)
  * @internal
  * @module
  */
@@ -32,15 +34,16 @@ export const insertJobs: Statement = {
   text: `
 WITH inserted AS (
   INSERT INTO jobs (seq, id, document_id, branch, scopes, actions, resulting_hash, max_retries,
-                    run_at, meta, blockers, created_at)
+                    run_at, meta, blockers, created_at, handler)
   SELECT j.seq, j.id, j.document_id, j.branch,
          ARRAY(SELECT s.scope FROM jsonb_array_elements_text(j.scopes::jsonb) WITH ORDINALITY
                AS s(scope, ord) ORDER BY s.ord),
-         j.actions::jsonb, j.resulting_hash, j.max_retries, j.run_at, j.meta::jsonb, j.blockers, $16
+         j.actions::jsonb, j.resulting_hash, j.max_retries, j.run_at, j.meta::jsonb, j.blockers, $16,
+         j.handler::jsonb
   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-              $7::text[], $8::integer[], $9::bigint[], $10::text[], $11::integer[])
+              $7::text[], $8::integer[], $9::bigint[], $10::text[], $11::integer[], $19::text[])
        AS j(seq, id, document_id, branch, scopes, actions, resulting_hash, max_retries, run_at,
-            meta, blockers)
+            meta, blockers, handler)
   RETURNING 1
 ), lanes AS (
   INSERT INTO job_lanes (document_id, branch, scope, seq)
