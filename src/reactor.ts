@@ -4,6 +4,7 @@
  * made of stay reachable (`manager`, `queue`, …) for advanced use.
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import type {
   ExecutorStats,
   ExecutorStatus,
@@ -139,8 +140,10 @@ export function buildReactor(parts: ReactorParts): Reactor {
     telemetry ? telemetry.traceEnqueue(input, () => queue.enqueue(input)) : queue.enqueue(input);
   let storageStarted = false;
   let closed = false;
-  // Aborted by close(): rejects the watches still waiting.
+  // Aborted by close(): rejects the watches still waiting. Each waiting watch listens to it (and
+  // stops when it settles), so any number of listeners is expected: no MaxListenersExceededWarning.
   const lifetime = new AbortController();
+  setMaxListeners(0, lifetime.signal);
   const handlers = new Map<string, Map<(payload: never) => void, Set<() => void>>>();
 
   const open = (method: string): void => {

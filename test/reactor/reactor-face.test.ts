@@ -97,6 +97,27 @@ describe('reactor controls', () => {
     await reactor.close();
   });
 
+  it('lets many jobs be watched at once without a MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const { reactor } = await memoryReactor();
+      await reactor.createDocument({ documentId: 'w1', documentType: counterModel.documentType });
+      const jobs = [];
+      for (let i = 0; i < 50; i++) jobs.push(await reactor.submit(increment('w1')));
+      const watching = jobs.map((job) => reactor.watch(job.id));
+      await reactor.start();
+      const results = await Promise.all(watching);
+      expect(results.every((result) => result.success)).toBe(true);
+      await flush();
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+      await reactor.close();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('pauses and resumes, as getStatus() and getStats() tell', async () => {
     const { reactor, clock } = await memoryReactor();
     await reactor.start();
