@@ -29,6 +29,7 @@ import type {
   IEventBus,
   IQueue,
   JobFailure,
+  JobSleep,
   QueueCounts,
   QueuedJob,
 } from '../ports.js';
@@ -338,11 +339,50 @@ export class MemoryQueue implements IQueue {
     });
   }
 
+  /**
+   * Puts a claimed job back to `PENDING` at its place, not due before `sleep.wakeAt` (a stateful
+   * handler's `ctx.wait`): it still heads its lanes, so no later job of them is claimed first.
+   */
+  async sleep(ref: ClaimRef, sleep: JobSleep): Promise<void> {
+    const entry = this.#held(ref, 'release');
+    if (entry === undefined) return;
+    entry.job.status = JobStatus.PENDING;
+    entry.job.attempts = sleep.attempts;
+    entry.job.runAt = sleep.wakeAt;
+    entry.token = undefined;
+    this.#running -= 1;
+    this.#pending += 1;
+    // Claimed by `claimLane`, it is still in the ready heap (lazily deleted), where `claim` would
+    // take it without looking at `runAt`: take it out, so it waits in the delayed heap. O(ready),
+    // once per sleep of a lane-batched job.
+    if (entry.heap === READY_HEAP) {
+      this.#ready.filter((e) => e !== entry);
+      entry.heap = NO_HEAP;
+      this.#staleReady = Math.max(0, this.#staleReady - 1);
+    }
+    this.#schedule(entry, this.#clock.now());
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
+      jobId: entry.job.id,
+      documentId: entry.job.documentId,
+    });
+  }
+
+  /** Stores a detached copy of `checkpoint` on the running job the claim holds (`null` clears it). */
+  async saveCheckpoint(ref: ClaimRef, checkpoint: unknown): Promise<void> {
+    const entry = this.#jobs.get(ref.jobId);
+    if (entry === undefined || entry.token === undefined || entry.token !== ref.token) {
+      throw new StaleClaimError(ref.jobId);
+    }
+    if (checkpoint === null || checkpoint === undefined) delete entry.job.checkpoint;
+    else entry.job.checkpoint = structuredClone(checkpoint);
+  }
+
   /** A copy of the job with how it ended, or undefined when unknown (or no longer retained). */
   async get(jobId: string): Promise<QueuedJob | undefined> {
     const entry = this.#jobs.get(jobId);
     if (entry === undefined) return undefined;
     const job: QueuedJob = { ...entry.job };
+    if (job.checkpoint !== undefined) job.checkpoint = structuredClone(job.checkpoint);
     if (entry.finishedAt !== undefined) job.finishedAt = entry.finishedAt;
     if (entry.lastError !== undefined) job.lastError = { ...entry.lastError };
     if (entry.halted) job.halted = true;
@@ -572,7 +612,9 @@ export class MemoryQueue implements IQueue {
     entry.ended = undefined;
     this.#pending -= 1;
     this.#running += 1;
-    return { job: { ...job }, token };
+    const copy = { ...job };
+    if (copy.checkpoint !== undefined) copy.checkpoint = structuredClone(copy.checkpoint);
+    return { job: copy, token };
   }
 
   /**

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '../../clock.js';
 import { laneKey } from '../../document/lane-key.js';
-import { JobValidationError } from '../../errors.js';
+import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { HandlerJobInput, Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
@@ -20,6 +20,7 @@ import type {
   IEventBus,
   IQueue,
   JobFailure,
+  JobSleep,
   QueueCounts,
   QueuedJob,
 } from '../ports.js';
@@ -41,10 +42,13 @@ import { nextRunAt } from './statements/next-run-at.js';
 import { reclaimJobs } from './statements/reclaim-jobs.js';
 import { reserveJobs } from './statements/reserve-jobs.js';
 import { retryJob } from './statements/retry-job.js';
+import { saveCheckpoint } from './statements/save-checkpoint.js';
 import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
 import { selectJob } from './statements/select-job.js';
+import { setWakeAt } from './statements/set-wake-at.js';
 import { run } from './statements/statement.js';
 import { storeOutput } from './statements/store-output.js';
+import { touchClaim } from './statements/touch-claim.js';
 import { unhaltJob } from './statements/unhalt-job.js';
 
 /** What {@link PostgresQueue} needs; {@link createPostgresStorage} provides it. */
@@ -227,6 +231,41 @@ export class PostgresQueue implements IQueue {
   /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
   release(ref: ClaimRef, attempts: number): Promise<void> {
     return this.#finisher.finish(ref, 'release', attempts);
+  }
+
+  /**
+   * Puts a claimed job back to `PENDING` at its place, not due before `sleep.wakeAt` (a stateful
+   * handler's `ctx.wait`): its `run_at` first (see `set-wake-at.ts`), then the release with the
+   * tick's other claim ends. It keeps blocking every later job of its lanes while it sleeps.
+   */
+  sleep(ref: ClaimRef, sleep: JobSleep): Promise<void> {
+    if (!isClaimToken(ref.token)) return this.#finisher.finish(ref, 'release', sleep.attempts);
+    return (async () => {
+      await this.#ready();
+      await run(this.#pool, setWakeAt, [ref.jobId, ref.token, sleep.wakeAt]);
+      await this.#finisher.finish(ref, 'release', sleep.attempts);
+    })();
+  }
+
+  /** Stores the checkpoint of the running job the claim holds (`null` clears it). */
+  async saveCheckpoint(ref: ClaimRef, checkpoint: unknown): Promise<void> {
+    if (!isClaimToken(ref.token)) throw new StaleClaimError(ref.jobId);
+    await this.#ready();
+    const json =
+      checkpoint === null || checkpoint === undefined ? null : JSON.stringify(checkpoint);
+    const rows = await run(this.#pool, saveCheckpoint, [ref.jobId, ref.token, json]);
+    if (rows.length === 0) throw new StaleClaimError(ref.jobId);
+  }
+
+  /** Heartbeats this one claim now; `StaleClaimError` when it no longer holds its job. */
+  async touch(ref: ClaimRef): Promise<void> {
+    if (!isClaimToken(ref.token)) throw new StaleClaimError(ref.jobId);
+    await this.#ready();
+    const rows = await run(this.#pool, touchClaim, [ref.jobId, ref.token, this.#clock.now()]);
+    if (rows.length === 0) {
+      this.#held.delete(ref.token);
+      throw new StaleClaimError(ref.jobId);
+    }
   }
 
   /** The job with how it ended, or undefined when unknown. */

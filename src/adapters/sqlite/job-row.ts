@@ -34,6 +34,8 @@ export type JobRow = {
   handler: string | null;
   /** A completed handler job's return value, JSON. */
   output: string | null;
+  /** A stateful handler job's last saved checkpoint, JSON (schema 6). */
+  checkpoint: string | null;
 };
 
 /** The columns that locate a job's lanes. @internal */
@@ -66,6 +68,7 @@ export function jobFromRow(row: JobRow): Job {
     job.handler = handler.type;
     job.input = handler.input;
     job.keys = keysOfLanes(job.branch, job.scopes);
+    if (row.checkpoint !== null) job.checkpoint = JSON.parse(row.checkpoint) as unknown;
   }
   return job;
 }

@@ -19,6 +19,7 @@ import type {
   IEventBus,
   IQueue,
   JobFailure,
+  JobSleep,
   QueueCounts,
   QueuedJob,
 } from '../ports.js';
@@ -43,8 +44,11 @@ import { nextRunAt } from './statements/next-run-at.js';
 import { reclaimJobs } from './statements/reclaim-jobs.js';
 import { releaseJob } from './statements/release-job.js';
 import { retryJob } from './statements/retry-job.js';
+import { saveCheckpoint } from './statements/save-checkpoint.js';
 import { skipJob } from './statements/skip-job.js';
+import { sleepJob } from './statements/sleep-job.js';
 import { prepareAll } from './statements/statement.js';
+import { touchClaim } from './statements/touch-claim.js';
 
 /** Options of {@link SqliteQueue}. */
 export type SqliteQueueOptions = {
@@ -83,6 +87,9 @@ const STATEMENTS = {
   heldClaim,
   failJob,
   releaseJob,
+  sleepJob,
+  saveCheckpoint,
+  touchClaim,
   getJob,
   countJobs,
   countPending,
@@ -309,6 +316,48 @@ export class SqliteQueue implements IQueue {
       jobId: ref.jobId,
       documentId: row.document_id,
     });
+  }
+
+  /**
+   * Puts a claimed job back to `PENDING` at its place, not due before `sleep.wakeAt` (a stateful
+   * handler's `ctx.wait`); it keeps blocking every later job of its lanes. The calls of one tick
+   * share a transaction.
+   */
+  async sleep(ref: ClaimRef, sleep: JobSleep): Promise<void> {
+    let row: { document_id: string } | undefined;
+    try {
+      row = await this.#writes.run(() =>
+        this.#sql.sleepJob.get({ ...idToken(ref), attempts: sleep.attempts, wakeAt: sleep.wakeAt }),
+      );
+    } finally {
+      this.#live.delete(ref.token);
+    }
+    if (row === undefined) return this.#assertEnded(ref, 'PENDING');
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
+      jobId: ref.jobId,
+      documentId: row.document_id,
+    });
+  }
+
+  /** Stores the checkpoint of the running job the claim holds (`null` clears it). */
+  async saveCheckpoint(ref: ClaimRef, checkpoint: unknown): Promise<void> {
+    const json =
+      checkpoint === null || checkpoint === undefined ? null : JSON.stringify(checkpoint);
+    const row = await this.#writes.run(() =>
+      this.#sql.saveCheckpoint.get({ ...idToken(ref), checkpoint: json }),
+    );
+    if (row === undefined) throw new StaleClaimError(ref.jobId);
+  }
+
+  /** Heartbeats this one claim now; `StaleClaimError` when it no longer holds its job. */
+  async touch(ref: ClaimRef): Promise<void> {
+    const row = await this.#writes.run(() =>
+      this.#sql.touchClaim.get({ ...idToken(ref), now: this.#clock.now() }),
+    );
+    if (row === undefined) {
+      this.#live.delete(ref.token);
+      throw new StaleClaimError(ref.jobId);
+    }
   }
 
   /** The job with how it ended, or undefined when unknown (or cancelled). */
