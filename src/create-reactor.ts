@@ -133,6 +133,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
       executor,
       new HandlerJobExecutor({
         handlers,
+        queue: storage.queue,
         now: () => clock.now(),
         onProgress: (event) => bus.publish(EventTypes.JOB_PROGRESS, event),
       }),

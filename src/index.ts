@@ -95,9 +95,11 @@ export {
   WriteConflictError,
 } from './errors.js';
 export * from './events.js';
+export type { HandlerCheckpoint } from './handlers/handler-checkpoint.js';
 // Handler jobs
 export { HANDLER_LIMITS } from './handlers/handler-job-executor.js';
 export type { Handler, HandlerContext } from './handlers/handler-registry.js';
+export type { WaitOptions, WaitRequest } from './handlers/wait-request.js';
 export { backoffDelay } from './machines/backoff.js';
 // Machines (for inspection, model-based tests and diagrams)
 export { jobLifecycleMachine } from './machines/job-lifecycle-machine.js';

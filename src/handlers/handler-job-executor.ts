@@ -6,9 +6,12 @@
  * is the handler's return value, which the runtime stores when it completes the claim.
  * @module
  */
+import type { IQueue } from '../adapters/ports.js';
 import { JobError, JobErrorCodes, NonRetryableError } from '../errors.js';
-import type { IJobExecutor, Job, JobExecutionConfig, JobResult } from '../types.js';
-import type { HandlerRegistry } from './handler-registry.js';
+import type { AttemptContext, IJobExecutor, Job, JobExecutionConfig, JobResult } from '../types.js';
+import { handlerCheckpoint } from './handler-checkpoint.js';
+import type { HandlerContext, HandlerRegistry } from './handler-registry.js';
+import { WaitRequest, waitRequest } from './wait-request.js';
 
 /** Limits of handler jobs. */
 export const HANDLER_LIMITS = Object.freeze({
@@ -18,6 +21,8 @@ export const HANDLER_LIMITS = Object.freeze({
 
 export type HandlerJobExecutorOptions = {
   handlers: HandlerRegistry;
+  /** The queue of the claims: checkpoints, per-claim heartbeats (README: Handler jobs). */
+  queue: IQueue;
   /** ms since epoch. */
   now: () => number;
   /** Publishes a handler's `ctx.progress` (as `jobProgress`). */
@@ -27,8 +32,13 @@ export type HandlerJobExecutorOptions = {
 export class HandlerJobExecutor implements IJobExecutor {
   constructor(private readonly options: HandlerJobExecutorOptions) {}
 
-  async execute(job: Job, _config?: JobExecutionConfig, signal?: AbortSignal): Promise<JobResult> {
-    const { now, handlers } = this.options;
+  async execute(
+    job: Job,
+    _config?: JobExecutionConfig,
+    signal?: AbortSignal,
+    attemptContext?: AttemptContext,
+  ): Promise<JobResult> {
+    const { now, handlers, queue } = this.options;
     const startedAt = now();
     const type = job.handler ?? '';
     const handler = handlers.get(type);
@@ -51,16 +61,43 @@ export class HandlerJobExecutor implements IJobExecutor {
       if (!ended && !attemptSignal.aborted)
         this.options.onProgress?.({ job, attempt, progress: value });
     };
+    const claim = attemptContext?.claim;
+    const context: HandlerContext = {
+      job,
+      attempt,
+      signal: attemptSignal,
+      progress,
+      heartbeat: async () => {
+        if (ended || attemptSignal.aborted || claim === undefined) return;
+        await queue.touch?.(claim);
+      },
+      checkpoint: handlerCheckpoint({
+        queue,
+        jobId: job.id,
+        claim,
+        ended: () => ended || attemptSignal.aborted,
+      }),
+      wait: (options) => waitRequest(options, now()),
+    };
     try {
       if (attemptSignal.aborted) throw attemptSignal.reason;
       const value = await untilAborted(
-        Promise.resolve().then(() =>
-          handler(job.input, { job, attempt, signal: attemptSignal, progress }),
-        ),
+        Promise.resolve().then(() => handler(job.input, context)),
         attemptSignal,
       ).finally(() => {
         ended = true;
       });
+      // A stateful handler asked to sleep: the lane machine gives the job back until then.
+      if (value instanceof WaitRequest) {
+        return {
+          job,
+          success: true,
+          completedAt: new Date(now()).toISOString(),
+          duration: Math.max(0, now() - startedAt),
+          operations: [],
+          wait: value.toJobWait(),
+        };
+      }
       const output = storableOutput(type, value);
       const result: JobResult = {
         job,
