@@ -574,6 +574,11 @@ export class JobExecutorManager {
         this.finishingLanes.finishing(event.job);
         this.finish(this.outcomes.failed(event), event.job);
         break;
+      case 'job.waiting':
+        // A stateful handler's sleep: written like a release, its slot freed (README: Handler jobs).
+        this.runLengths.delete(event.job.id);
+        this.settle(this.outcomes.waiting(event), 1);
+        break;
       case 'job.released': {
         this.runLengths.delete(event.job.id);
         const ref = { jobId: event.job.id, token: event.claimToken };

@@ -11,7 +11,7 @@
 import { and, assign, emit, setup } from 'xstate';
 import type { Claim } from '../adapters/ports.js';
 import { isFatalCode, isRetryableCode, JobError, JobErrorCodes } from '../errors.js';
-import type { Job, JobResult } from '../types.js';
+import type { Job, JobResult, JobWait } from '../types.js';
 import { backoffDelay } from './backoff.js';
 
 /** Per-job settings, resolved by the runtime from the manager options and the job. */
@@ -83,6 +83,8 @@ export type LaneEmitted =
       startedAt: number;
     }
   | { type: 'job.released'; job: Job; claimToken: string; attempts: number; heldSlot: boolean }
+  /** A stateful handler returned `ctx.wait`: the job goes back asleep until `wait.wakeAt`. */
+  | { type: 'job.waiting'; job: Job; claimToken: string; attempts: number; wait: JobWait }
   | { type: 'slot.requested'; laneKey: string }
   | { type: 'lane.idle'; laneKey: string };
 
@@ -226,6 +228,13 @@ export const laneSetup = setup({
       synced: context.synced,
       startedAt: context.startedAt,
     })),
+    emitWaiting: emit(({ context }, params: { result: JobResult }) => ({
+      type: 'job.waiting' as const,
+      job: context.job!,
+      claimToken: context.claimToken,
+      attempts: context.attempts,
+      wait: params.result.wait!,
+    })),
     emitReleased: emit(({ context }, params: { heldSlot: boolean; aborted: boolean }) => ({
       type: 'job.released' as const,
       job: context.job!,
@@ -244,7 +253,8 @@ export const laneSetup = setup({
     isCurrentAttempt: ({ context, event }) =>
       (event.type === 'attempt.done' || event.type === 'attempt.failed') &&
       event.token === context.attemptToken,
-    /** The recorded error is retryable and the job has retries left. */
+    /** The attempt's result is a stateful handler's `ctx.wait` (README: Handler jobs). */
+    isWaitResult: ({ event }) => event.type === 'attempt.done' && event.result.wait !== undefined,
     /** Retryable, with retries left or a write whose outcome is unknown (retried until known). */
     canRetry: ({ context }) =>
       context.error !== undefined &&
@@ -315,11 +325,19 @@ export const jobLifecycleStates = {
       },
     },
     on: {
-      'attempt.done': {
-        guard: 'isCurrentAttempt',
-        target: 'completed',
-        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-      },
+      'attempt.done': [
+        // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
+        {
+          guard: and(['isCurrentAttempt', 'isWaitResult']),
+          target: 'waiting',
+          actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
+        },
+        {
+          guard: 'isCurrentAttempt',
+          target: 'completed',
+          actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+        },
+      ],
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'settled',
@@ -355,11 +373,19 @@ export const jobLifecycleStates = {
       'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. A success (its write committed before the abort took effect) completes the job; a failure counts as the timeout, unless its write may be stored (outcome unknown: retried).',
     on: {
       // Its write is stored: reporting the timeout (or retrying) would not match the store.
-      'attempt.done': {
-        guard: 'isCurrentAttempt',
-        target: 'completed',
-        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-      },
+      'attempt.done': [
+        // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
+        {
+          guard: and(['isCurrentAttempt', 'isWaitResult']),
+          target: 'waiting',
+          actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
+        },
+        {
+          guard: 'isCurrentAttempt',
+          target: 'completed',
+          actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+        },
+      ],
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'settled',
@@ -374,11 +400,19 @@ export const jobLifecycleStates = {
     description: 'A hard stop aborted the attempt; waiting for its promise to settle.',
     on: {
       // It committed before the abort took effect: it is complete, not released.
-      'attempt.done': {
-        guard: 'isCurrentAttempt',
-        target: 'completed',
-        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-      },
+      'attempt.done': [
+        // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
+        {
+          guard: and(['isCurrentAttempt', 'isWaitResult']),
+          target: 'waiting',
+          actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
+        },
+        {
+          guard: 'isCurrentAttempt',
+          target: 'completed',
+          actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+        },
+      ],
       'attempt.failed': {
         guard: 'isCurrentAttempt',
         target: 'released',
@@ -438,6 +472,11 @@ export const jobLifecycleStates = {
   }),
   released: laneSetup.createStateConfig({
     description: 'The job went back to the queue (stop) and keeps its place there.',
+    type: 'final',
+  }),
+  waiting: laneSetup.createStateConfig({
+    description:
+      'A stateful handler returned `ctx.wait`: the job went back to the queue asleep until its wake-up time, keeping its place (`job.waiting` went out on the way in).',
     type: 'final',
   }),
 };

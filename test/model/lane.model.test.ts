@@ -52,8 +52,13 @@ const lane = walk(machine, { input, events });
 /** `idle`, or the lifecycle state of `busy`. */
 const leaf = (value: StateValue) =>
   typeof value === 'string' ? value : String(Object.values(value)[0]);
-const finals = ['lane.busy.completed', 'lane.busy.failed', 'lane.busy.released'];
-const transient = ['settled', 'releasedAfterAttempt', 'completed', 'failed', 'released'];
+const finals = [
+  'lane.busy.completed',
+  'lane.busy.failed',
+  'lane.busy.released',
+  'lane.busy.waiting',
+];
+const transient = ['settled', 'releasedAfterAttempt', 'completed', 'failed', 'released', 'waiting'];
 const busyDone = machine.root.states.busy!.transitions.get('xstate.done.state.lane.busy')![0]!;
 
 /** Replays every edge through a real actor, once, and keeps what it saw. */
@@ -143,7 +148,7 @@ describe('lane machine (model-based)', () => {
     }
   });
 
-  it('goes idle right after completed, failed or released, and runs the next job', () => {
+  it('goes idle right after completed, failed, released or waiting, and runs the next job', () => {
     expect(replays.problems.filter((p) => p.startsWith('a final'))).toEqual([]);
     expect(replays.jobsEnded).toBeGreaterThan(0);
     // Some replayed path assigns a second job to the lane after its first one ended.
