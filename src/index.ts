@@ -100,7 +100,7 @@ export { HANDLER_LIMITS } from './handlers/handler-job-executor.js';
 export type { Handler, HandlerContext } from './handlers/handler-registry.js';
 export { backoffDelay } from './machines/backoff.js';
 // Machines (for inspection, model-based tests and diagrams)
-export { jobLifecycleMachine } from './machines/job-lifecycle-machine.js';
+export { jobLifecycleMachine } from './machines/job-lifecycle.js';
 export { laneMachine } from './machines/lane-machine.js';
 export { supervisorMachine } from './machines/supervisor-machine.js';
 export { DEFAULTS, type ExecutorOptions, resolveOptions } from './options.js';
