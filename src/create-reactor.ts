@@ -4,8 +4,6 @@
  */
 import type { InspectionEvent, Observer } from 'xstate';
 import { JobExecutorManager, type LaneFailurePolicy } from './actors/job-executor-manager.js';
-import { Metrics } from './actors/metrics.js';
-import { Scheduler } from './actors/scheduler.js';
 import { MemoryEventBus } from './adapters/memory/memory-event-bus.js';
 import { MemoryOperationStore } from './adapters/memory/memory-operation-store.js';
 import { MemoryQueue } from './adapters/memory/memory-queue.js';
@@ -29,6 +27,7 @@ import { EventTypes } from './events.js';
 import { HandlerJobExecutor } from './handlers/handler-job-executor.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import { JobExecutorDispatcher } from './handlers/job-executor-dispatcher.js';
+import { Metrics } from './metrics/metrics.js';
 import {
   describe,
   type ExecutorOptions,
@@ -37,6 +36,7 @@ import {
   unknownOption,
 } from './options.js';
 import { buildReactor, type Reactor } from './reactor.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import type { TelemetryOptions } from './telemetry/telemetry-options.js';
 
 export type { Reactor, StopOptions } from './reactor.js';

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Pool } from 'pg';
-import { laneKey } from '../../document/lane-key.js';
 import { StaleClaimError, WriteConflictError } from '../../errors.js';
+import { laneKey } from '../../lane-key.js';
 import type { Operation } from '../../types.js';
 import type { AppendClaim, AppendRequest, AppendResult, LaneWrite } from '../ports.js';
 import { isClaimToken } from './job-row.js';
