@@ -5,9 +5,8 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import { JobExecutorManager, type LaneFailurePolicy } from './actors/job-executor-manager.js';
 import { MemoryEventBus } from './adapters/memory/memory-event-bus.js';
-import { MemoryOperationStore } from './adapters/memory/memory-operation-store.js';
-import { MemoryQueue } from './adapters/memory/memory-queue.js';
 import { MemoryScheduleStore } from './adapters/memory/memory-schedule-store.js';
+import { createMemoryStorage } from './adapters/memory/memory-storage.js';
 import type {
   IAuthorizer,
   IEventBus,
@@ -283,11 +282,7 @@ const everyOptionListed: [Exclude<keyof ReactorOptions, (typeof REACTOR_OPTIONS)
 void everyOptionListed;
 
 async function openStorage(option: StorageOption, ctx: StorageContext): Promise<Storage> {
-  if (option === 'memory') {
-    const queue = new MemoryQueue({ bus: ctx.bus, clock: ctx.clock });
-    const store = new MemoryOperationStore({ claims: queue }); // completes claims in append
-    return { queue, store, close: async () => {} };
-  }
+  if (option === 'memory') return createMemoryStorage(ctx);
   if (typeof option === 'function') return option(ctx);
   if (typeof option === 'object' && option !== null) {
     if ('queue' in option && 'store' in option) return option;
