@@ -17,7 +17,6 @@ import {
 import type { BlockedLane, Claim, IEventBus, IQueue } from '../adapters/ports.js';
 import { checkRuntimeOptions } from '../check-runtime-options.js';
 import { type Clock, systemClock } from '../clock.js';
-import { laneKey } from '../document/lane-key.js';
 import { JobErrorCodes } from '../errors.js';
 import {
   type EventPayloads,
@@ -27,6 +26,7 @@ import {
   JobExecutorEventTypes,
   QueueEventTypes,
 } from '../events.js';
+import { laneKey } from '../lane-key.js';
 import { attemptTiming, backoffTiming } from '../machines/job-lifecycle.js';
 import { laneMachine } from '../machines/lane-machine.js';
 import type {
