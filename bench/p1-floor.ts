@@ -9,8 +9,8 @@
  *   npx tsx bench/p1-floor.ts [jobsPerLane=100] [lanes=1000] [runs=5]
  */
 import { assign, createActor, setup } from 'xstate';
+import { attemptTiming, DEFAULT_RUN_CONFIG } from '../src/machines/job-lifecycle.js';
 import { laneMachine } from '../src/machines/lane-machine.js';
-import { attemptTiming, DEFAULT_RUN_CONFIG } from '../src/machines/lane-setup.js';
 import type { Job, JobResult } from '../src/types.js';
 import { begin, fmt, report } from './support/report.js';
 import { round } from './support/stats.js';
@@ -58,7 +58,7 @@ const lanes = Array.from({ length: LANES }, (_, i) => {
   return actor.start();
 });
 const laneMicros = measure(lanes as unknown as Sendable[], (actor) => {
-  actor.send({ type: 'job.assigned', claim, config: DEFAULT_RUN_CONFIG });
+  actor.send({ type: 'job.assign', claim, config: DEFAULT_RUN_CONFIG });
   // Each job restarts the attempt tokens, so the first attempt's token is always 1.
   actor.send({ type: 'attempt.done', token: 1, result });
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
-import { jobLifecycleMachine } from '../src/machines/job-lifecycle-machine.js';
+import { jobLifecycleMachine } from '../src/machines/job-lifecycle.js';
 import { laneMachine } from '../src/machines/lane-machine.js';
 import { supervisorMachine } from '../src/machines/supervisor-machine.js';
 

@@ -4,12 +4,9 @@
  */
 import type { InspectionEvent, Observer } from 'xstate';
 import { JobExecutorManager, type LaneFailurePolicy } from './actors/job-executor-manager.js';
-import { Metrics } from './actors/metrics.js';
-import { Scheduler } from './actors/scheduler.js';
 import { MemoryEventBus } from './adapters/memory/memory-event-bus.js';
-import { MemoryOperationStore } from './adapters/memory/memory-operation-store.js';
-import { MemoryQueue } from './adapters/memory/memory-queue.js';
 import { MemoryScheduleStore } from './adapters/memory/memory-schedule-store.js';
+import { createMemoryStorage } from './adapters/memory/memory-storage.js';
 import type {
   IAuthorizer,
   IEventBus,
@@ -29,6 +26,7 @@ import { EventTypes } from './events.js';
 import { HandlerJobExecutor } from './handlers/handler-job-executor.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import { JobExecutorDispatcher } from './handlers/job-executor-dispatcher.js';
+import { Metrics } from './metrics/metrics.js';
 import {
   describe,
   type ExecutorOptions,
@@ -37,6 +35,7 @@ import {
   unknownOption,
 } from './options.js';
 import { buildReactor, type Reactor } from './reactor.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import type { TelemetryOptions } from './telemetry/telemetry-options.js';
 
 export type { Reactor, StopOptions } from './reactor.js';
@@ -284,11 +283,7 @@ const everyOptionListed: [Exclude<keyof ReactorOptions, (typeof REACTOR_OPTIONS)
 void everyOptionListed;
 
 async function openStorage(option: StorageOption, ctx: StorageContext): Promise<Storage> {
-  if (option === 'memory') {
-    const queue = new MemoryQueue({ bus: ctx.bus, clock: ctx.clock });
-    const store = new MemoryOperationStore({ claims: queue }); // completes claims in append
-    return { queue, store, close: async () => {} };
-  }
+  if (option === 'memory') return createMemoryStorage(ctx);
   if (typeof option === 'function') return option(ctx);
   if (typeof option === 'object' && option !== null) {
     if ('queue' in option && 'store' in option) return option;

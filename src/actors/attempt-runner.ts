@@ -12,7 +12,8 @@ import {
   JobErrorCodes,
   toJobError,
 } from '../errors.js';
-import type { LaneContext, LaneEvent } from '../machines/lane-setup.js';
+import type { LaneContext } from '../machines/job-lifecycle.js';
+import type { LaneEvent } from '../machines/protocol.js';
 import type { IJobExecutor, JobResult } from '../types.js';
 import { EventLoopTurns } from './event-loop-turns.js';
 

@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { laneKey } from '../document/lane-key.js';
+import { laneKey } from '../lane-key.js';
 import type { Job } from '../types.js';
 
 export class FinishingLanes {

@@ -17,7 +17,6 @@ import {
 import type { BlockedLane, Claim, IEventBus, IQueue } from '../adapters/ports.js';
 import { checkRuntimeOptions } from '../check-runtime-options.js';
 import { type Clock, systemClock } from '../clock.js';
-import { laneKey } from '../document/lane-key.js';
 import { JobErrorCodes } from '../errors.js';
 import {
   type EventPayloads,
@@ -27,9 +26,16 @@ import {
   JobExecutorEventTypes,
   QueueEventTypes,
 } from '../events.js';
+import { laneKey } from '../lane-key.js';
+import { attemptTiming, backoffTiming } from '../machines/job-lifecycle.js';
 import { laneMachine } from '../machines/lane-machine.js';
-import { attemptTiming, backoffTiming, type LaneEmitted } from '../machines/lane-setup.js';
-import { type SupervisorEmitted, supervisorMachine } from '../machines/supervisor-machine.js';
+import type {
+  LaneAbortCommand,
+  LaneEmitted,
+  LaneReleaseCommand,
+  SupervisorEmitted,
+} from '../machines/protocol.js';
+import { supervisorMachine } from '../machines/supervisor-machine.js';
 import {
   checkRunningOptions,
   DEFAULTS,
@@ -388,13 +394,13 @@ export class JobExecutorManager {
 
   private onSupervisorEvent(event: SupervisorEmitted): void {
     switch (event.type) {
-      case 'claim.requested':
+      case 'jobs.claim':
         this.claim(event.limit);
         break;
-      case 'claims.accepted':
+      case 'claims.dispatch':
         for (const claim of event.claims) this.dispatch(claim, 1);
         break;
-      case 'claims.returned':
+      case 'claims.return':
         // Not counted as used slots: only the jobs settle.
         for (const claim of event.claims) this.returnUnstarted(claim, 0);
         break;
@@ -404,11 +410,11 @@ export class JobExecutorManager {
         else this.reports.release(1, 0); // the lane failed meanwhile: the slot goes back
         break;
       }
-      case 'lanes.release':
-        this.releaseLanes(event.graceful, event.laneKey);
+      case 'lane.release':
+      case 'lane.abort':
+        this.releaseLanes(event);
         break;
-      case 'claim.error':
-        this.onError(event.error);
+      case 'claim.retry':
         this.reports.wakeAt(this.clock.now() + CLAIM_RETRY_DELAY);
         break;
       case 'executor.stopped':
@@ -426,7 +432,10 @@ export class JobExecutorManager {
         if (this.claims.unanswered) this.reports.wakeAt(this.clock.now());
         else if (claims.length < limit) this.reports.wakeForDelayed(this.queue);
       },
-      (error: unknown) => this.supervisor.send({ type: 'claim.failed', error }),
+      (error: unknown) => {
+        this.onError(error);
+        this.supervisor.send({ type: 'claim.failed', error });
+      },
     );
   }
 
@@ -466,7 +475,7 @@ export class JobExecutorManager {
     }
     if (run > 1) this.runLengths.set(job.id, run);
     this.dispatching = { claim, laneKey: key };
-    lane.send({ type: 'job.assigned', claim, config: this.runConfigs.for(job, this.options) });
+    lane.send({ type: 'job.assign', claim, config: this.runConfigs.for(job, this.options) });
     this.dispatching = undefined;
   }
 
@@ -523,12 +532,9 @@ export class JobExecutorManager {
     this.settle(this.outcomes.released(ref, claim.job.attempts - 1), slots);
   }
 
-  private releaseLanes(graceful: boolean, only?: string): void {
-    const event = graceful
-      ? ({ type: 'lane.release' } as const)
-      : ({ type: 'lane.abort' } as const);
-    if (only !== undefined) {
-      this.lanes.get(only)?.send(event);
+  private releaseLanes(event: LaneReleaseCommand | LaneAbortCommand): void {
+    if (event.laneKey !== undefined) {
+      this.lanes.get(event.laneKey)?.send(event);
       return;
     }
     for (const [, lane] of [...this.lanes.busyLanes()]) lane.send(event);
@@ -556,7 +562,7 @@ export class JobExecutorManager {
           attempt: event.attempt,
         });
         break;
-      case 'job.retry':
+      case 'retry.scheduled':
         this.runLengths.delete(event.job.id); // the slot goes back; the retry gets a fresh one
         this.publish(JobExecutorEventTypes.JOB_RETRY, {
           job: event.job,
@@ -585,8 +591,8 @@ export class JobExecutorManager {
         this.settle(this.outcomes.released(ref, event.attempts), event.heldSlot ? 1 : 0);
         break;
       }
-      case 'slot.requested':
-        this.supervisor.send({ type: 'slot.request', laneKey: event.laneKey });
+      case 'slot.request':
+        this.supervisor.send(event);
         break;
       case 'lane.idle':
         this.lanes.laneWentIdle(event.laneKey);

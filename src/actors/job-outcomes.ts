@@ -11,7 +11,7 @@ import type { ClaimRef, IQueue } from '../adapters/ports.js';
 import type { Clock } from '../clock.js';
 import { JobError, type JobErrorCode, StaleClaimError } from '../errors.js';
 import { type EventPayloads, JobExecutorEventTypes } from '../events.js';
-import type { LaneEmitted } from '../machines/lane-setup.js';
+import type { LaneEmitted } from '../machines/protocol.js';
 import type { Job, JobResult } from '../types.js';
 import type { ExecutionStats } from './execution-stats.js';
 import type { JobResults } from './job-results.js';

@@ -13,7 +13,7 @@
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { laneMachine } from '../machines/lane-machine.js';
-import type { LaneEmitted } from '../machines/lane-setup.js';
+import type { LaneEmitted } from '../machines/protocol.js';
 
 export type LaneActor = Actor<typeof laneMachine>;
 

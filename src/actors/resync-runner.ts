@@ -5,7 +5,7 @@
  * @module
  */
 import { JobError, type JobErrorCode, JobErrorCodes, toJobError } from '../errors.js';
-import type { LaneEvent } from '../machines/lane-setup.js';
+import type { LaneEvent } from '../machines/protocol.js';
 import type { Job } from '../types.js';
 
 type LaneSelf = { send(event: LaneEvent): void };

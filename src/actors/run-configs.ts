@@ -3,7 +3,7 @@
  * @internal
  * @module
  */
-import type { JobRunConfig } from '../machines/lane-setup.js';
+import type { JobRunConfig } from '../machines/protocol.js';
 import type { ResolvedExecutorOptions } from '../options.js';
 import type { Job } from '../types.js';
 

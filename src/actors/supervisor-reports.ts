@@ -52,7 +52,7 @@ export class SupervisorReports {
     this.availableScheduled = true;
     queueMicrotask(() => {
       this.availableScheduled = false;
-      this.supervisor.send({ type: 'jobAvailable' });
+      this.supervisor.send({ type: 'jobs.available' });
     });
   }
 
@@ -78,7 +78,7 @@ export class SupervisorReports {
       () => {
         this.wakeTimer = undefined;
         this.wakeDueAt = Number.POSITIVE_INFINITY;
-        this.supervisor.send({ type: 'jobAvailable' });
+        this.supervisor.send({ type: 'jobs.available' });
       },
       // A job due beyond Node's timer range wakes the supervisor at the range's end, which re-arms.
       Math.min(MAX_DELAY, Math.max(0, at - this.clock.now())),

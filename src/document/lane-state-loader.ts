@@ -4,10 +4,10 @@
  * @module
  */
 import type { IOperationStore, LaneSnapshot } from '../adapters/ports.js';
+import { laneKey } from '../lane-key.js';
 import { applyAction, replayContext } from './apply-action.js';
 import { DOCUMENT_SCOPE, type DocumentModel } from './document-model.js';
 import { hashState } from './hash.js';
-import { laneKey } from './lane-key.js';
 import type { StateCache } from './state-cache.js';
 
 /** Cache entries a caller was served, by lane key, with the head index the cache claimed. */

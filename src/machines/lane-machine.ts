@@ -6,7 +6,7 @@
  * settles its previous job until the lane is idle.
  * @module
  */
-import { initialLaneContext, jobLifecycleStates, laneSetup } from './lane-setup.js';
+import { initialLaneContext, jobLifecycleStates, laneSetup } from './job-lifecycle.js';
 
 export const laneMachine = laneSetup.createMachine({
   id: 'lane',
@@ -17,7 +17,7 @@ export const laneMachine = laneSetup.createMachine({
     idle: {
       description: 'No job in hand; the registry may stop the lane after its idle period.',
       on: {
-        'job.assigned': {
+        'job.assign': {
           target: 'busy.running',
           actions: {
             type: 'assignJob',

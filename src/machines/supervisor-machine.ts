@@ -3,13 +3,15 @@
  * stopped) and the owner of the concurrency slots.
  *
  * It holds counters, never children: lanes are root actors in the lane registry. Everything it
- * asks of the outside world is an emitted event (`claim.requested`, `claims.accepted`,
- * `slot.granted`, `lanes.release`, …) that the runtime carries out, reporting back with
- * `claim.done` and `slots.released`. Slot releases arrive in batches, not one event per job.
+ * asks of the outside world is an emitted event (`jobs.claim`, `claims.dispatch`, `slot.granted`,
+ * `lane.release`, …) that the runtime carries out, reporting back with `claim.done` and
+ * `slots.released` (the protocol: `./protocol.ts`). Slot releases arrive in batches, not one
+ * event per job.
  * @module
  */
 import { type ActorRefFrom, assign, emit, enqueueActions, setup } from 'xstate';
 import type { Claim } from '../adapters/ports.js';
+import type { SupervisorEmitted, SupervisorEvent } from './protocol.js';
 
 export type SupervisorContext = {
   /** maxConcurrency. */
@@ -27,30 +29,6 @@ export type SupervisorContext = {
   waiting: string[];
   graceful: boolean;
 };
-
-export type SupervisorEvent =
-  | { type: 'start'; capacity: number }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'stop'; graceful: boolean }
-  | { type: 'jobAvailable' }
-  | { type: 'claim.done'; claims: Claim[] }
-  | { type: 'claim.failed'; error: unknown }
-  | { type: 'slot.request'; laneKey: string }
-  /** Batched report: `slots` concurrency slots freed, `jobs` claimed jobs settled. */
-  | { type: 'slots.released'; slots: number; jobs: number };
-
-export type SupervisorEmitted =
-  | { type: 'executor.started'; capacity: number }
-  | { type: 'executor.stopped'; graceful: boolean }
-  | { type: 'claim.requested'; limit: number }
-  | { type: 'claims.accepted'; claims: Claim[] }
-  /** Claims that arrived when no new attempt may start: give them back unstarted. */
-  | { type: 'claims.returned'; claims: Claim[] }
-  | { type: 'slot.granted'; laneKey: string }
-  /** Tell lanes holding jobs to give them back (graceful) or abort them (not graceful). */
-  | { type: 'lanes.release'; graceful: boolean; laneKey?: string }
-  | { type: 'claim.error'; error: unknown };
 
 const free = (c: SupervisorContext) => c.capacity - c.used - (c.claiming ? c.claimLimit : 0);
 
@@ -88,7 +66,7 @@ export const supervisorMachine = setup({
       const limit = free(context);
       if (limit <= 0) return;
       enqueue.assign({ claiming: true, claimLimit: limit, claimAgain: false });
-      enqueue.emit({ type: 'claim.requested', limit });
+      enqueue.emit({ type: 'jobs.claim', limit });
     }),
     markClaimAgain: assign({ claimAgain: true }),
     acceptClaims: enqueueActions(({ context, enqueue }, params: { claims: Claim[] }) => {
@@ -99,7 +77,7 @@ export const supervisorMachine = setup({
         claiming: false,
         claimLimit: 0,
       });
-      if (n > 0) enqueue.emit({ type: 'claims.accepted', claims: params.claims });
+      if (n > 0) enqueue.emit({ type: 'claims.dispatch', claims: params.claims });
     }),
     returnClaims: enqueueActions(({ context, enqueue }, params: { claims: Claim[] }) => {
       // In flight until the runtime has given them back (reported through `slots.released`).
@@ -109,13 +87,12 @@ export const supervisorMachine = setup({
         inFlight: context.inFlight + params.claims.length,
       });
       if (params.claims.length > 0) {
-        enqueue.emit({ type: 'claims.returned', claims: params.claims });
+        enqueue.emit({ type: 'claims.return', claims: params.claims });
       }
     }),
-    claimFailed: enqueueActions(({ enqueue }, params: { error: unknown }) => {
-      enqueue.assign({ claiming: false, claimLimit: 0, claimAgain: false });
-      enqueue.emit({ type: 'claim.error', error: params.error });
-    }),
+    claimFailed: assign({ claiming: false, claimLimit: 0, claimAgain: false }),
+    /** Work is still wanted: ask the runtime to claim again after its retry delay. */
+    retryClaim: emit({ type: 'claim.retry' as const }),
     releaseSlots: assign(({ context }, params: { slots: number; jobs: number }) => ({
       used: context.used - params.slots,
       inFlight: context.inFlight - params.jobs,
@@ -134,11 +111,10 @@ export const supervisorMachine = setup({
     releaseLanes: enqueueActions(({ enqueue }, params: { graceful: boolean }) => {
       const { graceful } = params;
       enqueue.assign({ graceful, waiting: [] });
-      enqueue.emit({ type: 'lanes.release', graceful });
+      enqueue.emit({ type: graceful ? 'lane.release' : 'lane.abort' });
     }),
     releaseRequester: emit(({ context }, params: { laneKey: string }) => ({
-      type: 'lanes.release' as const,
-      graceful: context.graceful,
+      type: context.graceful ? ('lane.release' as const) : ('lane.abort' as const),
       laneKey: params.laneKey,
     })),
   },
@@ -179,10 +155,10 @@ export const supervisorMachine = setup({
       },
     },
     running: {
-      description: 'Claiming jobs into free slots on jobAvailable and whenever a slot frees.',
+      description: 'Claiming jobs into free slots on jobs.available and whenever a slot frees.',
       entry: ['serveWaiters', 'startClaim'],
       on: {
-        jobAvailable: [
+        'jobs.available': [
           { guard: 'isClaiming', actions: 'markClaimAgain' },
           { actions: 'startClaim' },
         ],
@@ -203,12 +179,7 @@ export const supervisorMachine = setup({
             ],
           },
         ],
-        'claim.failed': {
-          actions: [
-            { type: 'claimFailed', params: ({ event }) => ({ error: event.error }) },
-            'serveWaiters',
-          ],
-        },
+        'claim.failed': { actions: ['claimFailed', 'retryClaim', 'serveWaiters'] },
         'slot.request': {
           actions: [
             { type: 'queueSlotRequest', params: ({ event }) => ({ laneKey: event.laneKey }) },
@@ -245,13 +216,11 @@ export const supervisorMachine = setup({
     paused: {
       description: 'No new attempt starts (due retries wait); running attempts finish.',
       on: {
-        jobAvailable: {},
+        'jobs.available': {},
         'claim.done': {
           actions: { type: 'returnClaims', params: ({ event }) => ({ claims: event.claims }) },
         },
-        'claim.failed': {
-          actions: { type: 'claimFailed', params: ({ event }) => ({ error: event.error }) },
-        },
+        'claim.failed': { actions: ['claimFailed', 'retryClaim'] },
         'slot.request': {
           actions: {
             type: 'queueSlotRequest',
@@ -277,13 +246,11 @@ export const supervisorMachine = setup({
       },
       always: { guard: 'isDrained', target: 'stopped', actions: 'emitStopped' },
       on: {
-        jobAvailable: {},
+        'jobs.available': {},
         'claim.done': {
           actions: { type: 'returnClaims', params: ({ event }) => ({ claims: event.claims }) },
         },
-        'claim.failed': {
-          actions: { type: 'claimFailed', params: ({ event }) => ({ error: event.error }) },
-        },
+        'claim.failed': { actions: 'claimFailed' },
         'slot.request': {
           actions: {
             type: 'releaseRequester',

@@ -9,9 +9,9 @@
 import type * as Otel from '@opentelemetry/api';
 import type { IEventBus, IQueue } from '../adapters/ports.js';
 import type { Clock } from '../clock.js';
-import { laneKey } from '../document/lane-key.js';
 import { errorCodeName, type JobError } from '../errors.js';
 import { JobExecutorEventTypes } from '../events.js';
+import { laneKey } from '../lane-key.js';
 import { loadOptionalPeer } from '../optional-peer.js';
 import type { Job, JobInput } from '../types.js';
 import { INSTRUMENTATION_NAME, type TelemetryOptions } from './telemetry-options.js';

@@ -3,7 +3,7 @@
  * batches, how batches split between parallel slots, and that nothing added is left unwritten.
  */
 import { describe, expect, it } from 'vitest';
-import { TickBatcher, takeUpTo } from '../../src/adapters/postgres/tick-batcher.js';
+import { TickBatcher, takeUpTo } from '../../src/adapters/postgres/postgres-tick-batcher.js';
 
 /** A batcher whose writes wait until `release()`; records each batch. */
 function recording(parallel: number, max = 100) {

@@ -82,7 +82,7 @@ describe('createWebSocketInspector', () => {
     const laneEventTypes = new Set(
       events.filter((m) => laneIds.has(m.sessionId)).map((m) => m.event?.type),
     );
-    expect(laneEventTypes).toContain('job.assigned');
+    expect(laneEventTypes).toContain('job.assign');
     expect(laneEventTypes).toContain('attempt.done');
 
     const snapshots = received.filter((m) => m.type === '@xstate.snapshot');

@@ -38,7 +38,7 @@ describe('createRecorder', () => {
 
     const laneIds = new Set(lanes.map((e) => e.sessionId));
     const laneEvents = events.filter((e) => e.type === '@xstate.event' && laneIds.has(e.sessionId));
-    const assigned = laneEvents.find((e) => e.event?.type === 'job.assigned');
+    const assigned = laneEvents.find((e) => e.event?.type === 'job.assign');
     // The payload is summarised: the claimed job is there, as plain data.
     expect(assigned?.event).toMatchObject({ claim: { job: { documentId: expect.any(String) } } });
 

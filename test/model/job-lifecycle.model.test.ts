@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assign, type EventObject } from 'xstate';
-import { jobLifecycleMachine } from '../../src/machines/job-lifecycle-machine.js';
-import type { LaneContext } from '../../src/machines/lane-setup.js';
+import type { LaneContext } from '../../src/machines/job-lifecycle.js';
+import { jobLifecycleMachine } from '../../src/machines/job-lifecycle.js';
 import {
   attemptAt0,
   attemptBound,

@@ -9,11 +9,9 @@ import { isFatalCode, JobError, JobErrorCodes } from '../../src/errors.js';
 import {
   attemptTiming,
   backoffTiming,
-  type JobRunConfig,
   type LaneContext,
-  type LaneEmitted,
-  type LaneEvent,
-} from '../../src/machines/lane-setup.js';
+} from '../../src/machines/job-lifecycle.js';
+import type { JobRunConfig, LaneEmitted, LaneEvent } from '../../src/machines/protocol.js';
 import type { Job, JobResult } from '../../src/types.js';
 
 /** Attempt timing made deterministic for the walk: every attempt begins at time 0. */
@@ -185,8 +183,8 @@ export class LaneEventChecker {
       return;
     }
     switch (event.type) {
-      case 'slot.requested':
-        if (job.held) this.fail('slot.requested while holding a slot');
+      case 'slot.request':
+        if (job.held) this.fail('slot.request while holding a slot');
         break;
       case 'job.started':
         if (!job.held) this.fail('job.started without a slot');
@@ -196,12 +194,13 @@ export class LaneEventChecker {
         job.counted = event.attempt;
         job.startedThisClaim++;
         break;
-      case 'job.retry':
-        if (!job.startedThisClaim) this.fail('job.retry before job.started');
-        if (!job.held) this.fail('job.retry without a slot to release');
-        if (!event.error.retryable) this.fail(`job.retry for ${event.error.codeName}`);
-        if (event.retryCount !== job.counted) this.fail(`job.retry retryCount ${event.retryCount}`);
-        if (job.counted > job.config.maxRetries) this.fail('job.retry with no retries left');
+      case 'retry.scheduled':
+        if (!job.startedThisClaim) this.fail('retry.scheduled before job.started');
+        if (!job.held) this.fail('retry.scheduled without a slot to release');
+        if (!event.error.retryable) this.fail(`retry.scheduled for ${event.error.codeName}`);
+        if (event.retryCount !== job.counted)
+          this.fail(`retry.scheduled retryCount ${event.retryCount}`);
+        if (job.counted > job.config.maxRetries) this.fail('retry.scheduled with no retries left');
         job.held = false;
         break;
       case 'job.completed':

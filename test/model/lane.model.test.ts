@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyTransitionDefinition, assign, type EventObject, type StateValue } from 'xstate';
 import { laneMachine } from '../../src/machines/lane-machine.js';
-import type { LaneEvent } from '../../src/machines/lane-setup.js';
+import type { LaneEvent } from '../../src/machines/protocol.js';
 import {
   attemptAt0,
   attemptBound,
@@ -41,7 +41,7 @@ const delayed = {
   backoff: 'xstate.after.backoff.lane.busy.retrying',
 };
 const assignments: LaneEvent[] = claimCases.map(({ claim, config }) => ({
-  type: 'job.assigned',
+  type: 'job.assign',
   claim,
   config,
 }));
@@ -78,8 +78,8 @@ const replays = (() => {
         coverage.add(step);
         const before = leaf(step.before.value);
         const after = leaf(step.after.value);
-        if (step.event.type === 'job.assigned' && before === 'idle' && after !== 'idle') {
-          const { claim, config } = step.event as Extract<LaneEvent, { type: 'job.assigned' }>;
+        if (step.event.type === 'job.assign' && before === 'idle' && after !== 'idle') {
+          const { claim, config } = step.event as Extract<LaneEvent, { type: 'job.assign' }>;
           checker.assign(claim, config, true);
         }
         checker.step(step.event, before, after, step.emitted);
@@ -154,9 +154,9 @@ describe('lane machine (model-based)', () => {
     // Some replayed path assigns a second job to the lane after its first one ended.
     const second = lane.edges.some(
       (e) =>
-        e.event.type === 'job.assigned' &&
+        e.event.type === 'job.assign' &&
         leaf(e.nextState.value) !== 'idle' &&
-        lane.pathTo(e.state).some((earlier) => earlier.type === 'job.assigned'),
+        lane.pathTo(e.state).some((earlier) => earlier.type === 'job.assign'),
     );
     expect(second).toBe(true);
   });

@@ -1,6 +1,6 @@
 /**
  * Model-based tests of the supervisor machine. The walk offers, in every state, what a correct
- * runtime can send: start (capacity 1–3), pause, resume, stop (graceful or hard), jobAvailable;
+ * runtime can send: start (capacity 1–3), pause, resume, stop (graceful or hard), jobs.available;
  * while a claim is in flight its result (0, 1 or `limit` claims) or its failure; a slot request
  * from an in-flight job that holds no slot and is not waiting; and batched releases of slots and
  * jobs that exist (one job ends, one goes to retry, one without a slot ends, everything ends).
@@ -13,10 +13,9 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, type EventObject, SimulatedClock } from 'xstate';
 import type { Claim } from '../../src/adapters/ports.js';
+import type { SupervisorEmitted, SupervisorEvent } from '../../src/machines/protocol.js';
 import {
   type SupervisorContext,
-  type SupervisorEmitted,
-  type SupervisorEvent,
   supervisorMachine,
 } from '../../src/machines/supervisor-machine.js';
 import { makeJob } from './lane-model.js';
@@ -49,7 +48,7 @@ function events(snapshot: { context: SupervisorContext }): SupervisorEvent[] {
     { type: 'resume' },
     { type: 'stop', graceful: true },
     { type: 'stop', graceful: false },
-    { type: 'jobAvailable' },
+    { type: 'jobs.available' },
   ];
   if (c.claiming) {
     for (const n of new Set([0, 1, c.claimLimit])) {
@@ -128,18 +127,18 @@ function checkStep(step: ActorStep<Snapshot, SupervisorEvent>): string[] {
   if (event.type === 'slot.request' && from !== 'stopping') pending.push(event.laneKey);
   for (const e of emitted) {
     switch (e.type) {
-      case 'claim.requested':
-        if (to !== 'running') problems.push(`claim.requested while ${to}`);
-        if (claimsInFlight > 0) problems.push('claim.requested with a claim in flight');
+      case 'jobs.claim':
+        if (to !== 'running') problems.push(`jobs.claim while ${to}`);
+        if (claimsInFlight > 0) problems.push('jobs.claim with a claim in flight');
         claimsInFlight++;
         if (e.limit < 1 || after.context.used + e.limit > after.context.capacity) {
-          problems.push(`claim.requested limit ${e.limit} with ${after.context.used} used`);
+          problems.push(`jobs.claim limit ${e.limit} with ${after.context.used} used`);
         }
         break;
-      case 'claims.accepted':
-        if (from !== 'running' || event.type !== 'claim.done') problems.push('claims accepted');
+      case 'claims.dispatch':
+        if (from !== 'running' || event.type !== 'claim.done') problems.push('claims dispatched');
         break;
-      case 'claims.returned':
+      case 'claims.return':
         if (from === 'running' || event.type !== 'claim.done') problems.push('claims returned');
         break;
       case 'slot.granted':
@@ -148,8 +147,12 @@ function checkStep(step: ActorStep<Snapshot, SupervisorEvent>): string[] {
         if (e.laneKey !== pending.shift())
           problems.push(`slot.granted to ${e.laneKey} out of turn`);
         break;
-      case 'lanes.release':
-        if (to !== 'stopping' && to !== 'stopped') problems.push(`lanes.release while ${to}`);
+      case 'lane.release':
+      case 'lane.abort':
+        if (to !== 'stopping' && to !== 'stopped') problems.push(`${e.type} while ${to}`);
+        if ((e.type === 'lane.release') !== after.context.graceful) {
+          problems.push(`${e.type} on a ${after.context.graceful ? 'graceful' : 'hard'} stop`);
+        }
         break;
       case 'executor.started':
         if (from !== 'stopped' || event.type !== 'start') problems.push('executor.started');
@@ -158,8 +161,9 @@ function checkStep(step: ActorStep<Snapshot, SupervisorEvent>): string[] {
         if (to !== 'stopped' || from === 'stopped') problems.push('executor.stopped');
         if (e.graceful !== after.context.graceful) problems.push('executor.stopped graceful');
         break;
-      case 'claim.error':
-        if (event.type !== 'claim.failed') problems.push('claim.error without a failed claim');
+      case 'claim.retry':
+        if (event.type !== 'claim.failed') problems.push('claim.retry without a failed claim');
+        if (to !== 'running' && to !== 'paused') problems.push(`claim.retry while ${to}`);
         break;
     }
   }
@@ -168,7 +172,9 @@ function checkStep(step: ActorStep<Snapshot, SupervisorEvent>): string[] {
   }
   if (event.type === 'slot.request' && to === 'stopping') {
     // A job due for a retry while stopping goes back to the queue.
-    const told = emitted.some((e) => e.type === 'lanes.release' && e.laneKey === event.laneKey);
+    const told = emitted.some(
+      (e) => (e.type === 'lane.release' || e.type === 'lane.abort') && e.laneKey === event.laneKey,
+    );
     if (!told) problems.push('a slot request while stopping was not answered');
   }
   if (to !== 'stopping' && to !== 'stopped' && after.context.waiting.join() !== pending.join()) {
@@ -281,12 +287,12 @@ describe('supervisor machine: cases the model found', () => {
     const { emitted, context } = run([
       { type: 'start', capacity: 2 }, // claims 2
       { type: 'claim.done', claims: claims(1) }, // 1 slot used, the queue is empty
-      { type: 'jobAvailable' }, // claims 1
+      { type: 'jobs.available' }, // claims 1
       { type: 'pause' },
       { type: 'slots.released', slots: 1, jobs: 1 }, // both slots free, one reserved by the claim
       { type: 'resume' },
     ]);
-    expect(emitted.at(-1)!.filter((e) => e.type === 'claim.requested')).toEqual([]);
+    expect(emitted.at(-1)!.filter((e) => e.type === 'jobs.claim')).toEqual([]);
     expect(context).toMatchObject({ used: 0, claiming: true, claimLimit: 1, claimAgain: true });
   });
 

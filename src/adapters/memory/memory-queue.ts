@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../../clock.js';
-import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
+import { laneKey } from '../../lane-key.js';
 import {
   type HandlerJobInput,
   type Job,

@@ -5,14 +5,14 @@
  * @module
  */
 import type { Pool } from 'pg';
-import { laneKey } from '../../document/lane-key.js';
 import { StaleClaimError, WriteConflictError } from '../../errors.js';
+import { laneKey } from '../../lane-key.js';
 import type { Operation } from '../../types.js';
 import type { AppendClaim, AppendRequest, AppendResult, LaneWrite } from '../ports.js';
 import { isClaimToken } from './job-row.js';
+import { TickBatcher, takeUpTo } from './postgres-tick-batcher.js';
 import { appendOperations } from './statements/append-operations.js';
 import { run } from './statements/statement.js';
-import { TickBatcher, takeUpTo } from './tick-batcher.js';
 
 /** What {@link PostgresAppendBatcher} needs from its store. */
 export type PostgresAppendBatcherOptions = {

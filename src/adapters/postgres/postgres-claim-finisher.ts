@@ -10,10 +10,10 @@ import { StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { ClaimRef, IEventBus, JobFailure } from '../ports.js';
 import { isClaimToken } from './job-row.js';
+import { TickBatcher, takeUpTo } from './postgres-tick-batcher.js';
 import { isRerunnable } from './postgres-transaction.js';
 import { finishClaims } from './statements/finish-claims.js';
 import { run } from './statements/statement.js';
-import { TickBatcher, takeUpTo } from './tick-batcher.js';
 
 /** How a claim ends. */
 export type FinishKind = 'complete' | 'fail' | 'release';

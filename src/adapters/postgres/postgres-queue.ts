@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '../../clock.js';
-import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
+import { laneKey } from '../../lane-key.js';
 import type { HandlerJobInput, Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type { LanesPage, LanesQuery, QueueOverview } from '../lanes-view.js';
@@ -45,7 +45,7 @@ import { retryJob } from './statements/retry-job.js';
 import { saveCheckpoint } from './statements/save-checkpoint.js';
 import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
 import { selectJob } from './statements/select-job.js';
-import { setWakeAt } from './statements/set-wake-at.js';
+import { sleepJob } from './statements/sleep-job.js';
 import { run } from './statements/statement.js';
 import { storeOutput } from './statements/store-output.js';
 import { touchClaim } from './statements/touch-claim.js';
@@ -235,14 +235,14 @@ export class PostgresQueue implements IQueue {
 
   /**
    * Puts a claimed job back to `PENDING` at its place, not due before `sleep.wakeAt` (a stateful
-   * handler's `ctx.wait`): its `run_at` first (see `set-wake-at.ts`), then the release with the
+   * handler's `ctx.wait`): its `run_at` first (see `statements/sleep-job.ts`), then the release with the
    * tick's other claim ends. It keeps blocking every later job of its lanes while it sleeps.
    */
   sleep(ref: ClaimRef, sleep: JobSleep): Promise<void> {
     if (!isClaimToken(ref.token)) return this.#finisher.finish(ref, 'release', sleep.attempts);
     return (async () => {
       await this.#ready();
-      await run(this.#pool, setWakeAt, [ref.jobId, ref.token, sleep.wakeAt]);
+      await run(this.#pool, sleepJob, [ref.jobId, ref.token, sleep.wakeAt]);
       await this.#finisher.finish(ref, 'release', sleep.attempts);
     })();
   }

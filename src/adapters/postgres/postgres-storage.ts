@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Storage, StorageContext } from '../ports.js';
+import { type Repetition, repeat } from '../repeat.js';
 import { loadPg } from './load-pg.js';
 import { PostgresListener } from './postgres-listener.js';
 import { migrate } from './postgres-migrator.js';
@@ -19,7 +20,6 @@ import {
 import { PostgresQueue } from './postgres-queue.js';
 import { PostgresReaper } from './postgres-reaper.js';
 import { PostgresScheduleStore } from './postgres-schedule-store.js';
-import { type Repetition, repeat } from './repeat.js';
 import { anyReady } from './statements/any-ready.js';
 import { run } from './statements/statement.js';
 

@@ -2,8 +2,9 @@
  * Rows of the `jobs` table and their conversion to jobs.
  * @module
  */
-import { laneKey } from '../../document/lane-key.js';
+
 import { keysOfLanes } from '../../handlers/handler-lanes.js';
+import { laneKey } from '../../lane-key.js';
 import type { Job, JobStatus } from '../../types.js';
 import type { QueuedJob } from '../ports.js';
 

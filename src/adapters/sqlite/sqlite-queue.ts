@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Transaction } from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
-import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
+import { laneKey } from '../../lane-key.js';
 import type { HandlerJobInput, Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type { LanesPage, LanesQuery, QueueOverview } from '../lanes-view.js';
@@ -27,16 +27,14 @@ import { JobLanes } from './job-lanes.js';
 import { type JobLanesRow, type JobRow, jobFromRow, queuedJobFromRow } from './job-row.js';
 import { SqliteLanesView } from './sqlite-lanes-view.js';
 import { SqliteWriteBatcher } from './sqlite-write-batcher.js';
-import { cancelJob } from './statements/cancel-job.js';
 import { claimJobs } from './statements/claim-jobs.js';
 import { claimLane } from './statements/claim-lane.js';
 import { completeJob } from './statements/complete-job.js';
+import { countBacklog } from './statements/count-backlog.js';
 import { countJobs } from './statements/count-jobs.js';
-import { countPending } from './statements/count-pending.js';
+import { deletePendingJob } from './statements/delete-pending-job.js';
 import { endedClaim } from './statements/ended-claim.js';
 import { failJob } from './statements/fail-job.js';
-import { getJob } from './statements/get-job.js';
-import { haltedJobs } from './statements/halted-jobs.js';
 import { heartbeatClaims } from './statements/heartbeat-claims.js';
 import { heldClaim } from './statements/held-claim.js';
 import { insertJob } from './statements/insert-job.js';
@@ -45,10 +43,12 @@ import { reclaimJobs } from './statements/reclaim-jobs.js';
 import { releaseJob } from './statements/release-job.js';
 import { retryJob } from './statements/retry-job.js';
 import { saveCheckpoint } from './statements/save-checkpoint.js';
-import { skipJob } from './statements/skip-job.js';
+import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
+import { selectJob } from './statements/select-job.js';
 import { sleepJob } from './statements/sleep-job.js';
 import { prepareAll } from './statements/statement.js';
 import { touchClaim } from './statements/touch-claim.js';
+import { unhaltJob } from './statements/unhalt-job.js';
 
 /** Options of {@link SqliteQueue}. */
 export type SqliteQueueOptions = {
@@ -90,14 +90,14 @@ const STATEMENTS = {
   sleepJob,
   saveCheckpoint,
   touchClaim,
-  getJob,
+  selectJob,
   countJobs,
-  countPending,
+  countBacklog,
   nextRunAt,
-  haltedJobs,
+  selectBlockedLanes,
   retryJob,
-  skipJob,
-  cancelJob,
+  unhaltJob,
+  deletePendingJob,
   heartbeatClaims,
 };
 
@@ -192,12 +192,12 @@ export class SqliteQueue implements IQueue {
       if (!failure.halt) this.#lanes.leave(row);
     });
     this.#skipTx = db.transaction((jobId: string) => {
-      const row = this.#sql.skipJob.get({ id: jobId });
+      const row = this.#sql.unhaltJob.get({ id: jobId });
       if (row !== undefined) this.#lanes.leave(row);
       return row;
     });
     this.#cancelTx = db.transaction((jobId: string) => {
-      const row = this.#sql.cancelJob.get({ id: jobId });
+      const row = this.#sql.deletePendingJob.get({ id: jobId });
       if (row !== undefined) this.#lanes.leave(row);
       return row;
     });
@@ -362,7 +362,7 @@ export class SqliteQueue implements IQueue {
 
   /** The job with how it ended, or undefined when unknown (or cancelled). */
   async get(jobId: string): Promise<QueuedJob | undefined> {
-    const row = this.#sql.getJob.get({ id: jobId });
+    const row = this.#sql.selectJob.get({ id: jobId });
     return row === undefined ? undefined : queuedJobFromRow(row);
   }
 
@@ -377,7 +377,7 @@ export class SqliteQueue implements IQueue {
 
   /** Pending jobs: waiting for their lanes, for their `runAt`, or ready. */
   async backlog(): Promise<number> {
-    return this.#sql.countPending.get({})?.n ?? 0;
+    return this.#sql.countBacklog.get({})?.n ?? 0;
   }
 
   /** Earliest `runAt` of a pending lane head that is not due yet. */
@@ -398,7 +398,7 @@ export class SqliteQueue implements IQueue {
   /** The lanes of halted jobs, in the order the jobs failed. */
   async blockedLanes(): Promise<BlockedLane[]> {
     const blocked: BlockedLane[] = [];
-    for (const row of this.#sql.haltedJobs.all({})) {
+    for (const row of this.#sql.selectBlockedLanes.all({})) {
       for (const scope of JSON.parse(row.scopes) as string[]) {
         blocked.push({
           documentId: row.document_id,
@@ -572,7 +572,7 @@ export class SqliteQueue implements IQueue {
   }
 
   #notHalted(jobId: string): JobValidationError {
-    const row = this.#sql.getJob.get({ id: jobId });
+    const row = this.#sql.selectJob.get({ id: jobId });
     return new JobValidationError(
       'jobId',
       `expected the id of a job halted by a failure, got ${JSON.stringify(jobId)}, which is ${

@@ -1,7 +1,12 @@
 /**
- * The one `setup()` shared by the job lifecycle machine and the lane machine: types, named
- * actions, guards and delays, and the lifecycle states themselves (`jobLifecycleStates`), which
- * the lane machine embeds so a lane runs job after job without creating an actor per job.
+ * The job lifecycle: one job from its claim to completed, failed or released.
+ *
+ * pending → running → completed | retrying → pending → running … | failed, with the timeout as
+ * an `after` on the named delay `jobTimeout`, backoff as the named delay `backoff`, and the fatal
+ * path (`syncing`, then one re-apply). This module holds the one `setup()` shared with the lane
+ * machine (types, named actions, guards and delays), the lifecycle states (`jobLifecycleStates`),
+ * which the lane machine embeds so a lane runs job after job without creating an actor per job,
+ * and `jobLifecycleMachine`, the same states as a machine of their own, walked and tested alone.
  *
  * Effects (running an attempt, aborting it, pulling missing history) are named actions whose
  * default implementations do nothing: the runtime supplies them with `.provide()`, and model-based
@@ -11,18 +16,9 @@
 import { and, assign, emit, setup } from 'xstate';
 import type { Claim } from '../adapters/ports.js';
 import { isFatalCode, isRetryableCode, JobError, JobErrorCodes } from '../errors.js';
-import type { Job, JobResult, JobWait } from '../types.js';
+import type { Job, JobResult } from '../types.js';
 import { backoffDelay } from './backoff.js';
-
-/** Per-job settings, resolved by the runtime from the manager options and the job. */
-export type JobRunConfig = {
-  jobTimeout: number;
-  retryBaseDelay: number;
-  retryMaxDelay: number;
-  maxRetries: number;
-  /** An `ISyncSource` is configured: the fatal path syncs and re-applies once. */
-  syncEnabled: boolean;
-};
+import type { JobRunConfig, LaneEmitted, LaneEvent } from './protocol.js';
 
 /** What a stop asked of the job in hand. */
 export type StopRequest = 'none' | 'release' | 'abort';
@@ -53,40 +49,6 @@ export type LaneContext = {
 };
 
 export type LaneInput = { laneKey: string; claim?: Claim; config?: JobRunConfig };
-
-export type LaneEvent =
-  | { type: 'job.assigned'; claim: Claim; config: JobRunConfig }
-  | { type: 'slot.granted' }
-  | { type: 'attempt.done'; token: number; result: JobResult }
-  | { type: 'attempt.failed'; token: number; error: JobError; result?: JobResult }
-  | { type: 'sync.done' }
-  | { type: 'sync.failed'; error: JobError }
-  /** Graceful stop: give the job back to the queue at the next safe point. */
-  | { type: 'lane.release' }
-  /** Hard stop: abort the running attempt, then give the job back. */
-  | { type: 'lane.abort' };
-
-export type LaneEmitted =
-  | { type: 'job.started'; job: Job; attempt: number; startedAt: number }
-  | { type: 'job.retry'; job: Job; error: JobError; retryCount: number; delay: number }
-  | { type: 'job.completed'; job: Job; claimToken: string; attempts: number; result: JobResult }
-  | {
-      type: 'job.failed';
-      job: Job;
-      claimToken: string;
-      attempts: number;
-      error: JobError;
-      result: JobResult | undefined;
-      fatal: boolean;
-      synced: boolean;
-      /** When the last attempt started. */
-      startedAt: number;
-    }
-  | { type: 'job.released'; job: Job; claimToken: string; attempts: number; heldSlot: boolean }
-  /** A stateful handler returned `ctx.wait`: the job goes back asleep until `wait.wakeAt`. */
-  | { type: 'job.waiting'; job: Job; claimToken: string; attempts: number; wait: JobWait }
-  | { type: 'slot.requested'; laneKey: string }
-  | { type: 'lane.idle'; laneKey: string };
 
 export const DEFAULT_RUN_CONFIG: JobRunConfig = {
   jobTimeout: 30_000,
@@ -202,7 +164,7 @@ export const laneSetup = setup({
       startedAt: context.startedAt,
     })),
     emitRetry: emit(({ context }) => ({
-      type: 'job.retry' as const,
+      type: 'retry.scheduled' as const,
       job: context.job!,
       error: context.error!,
       retryCount: context.attempts,
@@ -243,8 +205,8 @@ export const laneSetup = setup({
       attempts: params.aborted ? context.attempts - 1 : context.attempts,
       heldSlot: params.heldSlot,
     })),
-    emitSlotRequested: emit(({ context }) => ({
-      type: 'slot.requested' as const,
+    emitSlotRequest: emit(({ context }) => ({
+      type: 'slot.request' as const,
       laneKey: context.laneKey,
     })),
     emitIdle: emit(({ context }) => ({ type: 'lane.idle' as const, laneKey: context.laneKey })),
@@ -298,7 +260,7 @@ export const jobLifecycleStates = {
   pending: laneSetup.createStateConfig({
     tags: ['awaitingSlot'],
     description: 'Waiting for a concurrency slot (first attempt or after a backoff).',
-    entry: 'emitSlotRequested',
+    entry: 'emitSlotRequest',
     on: {
       'slot.granted': { target: 'running' },
       'lane.release': {
@@ -480,3 +442,11 @@ export const jobLifecycleStates = {
     type: 'final',
   }),
 };
+
+export const jobLifecycleMachine = laneSetup.createMachine({
+  id: 'jobLifecycle',
+  description: 'One job, from its claim to completed, failed or released.',
+  context: ({ input }) => initialLaneContext(input),
+  initial: 'pending',
+  states: jobLifecycleStates,
+});

@@ -27,7 +27,7 @@
  */
 import type { Statement } from './statement.js';
 
-export const claimLanes: Statement = {
+export const claimLane: Statement = {
   name: 'seriatim_claim_lanes',
   text: 'SELECT * FROM claim_lanes($1::text, $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint)',
 };
