@@ -26,14 +26,23 @@ afterEach(() => {
 type Call = { reactor: string; segment: number | undefined; at: number; attempt: number };
 
 /** A handler in three segments, saving the next one and waiting 10 s after each of the first two. */
-function stepsHandler(name: string, calls: Call[], clock: SimulatedClock, hangAt?: number) {
+function stepsHandler(
+  name: string,
+  calls: Call[],
+  clock: SimulatedClock,
+  hangAt?: number,
+  hung?: (ctx: HandlerContext) => void,
+) {
   return async (_input: unknown, ctx: HandlerContext) => {
     const segment = await ctx.checkpoint.load<number>();
     calls.push({ reactor: name, segment, at: clock.now() - T0, attempt: ctx.attempt });
     const next = (segment ?? 0) + 1;
     if (next < 3) await ctx.checkpoint.save(next);
     // A "crash" right after the checkpoint: the call never returns and its claim never ends.
-    if (hangAt !== undefined && hangAt === segment) return new Promise<never>(() => {});
+    if (hangAt !== undefined && hangAt === segment) {
+      hung?.(ctx);
+      return new Promise<never>(() => {});
+    }
     if (next < 3) return ctx.wait({ delay: 10_000, reason: `segment ${next}` });
     return { segments: next, by: name };
   };
@@ -134,7 +143,13 @@ describe('stateful handlers on SQLite', () => {
       onError: (error) => deadErrors.push(error),
     });
     // It runs segment 0, waits; at segment 1 it saves 2, then "crashes" (never returns).
-    dead.registerHandler('steps', stepsHandler('dead', calls, deadClock, 1));
+    let hungContext: HandlerContext | undefined;
+    dead.registerHandler(
+      'steps',
+      stepsHandler('dead', calls, deadClock, 1, (ctx) => {
+        hungContext = ctx;
+      }),
+    );
     await dead.start(RUN);
     const job = await dead.submit({ handler: 'steps', keys: ['k'] });
     await runUntil(deadClock, () => calls.length === 2);
@@ -159,6 +174,8 @@ describe('stateful handlers on SQLite', () => {
       ['dead', 1],
       ['live', 2],
     ]);
+    // The hung call learns it lost its claim when it heartbeats.
+    await expect(hungContext?.heartbeat()).rejects.toBeInstanceOf(StaleClaimError);
     await live.close();
     // Its call still hangs: abort it (its release is refused, the claim was reaped).
     await dead.stop({ graceful: false });
