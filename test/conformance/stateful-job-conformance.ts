@@ -71,6 +71,13 @@ export function describeStatefulJobConformance(
       clock.increment(500);
       const again = await queue.claimLane('r1', lane);
       expect(again?.job.id).toBe('k1');
+      // Due at once, it is claimed once (by `claim` as well), then k2 only after it completes.
+      await queue.sleep(ref(again as Claim), { attempts: 0, wakeAt: T0 + 500 });
+      const woken = await queue.claim('r1', 10);
+      expect(ids(woken)).toEqual(['k1']);
+      expect(await queue.claim('r1', 10)).toEqual([]);
+      await queue.complete(ref(woken[0] as Claim), 1);
+      expect(ids(await queue.claim('r1', 10))).toEqual(['k2']);
     });
 
     it('stores a checkpoint under the claim and hands it out with the next claims', async () => {

@@ -202,8 +202,13 @@ export class MemoryQueue implements IQueue {
     while (claims.length < limit) {
       const entry = this.#ready.pop();
       if (entry === undefined) break;
+      // Lazily deleted: cancelled, claimed by `claimLane` while in the heap, or put to sleep
+      // since (then it waits in the delayed heap, which its `heap` names: leave that as it is).
+      if (entry.heap !== READY_HEAP) {
+        this.#staleReady = Math.max(0, this.#staleReady - 1);
+        continue;
+      }
       entry.heap = NO_HEAP;
-      // Lazily deleted: cancelled, or claimed by `claimLane` while in the heap.
       if (entry.cancelled || entry.job.status !== JobStatus.PENDING) {
         this.#staleReady = Math.max(0, this.#staleReady - 1);
         continue;
@@ -249,6 +254,7 @@ export class MemoryQueue implements IQueue {
     // It stays in the ready heap, where `claim` skips it; rebuild once most entries are stale.
     if (++this.#staleReady > COMPACT_AFTER && this.#staleReady * 2 > this.#ready.size) {
       this.#ready.filter((e) => {
+        if (e.heap !== READY_HEAP) return false; // a stale copy of a sleeping entry
         const live = !e.cancelled && e.job.status === JobStatus.PENDING && e !== entry;
         if (!live) e.heap = NO_HEAP;
         return live;
@@ -352,14 +358,10 @@ export class MemoryQueue implements IQueue {
     entry.token = undefined;
     this.#running -= 1;
     this.#pending += 1;
-    // Claimed by `claimLane`, it is still in the ready heap (lazily deleted), where `claim` would
-    // take it without looking at `runAt`: take it out, so it waits in the delayed heap. O(ready),
-    // once per sleep of a lane-batched job.
-    if (entry.heap === READY_HEAP) {
-      this.#ready.filter((e) => e !== entry);
-      entry.heap = NO_HEAP;
-      this.#staleReady = Math.max(0, this.#staleReady - 1);
-    }
+    // Claimed by `claimLane`, it may still be in the ready heap (lazily deleted); `#schedule`
+    // puts it in the delayed heap all the same, and `claim` skips the ready copy, whose entry no
+    // longer says READY_HEAP (or, due at once, takes one of its two ready copies).
+    entry.heap = NO_HEAP;
     this.#schedule(entry, this.#clock.now());
     this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
       jobId: entry.job.id,
