@@ -68,10 +68,12 @@ export function createPostgresStorage(
       `expected a PostgreSQL connection string, got ${typeof connectionString === 'string' ? 'an empty string' : typeof connectionString}`,
     );
   }
-  const resolved = resolvePostgresOptions(options);
-  const { schema } = resolved;
+  const resolved = resolvePostgresOptions(options, {
+    maxRetries: ctx.maxRetries,
+    onError: ctx.onError,
+  });
+  const { schema, onError } = resolved;
   const { bus, clock } = ctx;
-  const onError = (error: unknown) => console.error('[seriatim] postgres:', error);
 
   const pool = new (loadPg().Pool)({
     connectionString,
@@ -120,6 +122,7 @@ export function createPostgresStorage(
     origin,
     stalledThreshold: resolved.stalledThreshold,
     maxReapBatch: resolved.maxReapBatch,
+    maxRetries: resolved.maxRetries,
   });
   const listener = new PostgresListener({
     connectionString,
