@@ -1,7 +1,6 @@
 /**
  * Group commit for `store.append`: the appends of one tick become one statement, each still
  * atomic and fenced on its own.
- * @internal
  * @module
  */
 import type { Pool } from 'pg';

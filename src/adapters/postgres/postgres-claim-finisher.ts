@@ -1,7 +1,6 @@
 /**
  * Ends claims in batches: the `complete` / `fail` / `release` calls made in one tick become one
  * statement, each still fenced by its own claim token.
- * @internal
  * @module
  */
 import type { Pool } from 'pg';

@@ -1,6 +1,5 @@
 /**
  * `claimLane` in batches: the lane claims of one tick become one statement.
- * @internal
  * @module
  */
 import type { Pool } from 'pg';

@@ -1,6 +1,5 @@
 /**
  * Group commit: the calls made in one tick become one batch, one round trip.
- * @internal
  * @module
  */
 
