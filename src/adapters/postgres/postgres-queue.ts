@@ -63,6 +63,8 @@ export type PostgresQueueOptions = {
   origin: string;
   /** Id of a job enqueued without one. @default crypto.randomUUID */
   idFactory?: () => string;
+  /** Receives a batch's error that no call could be told of (see `TickBatcher`). */
+  onError?: (error: unknown) => void;
 };
 
 /**

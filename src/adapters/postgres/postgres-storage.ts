@@ -103,13 +103,14 @@ export function createPostgresStorage(
 
   const channel = `seriatim_${schema}`;
   const origin = randomUUID();
-  const queue = new PostgresQueue({ pool, clock, bus, ready, channel, origin });
+  const queue = new PostgresQueue({ pool, clock, bus, ready, channel, origin, onError });
   const store = new PostgresOperationStore({
     pool,
     clock,
     ready,
     channel,
     origin,
+    onError,
     onClaimCompleted: (claim) => queue.completedByAppend(claim),
   });
   const scheduleStore = new PostgresScheduleStore({ pool, ready });
