@@ -116,7 +116,14 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
   const clock = options.clock ?? systemClock;
   const bus = options.bus ?? new MemoryEventBus();
   const runnerId = options.runnerId ?? `runner-${crypto.randomUUID().slice(0, 8)}`;
-  const storage = await openStorage(options.storage ?? 'memory', { bus, clock, runnerId });
+  // The storage's background errors and its reaper's retry limit follow the reactor's.
+  const storage = await openStorage(options.storage ?? 'memory', {
+    bus,
+    clock,
+    runnerId,
+    maxRetries: config.maxRetries,
+    onError: options.onError,
+  });
   const executor = new DocumentJobExecutor({
     store: storage.store,
     models,
