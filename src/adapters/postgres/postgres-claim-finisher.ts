@@ -127,10 +127,11 @@ export class PostgresClaimFinisher {
         item.reject(new StaleClaimError(item.ref.jobId));
         continue;
       }
+      item.resolve();
+      // After the answer: a throwing custom bus must not leave the batch's later calls unanswered.
       if (item.kind === 'release') {
         bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId: item.ref.jobId });
       }
-      item.resolve();
     }
   }
 }
