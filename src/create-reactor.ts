@@ -4,6 +4,7 @@
  */
 import type { InspectionEvent, Observer } from 'xstate';
 import { JobExecutorManager, type LaneFailurePolicy } from './actors/job-executor-manager.js';
+import { guardBus } from './adapters/guarded-bus.js';
 import { MemoryEventBus } from './adapters/memory/memory-event-bus.js';
 import { MemoryScheduleStore } from './adapters/memory/memory-schedule-store.js';
 import { createMemoryStorage } from './adapters/memory/memory-storage.js';
@@ -114,9 +115,20 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
   const Telemetry = options.telemetry ? await loadTelemetry() : undefined;
   const models = new ModelRegistry(options.models);
   const clock = options.clock ?? systemClock;
-  const bus = options.bus ?? new MemoryEventBus();
+  const reportError = options.onError ?? ((error: unknown) => console.error('[seriatim]', error));
+  // A listener that throws, or a custom bus that does, reaches `onError` and undoes no write.
+  const bus = options.bus
+    ? guardBus(options.bus, reportError)
+    : new MemoryEventBus({ onHandlerError: (error) => reportError(error) });
   const runnerId = options.runnerId ?? `runner-${crypto.randomUUID().slice(0, 8)}`;
-  const storage = await openStorage(options.storage ?? 'memory', { bus, clock, runnerId });
+  // The storage's background errors and its reaper's retry limit follow the reactor's.
+  const storage = await openStorage(options.storage ?? 'memory', {
+    bus,
+    clock,
+    runnerId,
+    maxRetries: config.maxRetries,
+    onError: options.onError,
+  });
   const executor = new DocumentJobExecutor({
     store: storage.store,
     models,
@@ -180,7 +192,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     metrics,
     storage,
     clock,
-    onError: options.onError ?? ((error) => console.error('[seriatim]', error)),
+    onError: reportError,
     telemetry,
     documentJob({ documentId, documentType, branch }) {
       const model = models.get(documentType);

@@ -115,7 +115,7 @@ export type Reactor = {
   metrics: Metrics;
 };
 
-/** The parts `createReactor` wires together. @internal */
+/** The parts `createReactor` wires together. */
 export type ReactorParts = Pick<
   Reactor,
   'manager' | 'queue' | 'store' | 'bus' | 'executor' | 'models' | 'scheduler' | 'metrics'
@@ -133,7 +133,7 @@ export type ReactorParts = Pick<
   };
 };
 
-/** Builds the reactor's face over its parts. @internal */
+/** Builds the reactor's face over its parts. */
 export function buildReactor(parts: ReactorParts): Reactor {
   const { manager, queue, bus, executor, scheduler, metrics, storage, clock, telemetry } = parts;
   const enqueue = (input: JobInput): Promise<Job> =>

@@ -82,7 +82,7 @@ export type JobInput = {
   meta?: Record<string, unknown>;
   /**
    * Present on a handler job's prepared copy, which has the shape of a {@link HandlerJobInput}
-   * (no document fields): the queue's `enqueue` takes either kind. @internal
+   * (no document fields): the queue's `enqueue` takes either kind.
    */
   handler?: string;
 };

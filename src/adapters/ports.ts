@@ -353,6 +353,18 @@ export type StorageContext = {
   clock: Clock;
   /** This process's runner id (claims, heartbeats). */
   runnerId: string;
+  /**
+   * Retries of a job without its own `maxRetries`: the reaper fails a stalled claim whose job has
+   * used more attempts than this, instead of returning it to pending. `createReactor` passes its
+   * `config.maxRetries`; a storage option of the same name wins. @default 3
+   */
+  maxRetries?: number;
+  /**
+   * Receives the errors of the storage's background work (polling, heartbeats, the reaper,
+   * LISTEN): `createReactor` passes its `onError`; a storage option of the same name wins.
+   * @default console.error
+   */
+  onError?: (error: unknown) => void;
 };
 
 /**

@@ -1,7 +1,6 @@
 /**
  * Background work of the durable storages on the injected clock (heartbeats, the reaper,
  * polling): a `setTimeout` chain.
- * @internal
  * @module
  */
 import type { Clock } from '../clock.js';

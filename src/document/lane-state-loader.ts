@@ -26,7 +26,6 @@ export type LoadOptions = {
 /**
  * Loads lane snapshots `{ index, state, hash }` for the executor. The states it returns are shared
  * with the cache (and the store): callers copy before they change anything.
- * @internal
  */
 export class LaneStateLoader {
   constructor(

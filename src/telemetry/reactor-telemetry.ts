@@ -3,7 +3,6 @@
  * attempts children of (and linked to) their job's enqueue span when this process enqueued it,
  * and metrics for jobs started, completed, failed and retried by document type, attempt
  * duration, backlog, running attempts, resident and blocked lanes. Fed by this process's bus.
- * @internal
  * @module
  */
 import type * as Otel from '@opentelemetry/api';

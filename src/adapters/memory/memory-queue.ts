@@ -278,7 +278,6 @@ export class MemoryQueue implements IQueue {
   /**
    * Throws `StaleClaimError` unless `ref` still holds its running job (or completed it already:
    * a repeated completion is a no-op). The store's `append` asks before it writes.
-   * @internal
    */
   assertClaimHeld(ref: ClaimRef): void {
     const entry = this.#jobs.get(ref.jobId);
@@ -291,7 +290,6 @@ export class MemoryQueue implements IQueue {
    * Completes the claim synchronously (the store's `append` calls it right after its write, in
    * the same turn), storing `attempts` when given; a later `complete` with its token is a no-op
    * success. Throws `StaleClaimError` when the claim is stale.
-   * @internal
    */
   completeClaimWithin(ref: ClaimRef, attempts?: number, output?: unknown): void {
     const entry = this.#held(ref, 'complete');

@@ -1,6 +1,5 @@
 /**
  * Rows of the `jobs` and `operations` tables, and the objects the ports hand out.
- * @internal
  * @module
  */
 

@@ -1,7 +1,6 @@
 /**
  * Group commit for `store.append`: the appends of one tick become one statement, each still
  * atomic and fenced on its own.
- * @internal
  * @module
  */
 import type { Pool } from 'pg';
@@ -26,7 +25,10 @@ export type PostgresAppendBatcherOptions = {
   channel: string;
   origin: string;
   /** A request's claim was completed by its committed append (the queue answers `complete`). */
-  onClaimCompleted?: (claim: AppendClaim) => void;
+  onClaimCompleted?: (
+    claim: AppendClaim,
+  ) => void /** Receives a batch's error that no call could be told of (see `TickBatcher`). */;
+  onError?: (error: unknown) => void;
 };
 
 /** One `append` call waiting for its batch. */
@@ -81,6 +83,7 @@ export class PostgresAppendBatcher {
   constructor(options: PostgresAppendBatcherOptions) {
     this.#options = options;
     this.#batcher = new TickBatcher({
+      onError: options.onError,
       take: (waiting, limit) => {
         const taken = new Set<string>();
         let lanes = 0;

@@ -1,6 +1,5 @@
 /**
  * `claimLane` in batches: the lane claims of one tick become one statement.
- * @internal
  * @module
  */
 import type { Pool } from 'pg';
@@ -18,7 +17,8 @@ export type PostgresLaneClaimerOptions = {
   clock: Clock;
   ready: () => Promise<void>;
   /** The queue's held claim tokens (heartbeats): every claim handed out is added. */
-  held: Set<string>;
+  held: Set<string> /** Receives a batch's error that no call could be told of (see `TickBatcher`). */;
+  onError?: (error: unknown) => void;
 };
 
 type LaneClaim = {
@@ -45,6 +45,7 @@ export class PostgresLaneClaimer {
   constructor(options: PostgresLaneClaimerOptions) {
     this.#options = options;
     this.#batcher = new TickBatcher({
+      onError: options.onError,
       take: (waiting, limit) => {
         const runnerId = waiting[0]?.runnerId;
         return takeUpTo(

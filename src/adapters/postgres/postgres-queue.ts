@@ -67,6 +67,8 @@ export type PostgresQueueOptions = {
   origin: string;
   /** Id of a job enqueued without one. @default crypto.randomUUID */
   idFactory?: () => string;
+  /** Receives a batch's error that no call could be told of (see `TickBatcher`). */
+  onError?: (error: unknown) => void;
 };
 
 /**
@@ -74,7 +76,6 @@ export type PostgresQueueOptions = {
  * of one advisory lock per lane: PostgreSQL's shared lock table holds `max_locks_per_transaction`
  * × `max_connections` locks in all (6,400 by default), and 200,000 lane locks in one transaction
  * fail with "out of shared memory".
- * @internal
  */
 export const MAX_LANE_LOCKS = 1_000;
 
@@ -216,7 +217,6 @@ export class PostgresQueue implements IQueue {
   /**
    * The storage's `store.append` completed `claim` and committed: its job is no longer
    * heartbeated, and the runtime's `complete` with the same attempts needs no round trip.
-   * @internal
    */
   completedByAppend(claim: AppendClaim): void {
     this.#held.delete(claim.token);
@@ -392,7 +392,6 @@ export class PostgresQueue implements IQueue {
    * Marks every claim this queue holds as alive (`heartbeat_at` = now). Claims the reaper took
    * meanwhile are dropped from the set: this runner no longer owns them.
    * @returns the number of claims still held.
-   * @internal
    */
   async heartbeat(): Promise<number> {
     if (this.#held.size === 0) return 0;

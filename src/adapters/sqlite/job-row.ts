@@ -8,7 +8,7 @@ import { laneKey } from '../../lane-key.js';
 import type { Job, JobStatus } from '../../types.js';
 import type { QueuedJob } from '../ports.js';
 
-/** A row of `jobs`, as better-sqlite3 returns it. @internal */
+/** A row of `jobs`, as better-sqlite3 returns it. */
 export type JobRow = {
   seq: number;
   id: string;
@@ -39,16 +39,16 @@ export type JobRow = {
   checkpoint: string | null;
 };
 
-/** The columns that locate a job's lanes. @internal */
+/** The columns that locate a job's lanes. */
 export type JobLanesRow = Pick<JobRow, 'seq' | 'id' | 'document_id' | 'branch' | 'scopes'>;
 
-/** The lane keys of a job row, as `job_lanes.lane_key` holds them (see `laneKey`). @internal */
+/** The lane keys of a job row, as `job_lanes.lane_key` holds them (see `laneKey`). */
 export function laneKeysOf(row: JobLanesRow): string[] {
   const scopes = JSON.parse(row.scopes) as string[];
   return scopes.map((scope) => laneKey(row.document_id, scope, row.branch));
 }
 
-/** The job a row holds; optional fields only when set. @internal */
+/** The job a row holds; optional fields only when set. */
 export function jobFromRow(row: JobRow): Job {
   const job: Job = {
     id: row.id,
@@ -74,7 +74,7 @@ export function jobFromRow(row: JobRow): Job {
   return job;
 }
 
-/** The job a row holds, with how it ended. @internal */
+/** The job a row holds, with how it ended. */
 export function queuedJobFromRow(row: JobRow): QueuedJob {
   const job: QueuedJob = jobFromRow(row);
   if (row.finished_at !== null) job.finishedAt = row.finished_at;

@@ -149,7 +149,7 @@ export class SqliteQueue implements IQueue {
 
   readonly #view: SqliteLanesView;
 
-  /** @internal Use `createSqliteStorage`. */
+  /** Use `createSqliteStorage`. */
   constructor(db: Database, options: SqliteQueueOptions) {
     this.#bus = options.bus;
     this.#clock = options.clock;
@@ -474,7 +474,6 @@ export class SqliteQueue implements IQueue {
   /**
    * Throws `StaleClaimError` unless `ref` still holds its running job. For `store.append`,
    * inside its transaction.
-   * @internal
    */
   assertClaimHeld(ref: ClaimRef): void {
     if (this.#sql.heldClaim.get(idToken(ref))?.held !== 1) throw new StaleClaimError(ref.jobId);
@@ -484,7 +483,6 @@ export class SqliteQueue implements IQueue {
    * Completes the claim inside the caller's transaction, keeping its token so that the runtime's
    * `complete` with it is a no-op success; a claim completed already is left as it is. Throws
    * `StaleClaimError` when the claim is stale.
-   * @internal
    */
   completeClaimWithin(ref: ClaimRef, attempts?: number): void {
     const row = this.#sql.completeJob.get({
@@ -504,7 +502,6 @@ export class SqliteQueue implements IQueue {
   /**
    * The append that completed `claim` committed: the runtime's `complete` with its token and the
    * same attempts is then answered without a write (it would change nothing).
-   * @internal
    */
   completedByAppend(claim: AppendClaim): void {
     if (claim.attempts !== undefined) this.#appended.set(claim.token, claim.attempts);

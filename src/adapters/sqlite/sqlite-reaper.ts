@@ -48,7 +48,7 @@ export class SqliteReaper {
   readonly #lanes: JobLanes;
   readonly #reapTx: Transaction<(now: number) => { pending: number; failed: number }>;
 
-  /** @internal Use `createSqliteStorage`. */
+  /** Use `createSqliteStorage`. */
   constructor(db: Database, options: SqliteReaperOptions) {
     this.#bus = options.bus;
     this.#clock = options.clock;

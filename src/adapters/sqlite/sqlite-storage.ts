@@ -55,7 +55,7 @@ export function createSqliteStorage(
   if (typeof path !== 'string' || path.length === 0) {
     throw new ConfigError('path', `expected a file path, got ${JSON.stringify(path)}`);
   }
-  const o = resolveSqliteOptions(options);
+  const o = resolveSqliteOptions(options, { maxRetries: ctx.maxRetries, onError: ctx.onError });
   const { bus, clock } = ctx;
   const db = openSqliteDatabase(path, {
     synchronous: o.synchronous,

@@ -22,7 +22,6 @@
  * cannot answer: with statistics taken while few jobs were pending, the planner preferred walking
  * that index over every pending job for each lane (measured: 48 ms per call at 10,000 pending
  * jobs, against 4 ms for a whole batch of 100 lanes by primary key).
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -5,7 +5,6 @@
  *
  * $1 text  runner_id
  * $2 text  the call's request id
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';
