@@ -12,7 +12,7 @@ export class WaitRequest {
   readonly wakeAt: number;
   readonly reason: string | undefined;
 
-  /** @internal Use `ctx.wait`. */
+  /** Made by `ctx.wait`. */
   constructor(wait: JobWait) {
     this.wakeAt = wait.wakeAt;
     this.reason = wait.reason;

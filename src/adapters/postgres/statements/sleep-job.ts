@@ -9,7 +9,6 @@
  * $1 text    job id
  * $2 uuid    claim token
  * $3 bigint  wake-up time, ms since epoch
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -5,7 +5,6 @@
  * $1 text    job id
  * $2 uuid    claim token
  * $3 bigint  now, ms
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';
