@@ -157,6 +157,15 @@ export class ReactorTelemetry {
           });
         this.#enqueued.delete(job.id);
       }),
+      // A stateful handler's call ended in `ctx.wait`: the job sleeps, its next call is a new span.
+      bus.subscribe(JobExecutorEventTypes.JOB_WAITING, ({ job }) => {
+        const open = this.#end(job.id, 'waiting');
+        if (open)
+          duration.record(this.#clock.now() - open.startedAt, {
+            'seriatim.outcome': 'waiting',
+            'seriatim.document.type': open.type,
+          });
+      }),
       bus.subscribe(JobExecutorEventTypes.EXECUTOR_STOPPED, () => this.#endAll('stopped')),
     ];
   }
