@@ -5,6 +5,8 @@
  * a look-alike object, is an ordinary return value.
  * @module
  */
+
+import { JOB_LIMITS } from '../json-data.js';
 import type { JobWait } from '../types.js';
 
 /** A stateful handler's request to sleep; made only by `ctx.wait`. */
@@ -71,6 +73,11 @@ export function waitRequest(options: unknown, now: number): WaitRequest {
   } else {
     throw new TypeError(
       'Expected ctx.wait to receive `wakeAt` (ms since epoch or a Date) or `delay` (ms)',
+    );
+  }
+  if (Math.abs(at) > JOB_LIMITS.maxRunAt) {
+    throw new TypeError(
+      `Expected ctx.wait to wake within ±${JOB_LIMITS.maxRunAt} ms of the epoch (JOB_LIMITS.maxRunAt, a Date's range), got ${at}`,
     );
   }
   const wait: JobWait = { wakeAt: Math.ceil(at) };

@@ -232,7 +232,14 @@ describe('stateful handlers', () => {
     const errors: string[] = [];
     reactor.registerHandler('beat', async (_input, ctx) => {
       await ctx.heartbeat();
-      for (const bad of [{}, { delay: -1 }, { wakeAt: Number.NaN }, { wakeAt: 1, delay: 1 }]) {
+      const bads = [
+        {},
+        { delay: -1 },
+        { wakeAt: Number.NaN },
+        { wakeAt: 1, delay: 1 },
+        { delay: 1e300 },
+      ];
+      for (const bad of bads) {
         try {
           ctx.wait(bad as never);
         } catch (error) {
@@ -245,7 +252,8 @@ describe('stateful handlers', () => {
     const watched = watchResult(reactor, (await reactor.submit({ handler: 'beat' })).id);
     await runUntil(clock, () => watched.result !== undefined);
     expect(watched.result).toMatchObject({ success: true, output: 'ok' });
-    expect(errors).toHaveLength(4);
+    expect(errors).toHaveLength(5);
+    expect(errors[4]).toContain('JOB_LIMITS.maxRunAt');
     expect(errors[1]).toContain('`delay`');
     expect(errors[2]).toContain('`wakeAt`');
     await flush();
