@@ -5,6 +5,8 @@
  * watch, cancel, checkpoint validation and heartbeats. On a simulated clock, nothing sleeps.
  */
 import { describe, expect, it } from 'vitest';
+import { MemoryOperationStore, MemoryQueue } from '../../src/adapters/memory/index.js';
+import type { StorageContext } from '../../src/adapters/ports.js';
 import {
   createReactor,
   type HandlerContext,
@@ -13,6 +15,7 @@ import {
   type JobWaitingEvent,
 } from '../../src/index.js';
 import { advance, flush, runUntil, SimulatedClock } from '../support/clock.js';
+import { interceptStorage } from '../support/intercepted-ports.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -257,6 +260,72 @@ describe('stateful handlers', () => {
     expect(errors[1]).toContain('`delay`');
     expect(errors[2]).toContain('`wakeAt`');
     await flush();
+    await reactor.close();
+  });
+
+  it('survives sleeps and checkpoint saves that fail before or after they took effect', async () => {
+    const clock = new SimulatedClock();
+    clock.set(T0);
+    // Per method, the faults of its next calls: 'before' (no effect) or 'after' (answer lost).
+    const plan: Record<string, ('before' | 'after' | 'ok')[]> = {
+      sleep: ['after', 'before', 'ok'],
+      saveCheckpoint: ['ok', 'after', 'before'],
+    };
+    const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    const storage = (ctx: StorageContext) =>
+      interceptStorage(
+        {
+          queue: new MemoryQueue({ bus: ctx.bus, clock: ctx.clock }),
+          store: new MemoryOperationStore(),
+          close: async () => {},
+        },
+        {
+          before: ({ method }) => {
+            if (plan[method]?.[0] === 'before') {
+              plan[method].shift();
+              throw busy();
+            }
+          },
+          after: ({ method }) => {
+            const fault = plan[method]?.shift();
+            if (fault === 'after') throw busy();
+          },
+        },
+      );
+    const errors: unknown[] = [];
+    const reactor = await createReactor({
+      models: [],
+      clock,
+      random: () => 0.5,
+      storage,
+      onError: (error) => errors.push(error),
+    });
+    const calls: unknown[] = [];
+    reactor.registerHandler('sum', async (input: { items: number[] }, ctx) => {
+      calls.push(await ctx.checkpoint.load());
+      return batchSum(input, ctx);
+    });
+    const waiting: number[] = [];
+    reactor.on('jobWaiting', ({ wakeAt }) => waiting.push(wakeAt - T0));
+    await reactor.start({ maxRetries: 3, retryBaseDelay: 10 });
+    const job = await reactor.submit({ handler: 'sum', input: { items: [1, 2, 3, 4, 5, 6, 7] } });
+    const watched = watchResult(reactor, job.id);
+    await runUntil(clock, () => watched.result !== undefined);
+    expect(watched.result).toMatchObject({ success: true, output: { sum: 28 } });
+    // Call 1 saves {2,3} and sleeps (its first try lost its answer, the second failed, the third
+    // found it written). Call 2's save of {4,10} took effect but lost its answer: the call fails
+    // and its retry resumes from {4,10}; that one's save of {6,21} fails without effect, so the
+    // next retry resumes from {4,10} again, saves and sleeps; the last call finishes.
+    expect(calls).toEqual([
+      undefined,
+      { next: 2, sum: 3 },
+      { next: 4, sum: 10 },
+      { next: 4, sum: 10 },
+      { next: 6, sum: 21 },
+    ]);
+    // The second sleep starts after two backoffs (5 and 10 ms: base 10, jitter 0.5).
+    expect(waiting).toEqual([1_000, 1_000 + 5 + 10 + 1_000]);
+    expect(errors.length).toBeGreaterThan(0);
     await reactor.close();
   });
 });
