@@ -7,7 +7,8 @@
  * @module
  */
 import type { IQueue } from '../adapters/ports.js';
-import { JobError, JobErrorCodes, NonRetryableError } from '../errors.js';
+import { JobError, JobErrorCodes, JobValidationError, NonRetryableError } from '../errors.js';
+import { beginWalk, copyJsonData, enter, leave } from '../json-data.js';
 import type { AttemptContext, IJobExecutor, Job, JobExecutionConfig, JobResult } from '../types.js';
 import { handlerCheckpoint } from './handler-checkpoint.js';
 import type { HandlerContext, HandlerRegistry } from './handler-registry.js';
@@ -183,5 +184,18 @@ function storableOutput(type: string, value: unknown): unknown {
       `Handler ${JSON.stringify(type)} returned ${bytes} bytes of JSON, more than HANDLER_LIMITS.maxOutputBytes (${HANDLER_LIMITS.maxOutputBytes}); store large results elsewhere and return a reference`,
     );
   }
-  return JSON.parse(text) as unknown;
+  // Then checked as a job's payload is (well-formed text, no U+0000, plain objects): a value
+  // PostgreSQL's jsonb refuses must fail here, not in every later write of the claim's end.
+  beginWalk(-1);
+  enter('output');
+  try {
+    const copy = copyJsonData(JSON.parse(text));
+    leave();
+    return copy;
+  } catch (error) {
+    if (!(error instanceof JobValidationError)) throw error;
+    throw new NonRetryableError(
+      `Handler ${JSON.stringify(type)} returned a value that cannot be stored (${error.message}); return plain data`,
+    );
+  }
 }
