@@ -116,8 +116,13 @@ export class MemoryOperationStore implements IOperationStore {
     const { documentId, branch, lanes } = request;
     const claim = this.#claims === undefined ? undefined : request.claim;
     if (claim !== undefined) this.#claims?.assertClaimHeld(claim);
-    const keys = lanes.map((lane) => laneKey(documentId, lane.scope, branch));
-    const stored = keys.map((key) => this.#lanes.get(key));
+    const keys: string[] = [];
+    const stored: (LaneData | undefined)[] = [];
+    for (const lane of lanes) {
+      const key = laneKey(documentId, lane.scope, branch);
+      keys.push(key);
+      stored.push(this.#lanes.get(key));
+    }
 
     const replayed = replayOf(lanes, stored);
     if (replayed !== undefined) {
@@ -127,7 +132,8 @@ export class MemoryOperationStore implements IOperationStore {
 
     for (let i = 0; i < lanes.length; i++) {
       const lane = lanes[i] as LaneWrite;
-      const head = this.#head(keys[i] as string);
+      const data = stored[i];
+      const head = data === undefined ? -1 : data.operations.length - 1;
       if (head !== lane.expectedHead) {
         throw new WriteConflictError(
           `${documentId}:${lane.scope}:${branch}`,
@@ -194,11 +200,14 @@ function replayOf(lanes: LaneWrite[], stored: (LaneData | undefined)[]): Operati
 
 /** Rejects a request that would break contiguity or store an operation id twice in a lane. */
 function checkShape(lanes: LaneWrite[], keys: string[], stored: (LaneData | undefined)[]): void {
-  if (new Set(keys).size !== keys.length) {
+  if (keys.length > 1 && new Set(keys).size !== keys.length) {
     throw new Error('Malformed append: a scope appears twice in `lanes`');
   }
-  lanes.forEach((lane, l) => {
-    const seen = new Set<string>();
+  for (let l = 0; l < lanes.length; l++) {
+    const lane = lanes[l] as LaneWrite;
+    const ids = stored[l]?.ids;
+    // A Set of the ids seen only when the lane gets more than one operation.
+    const seen = lane.operations.length > 1 ? new Set<string>() : undefined;
     for (let i = 0; i < lane.operations.length; i++) {
       const operation = lane.operations[i] as Operation;
       const expected = lane.expectedHead + 1 + i;
@@ -207,12 +216,12 @@ function checkShape(lanes: LaneWrite[], keys: string[], stored: (LaneData | unde
           `Malformed append: operation ${operation.id} of scope ${lane.scope} has index ${operation.index}, expected ${expected}`,
         );
       }
-      if (seen.has(operation.id) || stored[l]?.ids.has(operation.id)) {
+      if (seen?.has(operation.id) || ids?.has(operation.id)) {
         throw new Error(
           `Malformed append: operation id ${operation.id} is already stored in scope ${lane.scope}`,
         );
       }
-      seen.add(operation.id);
+      seen?.add(operation.id);
     }
-  });
+  }
 }
