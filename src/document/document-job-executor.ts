@@ -31,6 +31,7 @@ import type {
 } from '../types.js';
 import { applyAction } from './apply-action.js';
 import { checkJobShape, checkResultingHash, resolveDocumentJob } from './check-document-job.js';
+import { copyState } from './copy-state.js';
 import { type DocumentHeader, documentExists } from './document-header.js';
 import { DOCUMENT_SCOPE, type DocumentModel, type ModelRegistry } from './document-model.js';
 import { hashState } from './hash.js';
@@ -362,8 +363,7 @@ export class DocumentJobExecutor implements IJobExecutor {
       const lane = laneOf(lanes, action.scope);
       // Loaded states are shared with the cache and the store: work on a private copy. A model
       // that records rejections gets a fresh copy per action, so a throw leaves the state intact.
-      const draft =
-        lane.operations.length === 0 || record ? structuredClone(lane.state) : lane.state;
+      const draft = lane.operations.length === 0 || record ? copyState(lane.state) : lane.state;
       const ctx = { documentId, scope: action.scope, branch, dispatch };
       if (checkLane !== undefined) {
         const head = { index: lane.loaded.index + lane.operations.length, hash: lane.hash };
