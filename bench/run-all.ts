@@ -15,6 +15,7 @@ const BENCHES = [
   ['P1', 'p1-memory-noop.ts'],
   ['P1-FLOOR', 'p1-floor.ts'],
   ['P2', 'p2-memory-documents.ts'],
+  ['P2-EXEC', 'p2-executor-breakdown.ts'],
   ['P2-PH', 'p2-ph-documents.ts'],
   ['P3', 'p3-sqlite-documents.ts'],
   ['P4', 'p4-postgres-documents.ts'],

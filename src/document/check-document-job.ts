@@ -28,11 +28,17 @@ export function checkJobShape(job: Job): void {
   if (!Array.isArray(job.scopes) || job.scopes.length === 0) {
     throw invalid('`scopes` must be a non-empty array');
   }
-  const scopes = new Set(job.scopes);
-  if (scopes.size !== job.scopes.length) throw invalid('`scopes` has duplicates');
+  // Sets only where they pay: a job of one scope and one action (the usual) allocates none.
+  const { scopes } = job;
+  const scopeSet = scopes.length > 8 ? new Set(scopes) : undefined;
+  if (scopes.length > 1 && (scopeSet ?? new Set(scopes)).size !== scopes.length) {
+    throw invalid('`scopes` has duplicates');
+  }
   if (!Array.isArray(job.actions)) throw invalid('`actions` must be an array');
-  const seen = new Set<string>();
-  for (const [i, action] of job.actions.entries()) {
+  const actions = job.actions;
+  const seen = actions.length > 1 ? new Set<string>() : undefined;
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i];
     if (action === null || typeof action !== 'object')
       throw invalid(`actions[${i}] is not an object`);
     if (typeof action.id !== 'string' || action.id.length === 0) {
@@ -44,9 +50,10 @@ export function checkJobShape(job: Job): void {
     if (typeof action.timestampUtcMs !== 'string') {
       throw invalid(`actions[${i}].timestampUtcMs must be an ISO date string`);
     }
-    if (!scopes.has(action.scope)) {
+    if (!(scopeSet === undefined ? scopes.includes(action.scope) : scopeSet.has(action.scope))) {
       throw invalid(`actions[${i}].scope '${String(action.scope)}' is not one of the job's scopes`);
     }
+    if (seen === undefined) continue;
     const key = JSON.stringify([action.scope, action.id]); // injective, unlike a join
     if (seen.has(key))
       throw invalid(`action '${action.id}' appears twice in scope '${action.scope}'`);

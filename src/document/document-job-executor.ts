@@ -5,6 +5,7 @@
  */
 import type {
   AppendClaim,
+  AppendRequest,
   IAuthorizer,
   IOperationStore,
   ISyncSource,
@@ -31,6 +32,7 @@ import type {
 } from '../types.js';
 import { applyAction } from './apply-action.js';
 import { checkJobShape, checkResultingHash, resolveDocumentJob } from './check-document-job.js';
+import { copyState } from './copy-state.js';
 import { type DocumentHeader, documentExists } from './document-header.js';
 import { DOCUMENT_SCOPE, type DocumentModel, type ModelRegistry } from './document-model.js';
 import { hashState } from './hash.js';
@@ -73,7 +75,7 @@ type RunState = {
   /** Check each cache hit against the store's head (reads outside a job have no write fence). */
   verifyCache?: boolean;
   /** Lanes served from the cache, with the head index the cache claimed. */
-  cached: CacheHits;
+  hits: CacheHits;
   documentType?: string;
   /** Signatures and authorization passed: a failure from here on may be a re-run's (replay). */
   checked?: boolean;
@@ -124,6 +126,7 @@ export class DocumentJobExecutor implements IJobExecutor {
   readonly #cache: StateCache;
   readonly #loader: LaneStateLoader;
   readonly #now: () => number;
+  #lastIso = { ms: Number.NaN, iso: '' };
 
   constructor(options: DocumentJobExecutorOptions) {
     this.#store = options.store;
@@ -158,7 +161,7 @@ export class DocumentJobExecutor implements IJobExecutor {
       attempt === undefined || attempt.claim.token === ''
         ? undefined
         : { jobId: attempt.claim.jobId, token: attempt.claim.token, attempts: attempt.attempts };
-    let run: RunState = { bypassCache: false, cached: new Map(), claim };
+    let run: RunState = { bypassCache: false, hits: new Map(), claim };
     try {
       let outcome: RunOutcome;
       try {
@@ -167,7 +170,7 @@ export class DocumentJobExecutor implements IJobExecutor {
         if (!(await this.#servedStale(job, run, error, signal))) {
           outcome = await this.#replayOr(job, run, error, signal);
         } else {
-          run = { bypassCache: true, cached: new Map(), claim };
+          run = { bypassCache: true, hits: new Map(), claim };
           try {
             outcome = await this.#run(job, run, signal);
           } catch (again) {
@@ -175,16 +178,22 @@ export class DocumentJobExecutor implements IJobExecutor {
           }
         }
       }
-      return this.#result(job, startedAt, {
+      const metadata: Record<string, unknown> = {
+        replayed: outcome.replayed,
+        dispatched: outcome.dispatched,
+      };
+      if (run.documentType !== undefined) metadata.documentType = run.documentType;
+      const rejections = reducerErrors(outcome.operations);
+      if (rejections !== undefined) metadata.reducerErrors = rejections;
+      const completedAt = this.#now();
+      return {
+        job,
+        completedAt: this.#iso(completedAt),
+        duration: Math.max(0, completedAt - startedAt),
         success: true,
         operations: outcome.operations,
-        metadata: {
-          replayed: outcome.replayed,
-          dispatched: outcome.dispatched,
-          ...(run.documentType === undefined ? {} : { documentType: run.documentType }),
-          ...reducerErrors(outcome.operations),
-        },
-      });
+        metadata,
+      };
     } catch (caught) {
       const error =
         caught instanceof JobError || !signal?.aborted ? toJobError(caught) : abortError(signal);
@@ -227,7 +236,7 @@ export class DocumentJobExecutor implements IJobExecutor {
     }
     if (byScope.size === 0) return 0;
 
-    const run: RunState = { bypassCache: true, cached: new Map() };
+    const run: RunState = { bypassCache: true, hits: new Map() };
     const header = await this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run);
     const writes: LaneWrite[] = [];
     const rebased = rebaseOperations(
@@ -275,7 +284,7 @@ export class DocumentJobExecutor implements IJobExecutor {
    * matches it, so writes by other executors on the same store are seen.
    */
   async getState(documentId: string, scope: string, branch: string): Promise<unknown> {
-    const run: RunState = { bypassCache: false, verifyCache: true, cached: new Map() };
+    const run: RunState = { bypassCache: false, verifyCache: true, hits: new Map() };
     const header = await this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run);
     const state = header.state as DocumentHeader | null;
     if (scope === DOCUMENT_SCOPE) return state === null ? undefined : structuredClone(state);
@@ -286,13 +295,20 @@ export class DocumentJobExecutor implements IJobExecutor {
     return structuredClone(lane.state);
   }
 
-  /** One run of the job; failures are thrown as `JobError`. */
+  /**
+   * One run of the job; failures are thrown as `JobError`. The hot path (README: Performance):
+   * cached lanes are read without a turn, no authorizer means no `await`, and nothing is
+   * allocated per action beyond its draft, its reducer context and its operation.
+   */
   async #run(job: Job, run: RunState, signal: AbortSignal | undefined): Promise<RunOutcome> {
     throwIfAborted(signal);
     checkJobShape(job);
+    const { actions } = job;
     // Signatures bind the job's document and branch (see README, Semantics: Signatures).
-    const signers: (string | undefined)[] = [];
-    for (const action of job.actions) {
+    const authorizer = this.#authorizer;
+    const signers: (string | undefined)[] | undefined = authorizer === undefined ? undefined : [];
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i]!;
       // A synchronous verifier (the default) is not awaited: no extra turn per action.
       const answer = this.#verifier.verify(action, job);
       const check = answer instanceof Promise ? await answer : answer;
@@ -302,9 +318,9 @@ export class DocumentJobExecutor implements IJobExecutor {
           `Action '${action.id}' (${action.type}) has an invalid signature: ${check.reason}`,
         );
       }
-      signers.push(check.signer);
+      signers?.push(check.signer);
     }
-    await this.#authorize(job, signers);
+    if (signers !== undefined) await this.#authorize(job, signers);
     throwIfAborted(signal);
     run.checked = true;
 
@@ -314,51 +330,50 @@ export class DocumentJobExecutor implements IJobExecutor {
     const { documentId, branch } = job;
     const ids = operationIds(job);
 
-    const header = await this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run);
+    const headerKey = laneKey(documentId, DOCUMENT_SCOPE, branch);
+    let header = this.#loadLane(documentId, DOCUMENT_SCOPE, branch, undefined, run, headerKey);
+    if (header instanceof Promise) header = await header;
     const { model } = resolveDocumentJob(job, header.state as DocumentHeader | null, this.#models);
     run.documentType = model.documentType;
 
-    const lanes = new Map<string, LaneWork>();
-    for (const scope of unique([...job.scopes, DOCUMENT_SCOPE])) {
-      const loaded =
-        scope === DOCUMENT_SCOPE
-          ? header
-          : await this.#loadLane(documentId, scope, branch, model, run);
+    // The job's scopes in order (unique: checked above), then `document` when not among them.
+    const lanes: LaneWork[] = [];
+    for (const scope of job.scopes) {
+      if (scope === DOCUMENT_SCOPE) {
+        lanes.push(laneWork(scope, headerKey, header));
+        continue;
+      }
       const key = laneKey(documentId, scope, branch);
-      lanes.set(scope, {
-        scope,
-        key,
-        loaded,
-        state: loaded.state,
-        hash: loaded.hash,
-        operations: [],
-      });
+      let loaded = this.#loadLane(documentId, scope, branch, model, run, key);
+      if (loaded instanceof Promise) loaded = await loaded;
+      lanes.push(laneWork(scope, key, loaded));
     }
+    if (!job.scopes.includes(DOCUMENT_SCOPE))
+      lanes.push(laneWork(DOCUMENT_SCOPE, headerKey, header));
 
     const dispatched: Action[] = [];
+    const dispatch = (next: Action): void => {
+      dispatched.push(next);
+    };
     const operations: Operation[] = [];
     const record = model.onReducerError === 'record';
-    for (const [i, action] of job.actions.entries()) {
-      const lane = lanes.get(action.scope)!;
+    const checkLane = this.#verifier.checkLane;
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i]!;
+      const lane = laneOf(lanes, action.scope);
       // Loaded states are shared with the cache and the store: work on a private copy. A model
       // that records rejections gets a fresh copy per action, so a throw leaves the state intact.
-      const draft =
-        lane.operations.length === 0 || record ? structuredClone(lane.state) : lane.state;
-      const ctx = {
-        documentId,
-        scope: action.scope,
-        branch,
-        dispatch: (next: Action) => {
-          dispatched.push(next);
-        },
-      };
-      const head = { index: lane.loaded.index + lane.operations.length, hash: lane.hash };
-      const stale = this.#verifier.checkLane?.(action, head);
-      if (stale !== undefined) {
-        throw new JobError(
-          JobErrorCodes.HASH_MISMATCH,
-          `Action '${action.id}' (${action.type}) was signed for another state of scope '${action.scope}' than its head ${head.index}: ${stale}`,
-        );
+      const draft = lane.operations.length === 0 || record ? copyState(lane.state) : lane.state;
+      const ctx = { documentId, scope: action.scope, branch, dispatch };
+      if (checkLane !== undefined) {
+        const head = { index: lane.loaded.index + lane.operations.length, hash: lane.hash };
+        const stale = checkLane.call(this.#verifier, action, head);
+        if (stale !== undefined) {
+          throw new JobError(
+            JobErrorCodes.HASH_MISMATCH,
+            `Action '${action.id}' (${action.type}) was signed for another state of scope '${action.scope}' than its head ${head.index}: ${stale}`,
+          );
+        }
       }
       let rejection: string | undefined;
       try {
@@ -386,44 +401,50 @@ export class DocumentJobExecutor implements IJobExecutor {
         hash: lane.hash,
         timestampUtcMs: action.timestampUtcMs,
         action,
-        ...(rejection === undefined ? {} : { error: rejection }),
       };
+      if (rejection !== undefined) operation.error = rejection;
       lane.operations.push(operation);
       operations.push(operation);
     }
 
-    checkResultingHash(job, (scope) => lanes.get(scope)!);
+    if (job.resultingHash !== undefined) checkResultingHash(job, (scope) => laneOf(lanes, scope));
     if (operations.length === 0) return { operations, replayed: false, dispatched };
     throwIfAborted(signal);
-    return this.#append(job, lanes, operations, dispatched, signal, run.claim);
+    // `return await`: one turn fewer than handing the promise on (README: Performance).
+    return await this.#append(job, lanes, operations, dispatched, signal, run.claim);
   }
 
   /** Writes the job's lanes in one append and keeps the cache in step with the outcome. */
   async #append(
     job: Job,
-    lanes: Map<string, LaneWork>,
+    lanes: LaneWork[],
     operations: Operation[],
     dispatched: Action[],
     signal: AbortSignal | undefined,
     claim: AppendClaim | undefined,
   ): Promise<RunOutcome> {
-    const writes: LaneWrite[] = [...lanes.values()].map((lane) => ({
-      scope: lane.scope,
-      expectedHead: lane.loaded.index,
-      operations: lane.operations,
-      ...(lane.operations.length === 0 ? {} : { snapshot: { state: lane.state, hash: lane.hash } }),
-    }));
+    const writes: LaneWrite[] = [];
+    for (const lane of lanes) {
+      const write: LaneWrite = {
+        scope: lane.scope,
+        expectedHead: lane.loaded.index,
+        operations: lane.operations,
+      };
+      if (lane.operations.length > 0) write.snapshot = { state: lane.state, hash: lane.hash };
+      writes.push(write);
+    }
+    const request: AppendRequest = {
+      documentId: job.documentId,
+      branch: job.branch,
+      lanes: writes,
+    };
+    if (signal !== undefined) request.signal = signal;
+    if (claim !== undefined) request.claim = claim;
     let result: Awaited<ReturnType<IOperationStore['append']>>;
     try {
-      result = await this.#store.append({
-        documentId: job.documentId,
-        branch: job.branch,
-        lanes: writes,
-        ...(signal === undefined ? {} : { signal }),
-        ...(claim === undefined ? {} : { claim }),
-      });
+      result = await this.#store.append(request);
     } catch (error) {
-      for (const lane of lanes.values()) this.#cache.delete(lane.key);
+      for (const lane of lanes) this.#cache.delete(lane.key);
       if (error instanceof StaleClaimError) throw claimLost(error);
       // A conflict, or the store refusing an aborted signal before its commit, wrote nothing. Any
       // other failure may have come after the commit (the answer lost): look the operations up
@@ -438,17 +459,22 @@ export class DocumentJobExecutor implements IJobExecutor {
       throw toJobError(error);
     }
     if (result.replayed) {
-      for (const lane of lanes.values()) this.#cache.delete(lane.key);
+      for (const lane of lanes) this.#cache.delete(lane.key);
       const byId = new Map(result.operations.map((operation) => [operation.id, operation]));
       const ordered = operations.map((operation) => byId.get(operation.id) ?? operation);
       return { operations: ordered, replayed: true, dispatched: [] };
     }
-    for (const lane of lanes.values()) {
-      this.#cache.set(lane.key, {
-        index: lane.loaded.index + lane.operations.length,
-        state: lane.state,
-        hash: lane.hash,
-      });
+    for (const lane of lanes) {
+      this.#cache.set(
+        lane.key,
+        lane.operations.length === 0
+          ? lane.loaded
+          : {
+              index: lane.loaded.index + lane.operations.length,
+              state: lane.state,
+              hash: lane.hash,
+            },
+      );
     }
     return { operations, replayed: false, dispatched };
   }
@@ -495,10 +521,10 @@ export class DocumentJobExecutor implements IJobExecutor {
     error: unknown,
     signal: AbortSignal | undefined,
   ): Promise<boolean> {
-    if (run.cached.size === 0 || signal?.aborted || !(error instanceof JobError)) return false;
+    if (run.hits.size === 0 || signal?.aborted || !(error instanceof JobError)) return false;
     if (error.cause instanceof WriteConflictError) return true; // `#append` dropped the lanes
     if (!STATE_DEPENDENT.has(error.code)) return false;
-    return this.#loader.anyStale(job.documentId, job.branch, run.cached);
+    return this.#loader.anyStale(job.documentId, job.branch, run.hits);
   }
 
   /**
@@ -565,18 +591,19 @@ export class DocumentJobExecutor implements IJobExecutor {
     return found as Operation[];
   }
 
+  /** The lane's snapshot: from the cache without a turn when it may serve it, else loaded. */
   #loadLane(
     documentId: string,
     scope: string,
     branch: string,
     model: DocumentModel | undefined,
     run: RunState,
-  ): Promise<LaneSnapshot> {
-    return this.#loader.load(documentId, scope, branch, model, {
-      bypassCache: run.bypassCache,
-      verifyCache: run.verifyCache === true,
-      hits: run.cached,
-    });
+    key = laneKey(documentId, scope, branch),
+  ): LaneSnapshot | Promise<LaneSnapshot> {
+    return (
+      this.#loader.cached(key, scope, run) ??
+      this.#loader.load(documentId, scope, branch, model, run, key)
+    );
   }
 
   #result(
@@ -587,11 +614,28 @@ export class DocumentJobExecutor implements IJobExecutor {
     const completedAt = this.#now();
     return {
       job,
-      completedAt: new Date(completedAt).toISOString(),
+      completedAt: this.#iso(completedAt),
       duration: Math.max(0, completedAt - startedAt),
       ...fields,
     };
   }
+
+  /** `new Date(ms).toISOString()`, reusing the string of the last millisecond asked for. */
+  #iso(ms: number): string {
+    if (ms !== this.#lastIso.ms) this.#lastIso = { ms, iso: new Date(ms).toISOString() };
+    return this.#lastIso.iso;
+  }
+}
+
+/** A lane's work before the job's first action on it. */
+function laneWork(scope: string, key: string, loaded: LaneSnapshot): LaneWork {
+  return { scope, key, loaded, state: loaded.state, hash: loaded.hash, operations: [] };
+}
+
+/** The lane of `scope` among the job's few lanes (the job's scopes hold every action's scope). */
+function laneOf(lanes: readonly LaneWork[], scope: string): LaneWork {
+  for (const lane of lanes) if (lane.scope === scope) return lane;
+  throw new Error(`no lane for scope '${scope}'`); // unreachable after checkJobShape
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -642,22 +686,31 @@ export type ReducerErrorReport = {
   error: string;
 };
 
-/** `{ reducerErrors }` listing the recorded rejections among `operations`, or `{}` for none. */
-function reducerErrors(operations: readonly Operation[]): { reducerErrors?: ReducerErrorReport[] } {
-  const reports: ReducerErrorReport[] = [];
+/** The recorded rejections among `operations`, or undefined for none. */
+function reducerErrors(operations: readonly Operation[]): ReducerErrorReport[] | undefined {
+  let reports: ReducerErrorReport[] | undefined;
   for (const { id, index, action, error } of operations) {
     if (error !== undefined) {
-      reports.push({ actionId: action.id, scope: action.scope, operationId: id, index, error });
+      reports ??= [];
+      reports.push({
+        actionId: action.id,
+        scope: action.scope,
+        operationId: id,
+        index,
+        error,
+      });
     }
   }
-  return reports.length === 0 ? {} : { reducerErrors: reports };
+  return reports;
 }
 
 /** The deterministic ids of the job's operations, one per action in order. */
 function operationIds(job: Job): string[] {
-  return job.actions.map((action) =>
-    operationId(job.documentId, action.scope, job.branch, action.id),
-  );
+  const ids: string[] = [];
+  for (const action of job.actions) {
+    ids.push(operationId(job.documentId, action.scope, job.branch, action.id));
+  }
+  return ids;
 }
 
 function unique(values: string[]): string[] {

@@ -45,8 +45,8 @@ export class LaneStateLoader {
     branch: string,
     model: DocumentModel | undefined,
     options: LoadOptions = {},
+    key = laneKey(documentId, scope, branch),
   ): Promise<LaneSnapshot> {
-    const key = laneKey(documentId, scope, branch);
     if (!options.bypassCache) {
       const hit = this.cache.get(key);
       if (
@@ -80,6 +80,18 @@ export class LaneStateLoader {
     const entry: LaneSnapshot = { index, state, hash };
     this.cache.set(key, entry);
     return entry;
+  }
+
+  /**
+   * The lane's snapshot when the cache can serve it without a read (no `bypassCache`, no
+   * `verifyCache`), recorded in `hits`; otherwise undefined, and `load` decides. Synchronous, so
+   * the hot path of a job whose lanes are cached takes no turn per lane (README: Performance).
+   */
+  cached(key: string, scope: string, options: LoadOptions): LaneSnapshot | undefined {
+    if (options.bypassCache || options.verifyCache) return undefined;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) options.hits?.set(key, { scope, index: hit.index });
+    return hit;
   }
 
   /**

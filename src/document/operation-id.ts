@@ -2,7 +2,7 @@
  * Deterministic operation ids (README: Semantics, "Execution of one job").
  * @module
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The id of the operation that applies action `actionId` in the lane (`documentId`, `scope`,
@@ -17,8 +17,5 @@ export function operationId(
   branch: string,
   actionId: string,
 ): string {
-  return createHash('sha1')
-    .update(`${documentId}:${scope}:${branch}:${actionId}`)
-    .digest('hex')
-    .slice(0, 32);
+  return hash('sha1', `${documentId}:${scope}:${branch}:${actionId}`, 'hex').slice(0, 32);
 }

@@ -21,11 +21,17 @@ export function stableStringify(value: unknown): string {
   return write(value, '', new Set()) ?? 'null';
 }
 
-/** Returns undefined for values JSON omits (so the caller can skip the property). */
-function write(value: unknown, key: string, stack: Set<object>): string | undefined {
+/**
+ * Returns undefined for values JSON omits (so the caller can skip the property). `key` is what
+ * `toJSON` is given: the property name, or the array index (turned into a string only then).
+ * Built by concatenation, without an array of parts per object: this runs for every state hash.
+ */
+function write(value: unknown, key: string | number, stack: Set<object>): string | undefined {
   if (value !== null && typeof value === 'object') {
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') value = toJSON.call(value, key);
+    if (typeof toJSON === 'function') {
+      value = toJSON.call(value, typeof key === 'number' ? String(key) : key);
+    }
   }
   switch (typeof value) {
     case 'string':
@@ -51,19 +57,25 @@ function write(value: unknown, key: string, stack: Set<object>): string | undefi
   stack.add(object);
   let out: string;
   if (Array.isArray(object)) {
-    const items: string[] = [];
+    out = '[';
     for (let i = 0; i < object.length; i++) {
-      items.push(write(object[i], String(i), stack) ?? 'null');
+      if (i > 0) out += ',';
+      out += write(object[i], i, stack) ?? 'null';
     }
-    out = `[${items.join(',')}]`;
+    out += ']';
   } else {
     const record = object as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const name of Object.keys(record).sort()) {
+    const names = Object.keys(record);
+    if (names.length > 1) names.sort();
+    out = '{';
+    let first = true;
+    for (const name of names) {
       const item = write(record[name], name, stack);
-      if (item !== undefined) parts.push(`${JSON.stringify(name)}:${item}`);
+      if (item === undefined) continue;
+      out += first ? `${JSON.stringify(name)}:${item}` : `,${JSON.stringify(name)}:${item}`;
+      first = false;
     }
-    out = `{${parts.join(',')}}`;
+    out += '}';
   }
   stack.delete(object);
   return out;

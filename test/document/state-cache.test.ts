@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StateCache } from '../../src/document/state-cache.js';
 import { JobValidationError } from '../../src/errors.js';
@@ -52,5 +53,46 @@ describe('StateCache', () => {
     expect(cache.get('a')).toBeUndefined();
     expect(() => new StateCache({ capacity: -1 })).toThrow(JobValidationError);
     expect(() => new StateCache({ capacity: 1.5 })).toThrow(/cacheSize/);
+  });
+
+  it('keeps and drops the same lanes as a Map-ordered LRU, whatever the sequence of calls', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('get' as const), key: fc.nat(6) }),
+      fc.record({ kind: fc.constant('set' as const), key: fc.nat(6), index: fc.nat(99) }),
+      fc.record({ kind: fc.constant('delete' as const), key: fc.nat(6) }),
+      fc.record({ kind: fc.constant('clear' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.nat(4), fc.array(op, { maxLength: 60 }), (capacity, ops) => {
+        const cache = new StateCache({ capacity });
+        const model = new Map<string, ReturnType<typeof snap>>(); // oldest first
+        for (const o of ops) {
+          if (o.kind === 'clear') {
+            cache.clear();
+            model.clear();
+            continue;
+          }
+          const key = `k${o.key}`;
+          if (o.kind === 'get') {
+            const expected = model.get(key);
+            if (expected !== undefined) {
+              model.delete(key);
+              model.set(key, expected);
+            }
+            expect(cache.get(key)).toBe(expected);
+          } else if (o.kind === 'delete') {
+            expect(cache.delete(key)).toBe(model.delete(key));
+          } else if (capacity > 0) {
+            const value = snap(o.index);
+            cache.set(key, value);
+            model.delete(key);
+            model.set(key, value);
+            if (model.size > capacity) model.delete(model.keys().next().value as string);
+          }
+          expect(cache.size).toBe(model.size);
+        }
+        for (const [key, value] of model) expect(cache.get(key)).toBe(value);
+      }),
+    );
   });
 });

@@ -2,9 +2,7 @@
  * The in-memory operation store.
  * @module
  */
-
 import { WriteConflictError } from '../../errors.js';
-import { laneKey } from '../../lane-key.js';
 import type { Operation } from '../../types.js';
 import type {
   AppendRequest,
@@ -44,7 +42,8 @@ export type MemoryOperationStoreOptions = {
 /**
  * An {@link IOperationStore} in memory: the default for library use and tests.
  *
- * Per lane (by `laneKey`) an array of operations, a map from operation id to operation (for
+ * Per lane (by document, branch and scope, in nested Maps: no key string is built per call) an
+ * array of operations, a map from operation id to operation (for
  * idempotent replay: ids are unique per lane, see {@link IOperationStore}) and the latest snapshot.
  * `append` runs without yielding, so it is atomic: replay check, then every lane's expected head,
  * then the request's shape, then the abort signal, then the write of every lane. Operations and
@@ -62,7 +61,8 @@ export type MemoryOperationStoreOptions = {
  * await store.getHead('doc-1', 'global', 'main'); // 0
  */
 export class MemoryOperationStore implements IOperationStore {
-  readonly #lanes = new Map<string, LaneData>();
+  /** documentId → branch → scope → lane. */
+  readonly #documents = new Map<string, Map<string, Map<string, LaneData>>>();
   readonly #claims: MemoryClaimCompleter | undefined;
 
   constructor(options: MemoryOperationStoreOptions = {}) {
@@ -76,13 +76,14 @@ export class MemoryOperationStore implements IOperationStore {
     branch: string,
     fromIndex = 0,
   ): Promise<Operation[]> {
-    const lane = this.#lanes.get(laneKey(documentId, scope, branch));
+    const lane = this.#lane(documentId, scope, branch);
     return lane === undefined ? [] : lane.operations.slice(Math.max(0, fromIndex));
   }
 
   /** Index of the lane's last operation, -1 when empty. */
   async getHead(documentId: string, scope: string, branch: string): Promise<number> {
-    return this.#head(laneKey(documentId, scope, branch));
+    const lane = this.#lane(documentId, scope, branch);
+    return lane === undefined ? -1 : lane.operations.length - 1;
   }
 
   /** The latest snapshot stored for the lane. */
@@ -91,7 +92,7 @@ export class MemoryOperationStore implements IOperationStore {
     scope: string,
     branch: string,
   ): Promise<LaneSnapshot | undefined> {
-    return this.#lanes.get(laneKey(documentId, scope, branch))?.snapshot;
+    return this.#lane(documentId, scope, branch)?.snapshot;
   }
 
   /** Per ref, the operation stored with its id in its lane, or undefined (see the port). */
@@ -100,9 +101,7 @@ export class MemoryOperationStore implements IOperationStore {
     branch: string,
     refs: readonly OperationRef[],
   ): Promise<(Operation | undefined)[]> {
-    return refs.map(({ scope, id }) =>
-      this.#lanes.get(laneKey(documentId, scope, branch))?.ids.get(id),
-    );
+    return refs.map(({ scope, id }) => this.#lane(documentId, scope, branch)?.ids.get(id));
   }
 
   /**
@@ -117,8 +116,9 @@ export class MemoryOperationStore implements IOperationStore {
     const { documentId, branch, lanes } = request;
     const claim = this.#claims === undefined ? undefined : request.claim;
     if (claim !== undefined) this.#claims?.assertClaimHeld(claim);
-    const keys = lanes.map((lane) => laneKey(documentId, lane.scope, branch));
-    const stored = keys.map((key) => this.#lanes.get(key));
+    const scopes = this.#documents.get(documentId)?.get(branch);
+    const stored: (LaneData | undefined)[] = [];
+    for (const lane of lanes) stored.push(scopes?.get(lane.scope));
 
     const replayed = replayOf(lanes, stored);
     if (replayed !== undefined) {
@@ -128,7 +128,8 @@ export class MemoryOperationStore implements IOperationStore {
 
     for (let i = 0; i < lanes.length; i++) {
       const lane = lanes[i] as LaneWrite;
-      const head = this.#head(keys[i] as string);
+      const data = stored[i];
+      const head = data === undefined ? -1 : data.operations.length - 1;
       if (head !== lane.expectedHead) {
         throw new WriteConflictError(
           `${documentId}:${lane.scope}:${branch}`,
@@ -137,18 +138,17 @@ export class MemoryOperationStore implements IOperationStore {
         );
       }
     }
-    checkShape(lanes, keys, stored);
+    checkShape(lanes, stored);
     request.signal?.throwIfAborted();
 
     const written: Operation[] = [];
     for (let i = 0; i < lanes.length; i++) {
       const lane = lanes[i] as LaneWrite;
-      const key = keys[i] as string;
       let data = stored[i];
       if (lane.operations.length > 0) {
         if (data === undefined) {
           data = { operations: [], ids: new Map(), snapshot: undefined };
-          this.#lanes.set(key, data);
+          this.#scopesFor(documentId, branch).set(lane.scope, data);
         }
         for (const operation of lane.operations) {
           data.operations.push(operation);
@@ -171,9 +171,23 @@ export class MemoryOperationStore implements IOperationStore {
   /** Nothing to release in memory. */
   async close(): Promise<void> {}
 
-  #head(key: string): number {
-    const lane = this.#lanes.get(key);
-    return lane === undefined ? -1 : lane.operations.length - 1;
+  #lane(documentId: string, scope: string, branch: string): LaneData | undefined {
+    return this.#documents.get(documentId)?.get(branch)?.get(scope);
+  }
+
+  /** The lanes of the document's branch, created empty when absent. */
+  #scopesFor(documentId: string, branch: string): Map<string, LaneData> {
+    let branches = this.#documents.get(documentId);
+    if (branches === undefined) {
+      branches = new Map();
+      this.#documents.set(documentId, branches);
+    }
+    let scopes = branches.get(branch);
+    if (scopes === undefined) {
+      scopes = new Map();
+      branches.set(branch, scopes);
+    }
+    return scopes;
   }
 }
 
@@ -194,12 +208,15 @@ function replayOf(lanes: LaneWrite[], stored: (LaneData | undefined)[]): Operati
 }
 
 /** Rejects a request that would break contiguity or store an operation id twice in a lane. */
-function checkShape(lanes: LaneWrite[], keys: string[], stored: (LaneData | undefined)[]): void {
-  if (new Set(keys).size !== keys.length) {
+function checkShape(lanes: LaneWrite[], stored: (LaneData | undefined)[]): void {
+  if (lanes.length > 1 && new Set(lanes.map((lane) => lane.scope)).size !== lanes.length) {
     throw new Error('Malformed append: a scope appears twice in `lanes`');
   }
-  lanes.forEach((lane, l) => {
-    const seen = new Set<string>();
+  for (let l = 0; l < lanes.length; l++) {
+    const lane = lanes[l] as LaneWrite;
+    const ids = stored[l]?.ids;
+    // A Set of the ids seen only when the lane gets more than one operation.
+    const seen = lane.operations.length > 1 ? new Set<string>() : undefined;
     for (let i = 0; i < lane.operations.length; i++) {
       const operation = lane.operations[i] as Operation;
       const expected = lane.expectedHead + 1 + i;
@@ -208,12 +225,12 @@ function checkShape(lanes: LaneWrite[], keys: string[], stored: (LaneData | unde
           `Malformed append: operation ${operation.id} of scope ${lane.scope} has index ${operation.index}, expected ${expected}`,
         );
       }
-      if (seen.has(operation.id) || stored[l]?.ids.has(operation.id)) {
+      if (seen?.has(operation.id) || ids?.has(operation.id)) {
         throw new Error(
           `Malformed append: operation id ${operation.id} is already stored in scope ${lane.scope}`,
         );
       }
-      seen.add(operation.id);
+      seen?.add(operation.id);
     }
-  });
+  }
 }
