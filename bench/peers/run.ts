@@ -6,9 +6,9 @@
  * over LANES lanes, 100 at once, enqueued in batches of 5,000 and timed from the first enqueue
  * until the last job is complete in the database. Every contender checks that each lane's jobs ran
  * once each, in enqueue order, and every one runs in this process, in turn, each round: P4, P7-PG,
- * graphile-worker (its defaults, then its batched setting), pg-boss. One warm-up round at 2,000
- * jobs, then the median of RUNS rounds; the ratios are the medians of each round's ratios, against
- * the faster of graphile-worker's two settings in that round.
+ * graphile-worker (its defaults, then its batched setting), pg-boss (one batch worker; with
+ * SERIATIM_PEERS_PGBOSS_WORKERS=1 also 100 one-job workers). One warm-up round at 2,000 jobs, then the median of RUNS rounds; the ratios
+ * are the medians of each round's ratios, against the faster setting of each peer in that round.
  *
  *   scripts/with-postgres.sh npm run bench:peers                  # installs bench/peers first
  *   SERIATIM_PG_URL=postgres://… npx tsx bench/peers/run.ts [jobs=10000] [lanes=1000] [runs=3]
@@ -41,8 +41,24 @@ const version = (name: string) =>
 /** One contender's figures over the rounds. */
 type Series = { rates: number[]; cpu: number[]; problems: number };
 const series = (): Series => ({ rates: [], cpu: [], problems: 0 });
-const CONTENDERS = ['p4', 'p7', 'graphileDefaults', 'graphileBatched', 'pgBoss'] as const;
-type Contender = (typeof CONTENDERS)[number];
+const ALL = [
+  'p4',
+  'p7',
+  'graphileDefaults',
+  'graphileBatched',
+  'pgBossBatch',
+  'pgBossWorkers',
+] as const;
+type Contender = (typeof ALL)[number];
+/**
+ * pg-boss's 100 one-job workers run only with SERIATIM_PEERS_PGBOSS_WORKERS=1: on key_strict_fifo
+ * their concurrent fetches race for the same key heads and mostly come back empty, then wait out
+ * the 0.5 s poll (3.5 jobs/s for 2,000 jobs over 1,000 lanes in a probe: ~50 min for 10,000).
+ */
+const CONTENDERS: readonly Contender[] =
+  process.env.SERIATIM_PEERS_PGBOSS_WORKERS === '1'
+    ? ALL
+    : ALL.filter((c) => c !== 'pgBossWorkers');
 
 begin();
 const entry = await findStorageFactory('postgres');
@@ -57,7 +73,10 @@ async function main(connectionString: string): Promise<void> {
   const boss = version('pg-boss');
 
   /** One round: each contender once, in turn, over `jobs` jobs. */
-  async function oneRound(jobs: number, prefix: string): Promise<Record<Contender, PeerRun>> {
+  async function oneRound(
+    jobs: number,
+    prefix: string,
+  ): Promise<Record<Exclude<Contender, 'pgBossWorkers'>, PeerRun> & { pgBossWorkers?: PeerRun }> {
     const workload: PeerWorkload = { jobs, lanes: LANES, concurrency: CONCURRENCY };
     const p4 = await runDocuments(storage, {
       jobs,
@@ -79,7 +98,10 @@ async function main(connectionString: string): Promise<void> {
       p7: { ...p7, violations: p7.violations + p7.failed, unfinished: 0 },
       graphileDefaults: await runGraphileWorker(connectionString, workload, 'defaults'),
       graphileBatched: await runGraphileWorker(connectionString, workload, 'batched'),
-      pgBoss: await runPgBoss(connectionString, workload),
+      pgBossBatch: await runPgBoss(connectionString, workload, 'batch'),
+      ...(CONTENDERS.includes('pgBossWorkers')
+        ? { pgBossWorkers: await runPgBoss(connectionString, workload, 'workers') }
+        : {}),
     };
   }
 
@@ -94,6 +116,7 @@ async function main(connectionString: string): Promise<void> {
     const result = await oneRound(JOBS, `${tag}r${i}`);
     for (const c of CONTENDERS) {
       const run = result[c];
+      if (run === undefined) continue;
       figures[c].rates.push(run.jobsPerSecond);
       figures[c].cpu.push(run.cpuMicrosPerJob);
       figures[c].problems +=
@@ -104,9 +127,13 @@ async function main(connectionString: string): Promise<void> {
       result.graphileBatched.jobsPerSecond,
     );
     ratios.p4Graphile.push(result.p4.jobsPerSecond / graphile);
-    ratios.p4Boss.push(result.p4.jobsPerSecond / result.pgBoss.jobsPerSecond);
+    const pgBoss = Math.max(
+      result.pgBossBatch.jobsPerSecond,
+      result.pgBossWorkers?.jobsPerSecond ?? 0,
+    );
+    ratios.p4Boss.push(result.p4.jobsPerSecond / pgBoss);
     p7Ratios.graphile.push(result.p7.jobsPerSecond / graphile);
-    p7Ratios.boss.push(result.p7.jobsPerSecond / result.pgBoss.jobsPerSecond);
+    p7Ratios.boss.push(result.p7.jobsPerSecond / pgBoss);
   }
 
   const size = `${fmt(JOBS)} jobs / ${fmt(LANES)} lanes, concurrency ${CONCURRENCY}`;
@@ -124,12 +151,18 @@ async function main(connectionString: string): Promise<void> {
       `graphile-worker ${gw}, one named queue per lane, localQueue ${CONCURRENCY} + completeJobBatchDelay 0, no-op task, ${size}`,
     ],
     [
-      'PEERS-PGBOSS',
-      'pgBoss',
-      `pg-boss ${boss}, key_strict_fifo, one key per lane, batchSize ${CONCURRENCY}, no-op handler, ${size}`,
+      'PEERS-PGBOSS-BATCH',
+      'pgBossBatch',
+      `pg-boss ${boss}, key_strict_fifo, one key per lane, one worker of batchSize ${CONCURRENCY} (burstWhenBatchFull), no-op handler, ${size}`,
+    ],
+    [
+      'PEERS-PGBOSS-WORKERS',
+      'pgBossWorkers',
+      `pg-boss ${boss}, key_strict_fifo, one key per lane, localConcurrency ${CONCURRENCY} of batchSize 1, no-op handler, ${size}`,
     ],
   ];
   for (const [id, c, workload] of rows) {
+    if (!CONTENDERS.includes(c)) continue;
     const f = figures[c];
     report({
       id,
@@ -146,7 +179,7 @@ async function main(connectionString: string): Promise<void> {
   }
   report({
     id: 'PEERS',
-    workload: `ratios in the same run (median of ${RUNS} rounds; graphile-worker: the faster setting of each round)`,
+    workload: `ratios in the same run (median of ${RUNS} rounds; each peer: its faster setting in the round)`,
     result:
       `P4/graphile-worker ${round(median(ratios.p4Graphile), 3)}, ` +
       `P4/pg-boss ${round(median(ratios.p4Boss), 3)}`,
