@@ -22,6 +22,7 @@ const BENCHES = [
   ['P5', 'p5-start-latency.ts'],
   ['P6', 'p6-memory-footprint.ts'],
   ['P7', 'p7-memory-handlers.ts'],
+  ['P7-PG', 'p7-postgres-handlers.ts'],
 ] as const;
 
 const only = process.argv.slice(2).map((id) => id.toUpperCase());

@@ -6,7 +6,7 @@ import { JobExecutorManager } from '../../src/actors/job-executor-manager.js';
 import { MemoryEventBus } from '../../src/adapters/memory/memory-event-bus.js';
 import { MemoryQueue } from '../../src/adapters/memory/memory-queue.js';
 import type { ExecutorOptions } from '../../src/options.js';
-import type { IJobExecutor, Job, JobInput, JobResult } from '../../src/types.js';
+import type { HandlerJobInput, IJobExecutor, Job, JobInput, JobResult } from '../../src/types.js';
 
 const TIMESTAMP = '2026-01-01T00:00:00.000Z';
 
@@ -74,9 +74,9 @@ export class Countdown {
 }
 
 /** Feeds `inputs` to `enqueueMany` in batches. */
-export async function enqueueAll(
-  queue: { enqueueMany(inputs: JobInput[]): Promise<unknown> },
-  inputs: JobInput[],
+export async function enqueueAll<T extends JobInput | HandlerJobInput>(
+  queue: { enqueueMany(inputs: T[]): Promise<unknown> },
+  inputs: T[],
   batch = 10_000,
 ): Promise<void> {
   for (let i = 0; i < inputs.length; i += batch)
