@@ -49,12 +49,7 @@ export class AttemptRunner {
     try {
       attempt = this.executor.execute(
         job,
-        {
-          maxRetries: config.maxRetries,
-          jobTimeout: config.jobTimeout,
-          retryBaseDelay: config.retryBaseDelay,
-          retryMaxDelay: config.retryMaxDelay,
-        },
+        config,
         controller.signal,
         // The claim goes to the executor, whose append completes it in the same commit.
         { claim: { jobId: job.id, token: claimToken }, attempts },

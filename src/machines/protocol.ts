@@ -16,17 +16,21 @@
  */
 import type { Claim } from '../adapters/ports.js';
 import type { JobError } from '../errors.js';
-import type { Job, JobResult } from '../types.js';
+import type { Job, JobExecutionConfig, JobResult } from '../types.js';
 
-/** Per-job settings, resolved by the runtime from the executor options and the job. */
-export type JobRunConfig = {
-  jobTimeout: number;
-  retryBaseDelay: number;
-  retryMaxDelay: number;
-  maxRetries: number;
-  /** An `ISyncSource` is configured: the fatal path syncs and re-applies once. */
-  syncEnabled: boolean;
-};
+/**
+ * Per-job settings, resolved by the runtime from the executor options and the job (a job's own
+ * `maxRetries` wins). The one run-config shape: the lane machine reads it, and the executor
+ * receives the same (frozen) object as its `JobExecutionConfig`. The executor options
+ * (`ResolvedExecutorOptions`) stay a type of their own: they are the public configuration, and
+ * hold what no job reads (concurrency, lane batching, retention).
+ */
+export type JobRunConfig = Readonly<
+  Required<JobExecutionConfig> & {
+    /** An `ISyncSource` is configured: the fatal path syncs and re-applies once. */
+    syncEnabled: boolean;
+  }
+>;
 
 // ─── Runtime → lane ──────────────────────────────────────────────────────────────────────────────
 
