@@ -127,10 +127,7 @@ export class JobExecutorManager {
       publish: this.publish,
       policy: deps.laneFailurePolicy ?? 'continue',
       onError: this.onError,
-      stopping: () => {
-        const state = this.supervisor.getSnapshot().value;
-        return state === 'stopping' || state === 'stopped';
-      },
+      stopping: () => !this.supervisor.getSnapshot().hasTag('active'),
     });
     this.dispatcher = new LaneDispatcher({
       queue: this.queue,
@@ -158,8 +155,8 @@ export class JobExecutorManager {
   async start(config?: ExecutorOptions, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     const state = this.supervisor.getSnapshot();
-    if (state.matches('stopping')) await this.waitFor('stopped', signal);
-    if (!this.supervisor.getSnapshot().matches('stopped')) {
+    if (state.hasTag('stopping')) await this.waitFor('stopped', signal);
+    if (!this.supervisor.getSnapshot().hasTag('stopped')) {
       checkRunningOptions(config ?? {}, this.options);
       return;
     }
@@ -183,7 +180,7 @@ export class JobExecutorManager {
    */
   async stop(graceful = true, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    if (this.supervisor.getSnapshot().matches('stopped')) return;
+    if (this.supervisor.getSnapshot().hasTag('stopped')) return;
     this.supervisor.send({ type: 'stop', graceful });
     await this.waitFor('stopped', signal);
   }
@@ -203,10 +200,10 @@ export class JobExecutorManager {
   async getStatus(signal?: AbortSignal): Promise<ExecutorStatus> {
     signal?.throwIfAborted();
     const snapshot = this.supervisor.getSnapshot();
-    const isRunning = snapshot.matches('running') || snapshot.matches('paused');
+    const isRunning = snapshot.hasTag('active');
     return {
       isRunning,
-      isPaused: snapshot.matches('paused'),
+      isPaused: snapshot.hasTag('paused'),
       activeJobs: snapshot.context.used,
       totalJobsProcessed: this.stats.processed,
       totalJobsSucceeded: this.stats.succeeded,
@@ -322,9 +319,9 @@ export class JobExecutorManager {
 
   private waitFor(state: 'stopped', signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.supervisor.getSnapshot().matches(state)) return resolve();
+      if (this.supervisor.getSnapshot().hasTag(state)) return resolve();
       const subscription = this.supervisor.subscribe((snapshot) => {
-        if (!snapshot.matches(state)) return;
+        if (!snapshot.hasTag(state)) return;
         subscription.unsubscribe();
         signal?.removeEventListener('abort', onAbort);
         resolve();

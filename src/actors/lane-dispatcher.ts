@@ -234,7 +234,7 @@ export class LaneDispatcher {
     }
     const key = laneKey(job.documentId, job.scopes[0]!, job.branch);
     const lane = this.lanes.acquire(key);
-    if (!lane.getSnapshot().matches('idle')) {
+    if (!lane.getSnapshot().hasTag('idle')) {
       // The end of a claim is folded into its append: the queue may hand out the lane's next job
       // as soon as that append commits, while this lane still takes in its attempt's answer. The
       // claim waits for the lane, holding its slot (then `dispatch` again: the lane's outcome may
@@ -250,7 +250,7 @@ export class LaneDispatcher {
 
   /** A claim that waited goes on, or back to the queue when the executor paused or stops. */
   private dispatchIfRunning(claim: Claim, run: number): void {
-    if (this.supervisor.getSnapshot().value === 'running') this.dispatch(claim, run);
+    if (this.supervisor.getSnapshot().hasTag('startsAttempts')) this.dispatch(claim, run);
     else this.returnUnstarted(claim, 1);
   }
 
@@ -331,7 +331,7 @@ export class LaneDispatcher {
       return;
     }
     const job = snapshot?.context.job;
-    if (snapshot === undefined || job === undefined || snapshot.matches('idle')) return;
+    if (snapshot === undefined || job === undefined || snapshot.hasTag('idle')) return;
     this.attempts.abort(key, JobErrorCodes.GRACEFUL_ABORT);
     this.runLengths.delete(job.id);
     const heldSlot = snapshot.hasTag('holdsSlot');
@@ -441,10 +441,9 @@ export class LaneDispatcher {
     );
   }
 
-  /** A finished job's slot may run the lane's next job: running, and no retry waits for a slot. */
+  /** A finished job's slot may run the lane's next job (the supervisor's `continuesLanes`). */
   private mayBatch(): boolean {
-    const snapshot = this.supervisor.getSnapshot();
-    return snapshot.value === 'running' && snapshot.context.waiting.length === 0;
+    return this.supervisor.getSnapshot().hasTag('continuesLanes');
   }
 
   // ─── Stop paths ──────────────────────────────────────────────────────────────────────────────
@@ -527,8 +526,7 @@ export class LaneDispatcher {
   /** Wakes the supervisor at `at` (the earliest of the pending wake-ups wins). */
   private wakeAt(at: number): void {
     // A claim that returns as the executor stops must not leave a timer behind.
-    const state = this.supervisor.getSnapshot().value;
-    if (state !== 'running' && state !== 'paused') return;
+    if (!this.supervisor.getSnapshot().hasTag('active')) return;
     if (this.wakeTimer !== undefined && this.wakeDueAt <= at) return;
     this.cancelWake();
     this.wakeDueAt = at;
@@ -599,7 +597,7 @@ function whenIdle(lane: LaneActor, work: () => void): void {
   };
   const subscription = lane.subscribe({
     next: (snapshot) => {
-      if (snapshot.matches('idle')) finish();
+      if (snapshot.hasTag('idle')) finish();
     },
     complete: finish,
     error: finish,

@@ -205,9 +205,9 @@ export const laneSetup = setup({
     emitIdle: emit(({ context }) => ({ type: 'lane.idle' as const, laneKey: context.laneKey })),
   },
   guards: {
-    isCurrentAttempt: ({ context, event }) =>
-      (event.type === 'attempt.done' || event.type === 'attempt.failed') &&
-      event.token === context.attemptToken,
+    /** The answer is the current attempt's (a late answer of an older attempt is ignored). */
+    isCurrentAttempt: ({ context }, params: { token: number }) =>
+      params.token === context.attemptToken,
     /** The recorded error is retryable and the job has retries left. */
     /** Retryable, with retries left or a write whose outcome is unknown (retried until known). */
     canRetry: ({ context }) =>
@@ -239,9 +239,10 @@ function initialLaneContextFromClaim(claim: Claim, config: JobRunConfig): Partia
 /**
  * State tags the runtime asks instead of naming states: `holdsSlot`, the job holds a concurrency
  * slot (an attempt runs or settles, or the fatal path syncs); `awaitingSlot`, it waits for one
- * (`slot.granted` is expected). In `retrying` it holds neither.
+ * (`slot.granted` is expected). In `retrying` it holds neither. `idle` (lane machine): no job in
+ * hand, `job.assign` is expected.
  */
-export type LaneTag = 'holdsSlot' | 'awaitingSlot';
+export type LaneTag = 'holdsSlot' | 'awaitingSlot' | 'idle';
 
 /**
  * The job lifecycle as state configuration:
@@ -280,12 +281,12 @@ export const jobLifecycleStates = {
     },
     on: {
       'attempt.done': {
-        guard: 'isCurrentAttempt',
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'completed',
         actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
       },
       'attempt.failed': {
-        guard: 'isCurrentAttempt',
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'settled',
         actions: {
           type: 'recordError',
@@ -320,12 +321,12 @@ export const jobLifecycleStates = {
     on: {
       // Its write is stored: reporting the timeout (or retrying) would not match the store.
       'attempt.done': {
-        guard: 'isCurrentAttempt',
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'completed',
         actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
       },
       'attempt.failed': {
-        guard: 'isCurrentAttempt',
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'settled',
         actions: { type: 'recordLateError', params: ({ event }) => ({ error: event.error }) },
       },
@@ -339,12 +340,12 @@ export const jobLifecycleStates = {
     on: {
       // It committed before the abort took effect: it is complete, not released.
       'attempt.done': {
-        guard: 'isCurrentAttempt',
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'completed',
         actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
       },
       'attempt.failed': {
-        guard: 'isCurrentAttempt',
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'released',
         actions: { type: 'emitReleased', params: { heldSlot: true, aborted: true } },
       },

@@ -16,6 +16,7 @@ export const laneMachine = laneSetup.createMachine({
   states: {
     idle: {
       description: 'No job in hand; the registry may stop the lane after its idle period.',
+      tags: ['idle'],
       on: {
         'job.assign': {
           target: 'busy.running',
