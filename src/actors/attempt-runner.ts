@@ -1,7 +1,8 @@
 /**
- * Runs attempts for lane actors: calls the executor (with its signal and attempt context) and sends the outcome
- * back to the lane as `attempt.done` / `attempt.failed`, tagged with the attempt's token so a late
- * result of an older attempt is ignored by the machine's `isCurrentAttempt` guard.
+ * Runs attempts for lane actors: calls the executor (with its signal and attempt context); a
+ * failure goes back to the lane as `attempt.failed`, a success to the runtime first (which writes
+ * it, then sends `attempt.done`), both tagged with the attempt's token so a late result of an
+ * older attempt is ignored by the machine's `isCurrentAttempt` guard.
  * @internal
  * @module
  */
@@ -18,6 +19,17 @@ import type { AttemptContext, IJobExecutor, Job, JobResult } from '../types.js';
 import { EventLoopTurns } from './event-loop-turns.js';
 
 type LaneSelf = { send(event: LaneEvent): void };
+
+/** A successful attempt, before its lane hears of it. */
+export type AttemptSuccess = {
+  lane: LaneSelf;
+  laneKey: string;
+  token: number;
+  result: JobResult;
+  job: Job;
+  claimToken: string;
+  attempts: number;
+};
 
 /**
  * One attempt as the executor sees it (its 4th argument, `AttemptContext`). Its `AbortController`
@@ -61,7 +73,14 @@ export class AttemptRunner {
   /** Whether the executor may read a 3rd argument: it gets a real signal there (see below). */
   private readonly signalArgument: boolean;
 
-  constructor(private readonly executor: IJobExecutor) {
+  /**
+   * @param succeeded Takes a current attempt's success instead of the lane: the runtime writes
+   *   the outcome first, then tells the lane (`attempt.done`), possibly with its next job.
+   */
+  constructor(
+    private readonly executor: IJobExecutor,
+    private readonly succeeded: (success: AttemptSuccess) => void,
+  ) {
     this.signalArgument = !executor.attemptSignal && mayReadThirdArgument(executor.execute);
   }
 
@@ -85,7 +104,7 @@ export class AttemptRunner {
     job: Job,
     config: JobRunConfig,
     attempt: Attempt,
-    self: LaneSelf,
+    lane: LaneSelf,
   ): void {
     let running: Promise<JobResult>;
     try {
@@ -102,14 +121,15 @@ export class AttemptRunner {
       (result) => {
         if (this.current.get(laneKey) === attempt) this.current.delete(laneKey);
         if (result.success) {
-          self.send({ type: 'attempt.done', token, result });
+          const { claim, attempts } = attempt;
+          this.succeeded({ lane, laneKey, token, result, job, claimToken: claim.token, attempts });
         } else {
-          self.send({ type: 'attempt.failed', token, error: errorOfResult(result), result });
+          lane.send({ type: 'attempt.failed', token, error: errorOfResult(result), result });
         }
       },
       (error: unknown) => {
         if (this.current.get(laneKey) === attempt) this.current.delete(laneKey);
-        self.send({ type: 'attempt.failed', token, error: toJobError(error) });
+        lane.send({ type: 'attempt.failed', token, error: toJobError(error) });
       },
     );
   }

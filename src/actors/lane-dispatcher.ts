@@ -32,12 +32,13 @@ import type {
   LaneEmitted,
   LaneEvent,
   LaneReleaseCommand,
+  NextJob,
   SupervisorEmitted,
 } from '../machines/protocol.js';
 import { supervisorMachine } from '../machines/supervisor-machine.js';
 import { MAX_DELAY, type ResolvedExecutorOptions } from '../options.js';
 import type { IJobExecutor, Job } from '../types.js';
-import { AttemptRunner } from './attempt-runner.js';
+import { AttemptRunner, type AttemptSuccess } from './attempt-runner.js';
 import { ClaimRequests } from './claim-requests.js';
 import type { JobOutcomes, Publish } from './job-outcomes.js';
 import { type LaneActor, LaneRegistry } from './lane-registry.js';
@@ -99,7 +100,7 @@ export class LaneDispatcher {
     this.options = deps.options;
     this.syncEnabled = deps.resync !== undefined;
     this.sharedConfig = this.runConfig(undefined);
-    this.attempts = new AttemptRunner(deps.executor);
+    this.attempts = new AttemptRunner(deps.executor, (success) => this.succeeded(success));
     this.claims = new ClaimRequests(deps.queue, deps.runnerId);
 
     const { clock, random, resync } = deps;
@@ -295,9 +296,7 @@ export class LaneDispatcher {
         this.supervisor.send(event);
         break;
       case 'job.completed':
-        this.finishing(event.job);
-        this.finish(this.outcomes.completed(event), event.job);
-        break;
+        break; // written and published before the lane heard of it (`succeeded`)
       case 'job.failed':
         this.finishing(event.job);
         this.finish(this.outcomes.failed(event), event.job);
@@ -369,7 +368,30 @@ export class LaneDispatcher {
   }
 
   /**
-   * After a finished job's queue I/O and events: claims waiting for its lanes go on, and its slot
+   * An attempt succeeded. Its outcome is written and published before its lane hears of it, so
+   * that the same `attempt.done` can hand the lane its next job (step 6): one lane event per job.
+   * The lane machine takes every current success to `completed`, whatever state it is in (a
+   * timeout or a hard stop that came meanwhile included), so nothing is decided here early.
+   */
+  private succeeded(success: AttemptSuccess): void {
+    const { job, claimToken, attempts, result } = success;
+    this.finishing(job);
+    this.outcomes.completed({ type: 'job.completed', job, claimToken, attempts, result }).then(
+      () => {
+        this.finished(job);
+        this.continueLane(success);
+      },
+      (error: unknown) => {
+        this.finished(job);
+        this.onError(error);
+        this.runLengths.delete(job.id);
+        if (this.tellLane(success, undefined)) this.release(1, 1);
+      },
+    );
+  }
+
+  /**
+   * After a failed job's queue I/O and events: claims waiting for its lanes go on, and its slot
    * runs the lane's next job or is released.
    */
   private finish(io: Promise<unknown>, job: Job): void {
@@ -405,8 +427,12 @@ export class LaneDispatcher {
    * when the queue can hand it over (`claimLane`), the executor is running, no retry waits for a
    * slot, and the slot has run fewer than `laneBatchSize` jobs of the lane in a row. Otherwise the
    * slot goes back to the supervisor. Either way `jobCompleted` / `jobFailed` was published first.
+   * After a success (`AttemptSuccess`) the lane still holds the finished job: the next job goes to
+   * it with `attempt.done`. After a failure the lane is idle: the next job is dispatched.
    */
-  private continueLane(job: Job): void {
+  private continueLane(finished: Job | AttemptSuccess): void {
+    const success = 'lane' in finished ? finished : undefined;
+    const job = success ? success.job : (finished as Job);
     const run = this.runLengths.get(job.id) ?? 1;
     if (run > 1) this.runLengths.delete(job.id);
     if (
@@ -414,31 +440,60 @@ export class LaneDispatcher {
       run >= this.options.laneBatchSize ||
       !this.mayBatch()
     ) {
-      this.release(1, 1);
+      if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
       return;
     }
     const lane = { documentId: job.documentId, scope: job.scopes[0]!, branch: job.branch };
     promiseOf(() => this.claims.claimLane(lane)).then(
       (claim) => {
         if (claim === undefined) {
-          this.release(1, 1);
+          if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
         } else if (!this.mayBatch()) {
           // Paused, stopping or a retry waiting meanwhile: the claim goes back unstarted. It took
           // over the finished job's slot and in-flight count (the supervisor never saw it), so
           // its return settles both.
-          this.returnUnstarted(claim, 1);
-        } else {
+          if (success === undefined || this.tellLane(success, undefined)) {
+            this.returnUnstarted(claim, 1);
+          } else this.giveBack(claim);
+        } else if (success === undefined) {
           // The slot passes to the claim: one job settled and one in flight, nothing to report.
           this.dispatch(claim, run + 1);
+        } else {
+          this.runLengths.set(claim.job.id, run + 1);
+          const next = { claim, config: this.configFor(claim.job) };
+          if (!this.tellLane(success, next)) {
+            this.runLengths.delete(claim.job.id);
+            this.giveBack(claim);
+          }
         }
       },
       (error: unknown) => {
         this.onError(error);
-        this.release(1, 1);
+        if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
         // Its answer may be lost with a claim in it: the next claim reclaims it.
         this.wakeAt(this.clock.now() + CLAIM_RETRY_DELAY);
       },
     );
+  }
+
+  /**
+   * Tells the lane its attempt succeeded (with its next job, if any). False when the lane actor is
+   * gone: it failed meanwhile, and `onLaneError` has settled its job and slot.
+   */
+  private tellLane(success: AttemptSuccess, next: NextJob | undefined): boolean {
+    const lane = this.lanes.get(success.laneKey);
+    if (lane === undefined || lane !== success.lane) return false;
+    if (next !== undefined) this.dispatching = { claim: next.claim, laneKey: success.laneKey };
+    lane.send({ type: 'attempt.done', token: success.token, result: success.result, next });
+    this.dispatching = undefined;
+    // It failed on it: `onLaneError` has settled what it held.
+    return lane.getSnapshot().status !== 'error';
+  }
+
+  /** A claim whose lane actor failed before it could start: back to pending, unreported. */
+  private giveBack(claim: Claim): void {
+    const ref = { jobId: claim.job.id, token: claim.token };
+    this.outcomes.released(ref, claim.job.attempts - 1).catch(this.onError);
   }
 
   /** A finished job's slot may run the lane's next job (the supervisor's `continuesLanes`). */

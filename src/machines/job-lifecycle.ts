@@ -18,7 +18,7 @@ import type { Claim } from '../adapters/ports.js';
 import { isFatalCode, isRetryableCode, JobError, JobErrorCodes } from '../errors.js';
 import type { Job, JobResult } from '../types.js';
 import { backoffDelay } from './backoff.js';
-import type { JobRunConfig, LaneEmitted, LaneEvent } from './protocol.js';
+import type { JobRunConfig, LaneEmitted, LaneEvent, NextJob } from './protocol.js';
 
 /** What a stop asked of the job in hand. */
 export type StopRequest = 'none' | 'release' | 'abort';
@@ -46,6 +46,11 @@ export type LaneContext = {
   deadlineAt: number | undefined;
   nextAttemptAt: number | undefined;
   stop: StopRequest;
+  /**
+   * The lane's next job, handed over with the current attempt's success (`attempt.done` with
+   * `next`): the lane runs it in the same step, without going idle (lane batching).
+   */
+  next: NextJob | undefined;
 };
 
 export type LaneInput = { laneKey: string; claim?: Claim; config?: JobRunConfig };
@@ -77,6 +82,7 @@ export function initialLaneContext(input: LaneInput): LaneContext {
     deadlineAt: undefined,
     nextAttemptAt: undefined,
     stop: 'none',
+    next: undefined,
   };
 }
 
@@ -133,7 +139,22 @@ export const laneSetup = setup({
       result: undefined,
       error: undefined,
       stop: 'none' as StopRequest,
+      next: undefined,
     }),
+    /** The attempt succeeded and the runtime handed over the lane's next job with it. */
+    keepNext: assign((_, params: { next: NextJob | undefined }) => ({ next: params.next })),
+    /** Takes the next job in hand (lane machine): a fresh lifecycle context for its claim. */
+    takeNext: assign(({ context }) =>
+      initialLaneContextFromClaim(context.next!.claim, context.next!.config),
+    ),
+    /** A stop came before the next job could start: it goes back to the queue, unstarted. */
+    emitNextReleased: emit(({ context }) => ({
+      type: 'job.released' as const,
+      job: context.next!.claim.job,
+      claimToken: context.next!.claim.token,
+      attempts: context.next!.claim.job.attempts - 1,
+      heldSlot: true,
+    })),
     beginAttempt: assign(({ context }) => attemptTiming(context, Date.now())),
     /** Effect: run the attempt and send back `attempt.done` / `attempt.failed` with its token. */
     runAttempt: () => {},
@@ -221,6 +242,7 @@ export const laneSetup = setup({
       context.config.syncEnabled &&
       !context.synced,
     isStopRequested: ({ context }) => context.stop !== 'none',
+    hasNext: ({ context }) => context.next !== undefined,
   },
   delays: {
     jobTimeout: ({ context }) => context.config.jobTimeout,
@@ -283,7 +305,10 @@ export const jobLifecycleStates = {
       'attempt.done': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'completed',
-        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+        actions: [
+          { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+          { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+        ],
       },
       'attempt.failed': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
@@ -323,7 +348,10 @@ export const jobLifecycleStates = {
       'attempt.done': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'completed',
-        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+        actions: [
+          { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+          { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+        ],
       },
       'attempt.failed': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
@@ -342,7 +370,10 @@ export const jobLifecycleStates = {
       'attempt.done': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'completed',
-        actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+        actions: [
+          { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+          { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+        ],
       },
       'attempt.failed': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },

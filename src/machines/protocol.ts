@@ -32,6 +32,9 @@ export type JobRunConfig = Readonly<
   }
 >;
 
+/** The lane's next claimed job, with its run config (it holds the slot the finished job held). */
+export type NextJob = { claim: Claim; config: JobRunConfig };
+
 // ─── Runtime → lane ──────────────────────────────────────────────────────────────────────────────
 
 /** Graceful stop: give the job back to the queue at the next safe point. */
@@ -44,8 +47,12 @@ export type LaneEvent =
   | { type: 'job.assign'; claim: Claim; config: JobRunConfig }
   /** Fact: the supervisor granted the slot this lane's `slot.request` asked for. */
   | { type: 'slot.granted'; laneKey?: string }
-  /** Fact: the attempt with `token` returned a successful result. */
-  | { type: 'attempt.done'; token: number; result: JobResult }
+  /**
+   * Fact: the attempt with `token` succeeded and its outcome is written and published. `next`,
+   * when the slot runs the lane's next job at once (lane batching): the lane takes it in the same
+   * step, one lane event per job.
+   */
+  | { type: 'attempt.done'; token: number; result: JobResult; next?: NextJob }
   /** Fact: the attempt with `token` threw, or returned a failed result. */
   | { type: 'attempt.failed'; token: number; error: JobError; result?: JobResult }
   | { type: 'sync.done' }
