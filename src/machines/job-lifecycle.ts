@@ -143,9 +143,9 @@ export const laneSetup = setup({
     }),
     /** The attempt succeeded and the runtime handed over the lane's next job with it. */
     keepNext: assign((_, params: { next: NextJob | undefined }) => ({ next: params.next })),
-    /** Takes the next job in hand (lane machine): a fresh lifecycle context for its claim. */
-    takeNext: assign(({ context }) =>
-      initialLaneContextFromClaim(context.next!.claim, context.next!.config),
+    /** Takes the next job in hand: a fresh lifecycle context for its claim. */
+    takeNext: assign((_, params: { next: NextJob }) =>
+      initialLaneContextFromClaim(params.next.claim, params.next.config),
     ),
     /** A stop came before the next job could start: it goes back to the queue, unstarted. */
     emitNextReleased: emit(({ context }) => ({
@@ -243,6 +243,9 @@ export const laneSetup = setup({
       !context.synced,
     isStopRequested: ({ context }) => context.stop !== 'none',
     hasNext: ({ context }) => context.next !== undefined,
+    /** The current attempt succeeded with the lane's next job handed over, and no stop waits. */
+    startsNext: ({ context }, params: { token: number; next: NextJob | undefined }) =>
+      params.next !== undefined && params.token === context.attemptToken && context.stop === 'none',
   },
   delays: {
     jobTimeout: ({ context }) => context.config.jobTimeout,
@@ -302,14 +305,29 @@ export const jobLifecycleStates = {
       },
     },
     on: {
-      'attempt.done': {
-        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
-        target: 'completed',
-        actions: [
-          { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-          { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
-        ],
-      },
+      'attempt.done': [
+        // Lane batching: the success hands over the lane's next job, which starts at once.
+        {
+          guard: {
+            type: 'startsNext',
+            params: ({ event }) => ({ token: event.token, next: event.next }),
+          },
+          target: 'running',
+          reenter: true,
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'takeNext', params: ({ event }) => ({ next: event.next! }) },
+          ],
+        },
+        {
+          guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
+          target: 'completed',
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+          ],
+        },
+      ],
       'attempt.failed': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'settled',
@@ -345,14 +363,29 @@ export const jobLifecycleStates = {
       'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. A success (its write committed before the abort took effect) completes the job; a failure counts as the timeout, unless its write may be stored (outcome unknown: retried).',
     on: {
       // Its write is stored: reporting the timeout (or retrying) would not match the store.
-      'attempt.done': {
-        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
-        target: 'completed',
-        actions: [
-          { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-          { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
-        ],
-      },
+      'attempt.done': [
+        // Lane batching: the success hands over the lane's next job, which starts at once.
+        {
+          guard: {
+            type: 'startsNext',
+            params: ({ event }) => ({ token: event.token, next: event.next }),
+          },
+          target: 'running',
+          reenter: true,
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'takeNext', params: ({ event }) => ({ next: event.next! }) },
+          ],
+        },
+        {
+          guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
+          target: 'completed',
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+          ],
+        },
+      ],
       'attempt.failed': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'settled',

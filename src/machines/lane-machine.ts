@@ -4,11 +4,10 @@
  * a root actor kept by the lane registry; it never holds more than one job: the queue grants a
  * lane to one claim at a time, and the runtime holds a claim that arrives while the lane still
  * settles its previous job until the lane is idle. The lane's next job may come with the success
- * of the current one (`attempt.done` with `next`): the lane then goes from one job's `running`
- * to the next's in one step, without passing through `idle`.
+ * of the current one (`attempt.done` with `next`): the lifecycle then goes from one job's
+ * `running` to the next's in one step (`startsNext`), without passing through `idle`.
  * @module
  */
-import { and, not } from 'xstate';
 import { initialLaneContext, jobLifecycleStates, laneSetup } from './job-lifecycle.js';
 
 export const laneMachine = laneSetup.createMachine({
@@ -35,12 +34,6 @@ export const laneMachine = laneSetup.createMachine({
       initial: 'pending',
       states: jobLifecycleStates,
       onDone: [
-        // Lane batching: the success handed over the lane's next job; it starts in this step.
-        {
-          guard: and(['hasNext', not('isStopRequested')]),
-          target: '.running',
-          actions: 'takeNext',
-        },
         // A stop came first: the next job goes back to the queue unstarted.
         { guard: 'hasNext', target: 'idle', actions: ['emitNextReleased', 'clearJob', 'emitIdle'] },
         { target: 'idle', actions: ['clearJob', 'emitIdle'] },

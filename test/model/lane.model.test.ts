@@ -55,7 +55,7 @@ const leaf = (value: StateValue) =>
   typeof value === 'string' ? value : String(Object.values(value)[0]);
 const finals = ['lane.busy.completed', 'lane.busy.failed', 'lane.busy.released'];
 const transient = ['settled', 'releasedAfterAttempt', 'completed', 'failed', 'released'];
-const [busyNext, busyNextReleased, busyDone] = machine.root.states.busy!.transitions.get(
+const [busyNextReleased, busyDone] = machine.root.states.busy!.transitions.get(
   'xstate.done.state.lane.busy',
 )!;
 
@@ -87,19 +87,20 @@ const replays = (() => {
             problems.push(`stale ${step.event.type} changed ${before}`);
           }
         }
-        // A final lifecycle state is left at once, by `onDone` alone: for an empty idle lane, or,
-        // when the success handed over the next job, for that job's attempt.
+        // A success that hands over the next job starts it in the same step.
+        const handedOver = (step.event as { next?: unknown }).next !== undefined;
+        if (step.event.type === 'attempt.done' && handedOver && after === 'running') {
+          nextJobsRun++;
+          if (step.after.context.job?.id !== nextJob.claim.job.id) problems.push('next job lost');
+          const types = step.emitted.map((e) => e.type).join();
+          if (types !== 'job.completed,job.started') problems.push(`a next job emitted ${types}`);
+        }
+        // A final lifecycle state is left at once, by `onDone` alone, for an empty idle lane.
         if (finals.some((id) => step.visited.has(id))) {
           jobsEnded++;
           const last: AnyTransitionDefinition | undefined = step.taken.at(-1);
           const lastEmitted = step.emitted.at(-1)?.type;
-          if (last === busyNext) {
-            nextJobsRun++;
-            if (after !== 'running' || step.after.context.job?.id !== nextJob.claim.job.id) {
-              problems.push(`a next job went on to ${after}`);
-            }
-            if (lastEmitted !== 'job.started') problems.push(`a next job emitted ${lastEmitted}`);
-          } else if (last !== busyDone && last !== busyNextReleased) {
+          if (last !== busyDone && last !== busyNextReleased) {
             problems.push(`a final state went on by ${last && transitionKey(last)}`);
           } else {
             if (after !== 'idle' || step.after.context.job !== undefined) {
