@@ -86,7 +86,7 @@ export class LaneDispatcher {
    * `jobCompleted` / `jobFailed` always comes before its next `jobStarted`, even when the queue
    * shows the lane free before the acknowledgement of our write arrives.
    */
-  private readonly finishingLanes = new Map<string, (() => void)[]>();
+  private readonly finishingLanes = new Map<string, (() => void)[] | undefined>();
   /** The claim being handed to its lane actor (and that lane), should that actor fail on it. */
   private dispatching: { claim: Claim; laneKey: string } | undefined;
   private unsubscribeAvailable: (() => void) | undefined;
@@ -297,10 +297,11 @@ export class LaneDispatcher {
         break;
       case 'job.completed':
         break; // written and published before the lane heard of it (`succeeded`)
-      case 'job.failed':
-        this.finishing(event.job);
-        this.finish(this.outcomes.failed(event), event.job);
+      case 'job.failed': {
+        const keys = this.finishing(event.job);
+        this.finish(this.outcomes.failed(event), event.job, keys);
         break;
+      }
       case 'job.released': {
         this.runLengths.delete(event.job.id);
         const ref = { jobId: event.job.id, token: event.claimToken };
@@ -340,29 +341,39 @@ export class LaneDispatcher {
 
   // ─── 5. Outcome ──────────────────────────────────────────────────────────────────────────────
 
-  /** The job's outcome is being written: its lanes are finishing until `finished(job)`. */
-  private finishing(job: Job): void {
-    for (const scope of job.scopes) {
-      this.finishingLanes.set(laneKey(job.documentId, scope, job.branch), []);
-    }
+  /**
+   * The job's outcome is being written: its lanes are finishing until `finished(keys)`, given the
+   * keys this returns. `firstKey`, the key of its first scope's lane when the caller has it.
+   */
+  private finishing(job: Job, firstKey?: string): string[] {
+    const { scopes } = job;
+    const keys =
+      scopes.length === 1 && firstKey !== undefined
+        ? [firstKey]
+        : scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
+    // The work list is made when something waits (`waitingFor`), mostly never.
+    for (const key of keys) this.finishingLanes.set(key, undefined);
+    return keys;
   }
 
   /** The job's outcome is out: runs what waited for its lanes (in the order it arrived). */
-  private finished(job: Job): void {
-    for (const scope of job.scopes) {
-      const key = laneKey(job.documentId, scope, job.branch);
+  private finished(keys: string[]): void {
+    for (const key of keys) {
+      if (!this.finishingLanes.has(key)) continue;
       const waiting = this.finishingLanes.get(key);
-      if (waiting === undefined) continue;
       this.finishingLanes.delete(key);
-      for (const work of waiting) work();
+      if (waiting !== undefined) for (const work of waiting) work();
     }
   }
 
   /** The work list of the first of the job's lanes that is finishing, if any: push to wait. */
   private waitingFor(job: Job): (() => void)[] | undefined {
     for (const scope of job.scopes) {
-      const waiting = this.finishingLanes.get(laneKey(job.documentId, scope, job.branch));
-      if (waiting !== undefined) return waiting;
+      const key = laneKey(job.documentId, scope, job.branch);
+      if (!this.finishingLanes.has(key)) continue;
+      let waiting = this.finishingLanes.get(key);
+      if (waiting === undefined) this.finishingLanes.set(key, (waiting = []));
+      return waiting;
     }
     return undefined;
   }
@@ -375,14 +386,14 @@ export class LaneDispatcher {
    */
   private succeeded(success: AttemptSuccess): void {
     const { job, claimToken, attempts, result } = success;
-    this.finishing(job);
+    const keys = this.finishing(job, success.laneKey);
     this.outcomes.completed({ type: 'job.completed', job, claimToken, attempts, result }).then(
       () => {
-        this.finished(job);
+        this.finished(keys);
         this.continueLane(success);
       },
       (error: unknown) => {
-        this.finished(job);
+        this.finished(keys);
         this.onError(error);
         this.runLengths.delete(job.id);
         if (this.tellLane(success, undefined)) this.release(1, 1);
@@ -394,14 +405,14 @@ export class LaneDispatcher {
    * After a failed job's queue I/O and events: claims waiting for its lanes go on, and its slot
    * runs the lane's next job or is released.
    */
-  private finish(io: Promise<unknown>, job: Job): void {
+  private finish(io: Promise<unknown>, job: Job, keys: string[]): void {
     io.then(
       () => {
-        this.finished(job);
+        this.finished(keys);
         this.continueLane(job);
       },
       (error: unknown) => {
-        this.finished(job);
+        this.finished(keys);
         this.onError(error);
         this.runLengths.delete(job.id);
         this.release(1, 1);
