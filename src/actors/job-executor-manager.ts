@@ -24,16 +24,12 @@ import {
   resolveOptions,
 } from '../options.js';
 import type { IJobExecutor, Job, JobResult } from '../types.js';
-import { ExecutionStats } from './execution-stats.js';
-import {
-  JobOutcomes,
-  type LaneFailurePolicy,
-  type Publish,
-  resultFromRecord,
-} from './job-outcomes.js';
+import { ExecutionStats, type ExecutorStats, type ExecutorStatus } from './execution-stats.js';
+import { type LaneFailurePolicy, type Publish, resultFromRecord } from './job-outcomes.js';
 import { JobResults } from './job-results.js';
 import { LaneDispatcher } from './lane-dispatcher.js';
 
+export type { ExecutorStats, ExecutorStatus } from './execution-stats.js';
 export type { LaneFailurePolicy } from './job-outcomes.js';
 
 export type JobExecutorManagerOptions = {
@@ -58,26 +54,6 @@ export type JobExecutorManagerOptions = {
   onError?: (error: unknown) => void;
 };
 
-/** Executor status (README: Semantics, "Stats"). */
-export type ExecutorStatus = {
-  isRunning: boolean;
-  isPaused: boolean;
-  activeJobs: number;
-  totalJobsProcessed: number;
-  totalJobsSucceeded: number;
-  totalJobsFailed: number;
-  lastJobCompletedAt?: string;
-  uptime?: number;
-};
-
-/** Execution statistics (README: Semantics, "Stats"). */
-export type ExecutorStats = {
-  averageExecutionTime: number;
-  successRate: number;
-  jobsPerSecond: number;
-  queueBacklog: number;
-};
-
 /**
  * Runs jobs from the queue in strict lane order with a global concurrency cap.
  *
@@ -98,7 +74,6 @@ export class JobExecutorManager {
   private readonly dispatcher: LaneDispatcher;
   private readonly results: JobResults;
   private readonly stats: ExecutionStats;
-  private readonly outcomes: JobOutcomes;
   private startedAt: number | undefined;
 
   /** @throws ConfigError for a wrong-typed option, naming it. */
@@ -119,22 +94,14 @@ export class JobExecutorManager {
     };
     this.results = new JobResults(this.options.resultRetention);
     this.stats = new ExecutionStats(() => this.clock.now(), this.options.statsWindow);
-    this.outcomes = new JobOutcomes({
-      queue: this.queue,
-      clock: this.clock,
-      stats: this.stats,
-      results: this.results,
-      publish: this.publish,
-      policy: deps.laneFailurePolicy ?? 'continue',
-      onError: this.onError,
-      stopping: () => !this.supervisor.getSnapshot().hasTag('active'),
-    });
     this.dispatcher = new LaneDispatcher({
       queue: this.queue,
       executor: deps.executor,
       bus: this.bus,
       publish: this.publish,
-      outcomes: this.outcomes,
+      stats: this.stats,
+      results: this.results,
+      policy: deps.laneFailurePolicy ?? 'continue',
       options: this.options,
       clock: this.clock,
       random: deps.random ?? Math.random,
@@ -142,7 +109,6 @@ export class JobExecutorManager {
       runnerId: deps.runnerId ?? `runner-${Math.random().toString(36).slice(2, 10)}`,
       resync: deps.resync,
       onError: this.onError,
-      iso: (ms) => this.iso(ms),
     });
     this.supervisor = this.dispatcher.supervisor;
   }
@@ -313,7 +279,6 @@ export class JobExecutorManager {
 
   /** Stops every actor; the manager cannot be used afterwards. Call `stop()` first. */
   dispose(): void {
-    this.outcomes.dispose();
     this.dispatcher.dispose();
   }
 
@@ -335,7 +300,7 @@ export class JobExecutorManager {
   }
 
   private iso(ms: number): string {
-    return this.outcomes.iso(ms);
+    return this.dispatcher.iso(ms);
   }
 
   /** Publishes on the bus; a throwing bus is reported, never thrown into an actor. */

@@ -40,7 +40,9 @@ import { MAX_DELAY, type ResolvedExecutorOptions } from '../options.js';
 import type { IJobExecutor, Job } from '../types.js';
 import { AttemptRunner, type AttemptSuccess } from './attempt-runner.js';
 import { ClaimRequests } from './claim-requests.js';
-import type { JobOutcomes, Publish } from './job-outcomes.js';
+import type { ExecutionStats } from './execution-stats.js';
+import { JobOutcomes, type LaneFailurePolicy, type Publish } from './job-outcomes.js';
+import type { JobResults } from './job-results.js';
 import { type LaneActor, LaneRegistry } from './lane-registry.js';
 
 /** Retry delay after a failed claim (queue unreachable), before trying again. */
@@ -51,7 +53,9 @@ export type LaneDispatcherOptions = {
   executor: IJobExecutor;
   bus: IEventBus;
   publish: Publish;
-  outcomes: JobOutcomes;
+  stats: ExecutionStats;
+  results: JobResults;
+  policy: LaneFailurePolicy;
   options: ResolvedExecutorOptions;
   clock: Clock;
   random: () => number;
@@ -60,7 +64,6 @@ export type LaneDispatcherOptions = {
   /** Fatal path: pull missing history for a job's lanes before re-applying it once. */
   resync?: (job: Job) => Promise<unknown>;
   onError(error: unknown): void;
-  iso(ms: number): string;
 };
 
 export class LaneDispatcher {
@@ -94,7 +97,16 @@ export class LaneDispatcher {
   constructor(private readonly deps: LaneDispatcherOptions) {
     this.queue = deps.queue;
     this.clock = deps.clock;
-    this.outcomes = deps.outcomes;
+    this.outcomes = new JobOutcomes({
+      queue: deps.queue,
+      clock: deps.clock,
+      stats: deps.stats,
+      results: deps.results,
+      publish: deps.publish,
+      policy: deps.policy,
+      onError: deps.onError,
+      stopping: () => !this.supervisor.getSnapshot().hasTag('active'),
+    });
     this.publish = deps.publish;
     this.onError = deps.onError;
     this.options = deps.options;
@@ -156,8 +168,14 @@ export class LaneDispatcher {
     return lane?.getSnapshot().context.job?.id === job.id;
   }
 
-  /** Stops every actor and timer. */
+  /** ISO string of `ms` (the last one is reused). */
+  iso(ms: number): string {
+    return this.outcomes.iso(ms);
+  }
+
+  /** Stops every actor and timer; the claim ends waiting to be written again are dropped. */
   dispose(): void {
+    this.outcomes.dispose();
     this.unsubscribeAvailable?.();
     this.cancelWake();
     this.lanes.stopAll();
@@ -278,7 +296,7 @@ export class LaneDispatcher {
       case 'job.started':
         this.publish(JobExecutorEventTypes.JOB_STARTED, {
           job: event.job,
-          startedAt: this.deps.iso(event.startedAt),
+          startedAt: this.iso(event.startedAt),
           attempt: event.attempt,
         });
         break;
@@ -371,9 +389,11 @@ export class LaneDispatcher {
     for (const scope of job.scopes) {
       const key = laneKey(job.documentId, scope, job.branch);
       if (!this.finishingLanes.has(key)) continue;
-      let waiting = this.finishingLanes.get(key);
-      if (waiting === undefined) this.finishingLanes.set(key, (waiting = []));
-      return waiting;
+      const waiting = this.finishingLanes.get(key);
+      if (waiting !== undefined) return waiting;
+      const list: (() => void)[] = [];
+      this.finishingLanes.set(key, list);
+      return list;
     }
     return undefined;
   }
@@ -534,7 +554,7 @@ export class LaneDispatcher {
     this.cancelWake();
     this.lanes.stopIdle();
     this.publish(JobExecutorEventTypes.EXECUTOR_STOPPED, {
-      stoppedAt: this.deps.iso(this.clock.now()),
+      stoppedAt: this.iso(this.clock.now()),
       graceful,
     });
   }
