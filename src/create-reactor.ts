@@ -4,12 +4,10 @@
  */
 import type { InspectionEvent, Observer } from 'xstate';
 import { JobExecutorManager, type LaneFailurePolicy } from './actors/job-executor-manager.js';
-import { Metrics } from './actors/metrics.js';
-import { Scheduler } from './actors/scheduler.js';
+import { guardBus } from './adapters/guarded-bus.js';
 import { MemoryEventBus } from './adapters/memory/memory-event-bus.js';
-import { MemoryOperationStore } from './adapters/memory/memory-operation-store.js';
-import { MemoryQueue } from './adapters/memory/memory-queue.js';
 import { MemoryScheduleStore } from './adapters/memory/memory-schedule-store.js';
+import { createMemoryStorage } from './adapters/memory/memory-storage.js';
 import type {
   IAuthorizer,
   IEventBus,
@@ -29,6 +27,7 @@ import { EventTypes } from './events.js';
 import { HandlerJobExecutor } from './handlers/handler-job-executor.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import { JobExecutorDispatcher } from './handlers/job-executor-dispatcher.js';
+import { Metrics } from './metrics/metrics.js';
 import {
   describe,
   type ExecutorOptions,
@@ -37,6 +36,7 @@ import {
   unknownOption,
 } from './options.js';
 import { buildReactor, type Reactor } from './reactor.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import type { TelemetryOptions } from './telemetry/telemetry-options.js';
 
 export type { Reactor, StopOptions } from './reactor.js';
@@ -115,9 +115,20 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
   const Telemetry = options.telemetry ? await loadTelemetry() : undefined;
   const models = new ModelRegistry(options.models);
   const clock = options.clock ?? systemClock;
-  const bus = options.bus ?? new MemoryEventBus();
+  const reportError = options.onError ?? ((error: unknown) => console.error('[seriatim]', error));
+  // A listener that throws, or a custom bus that does, reaches `onError` and undoes no write.
+  const bus = options.bus
+    ? guardBus(options.bus, reportError)
+    : new MemoryEventBus({ onHandlerError: (error) => reportError(error) });
   const runnerId = options.runnerId ?? `runner-${crypto.randomUUID().slice(0, 8)}`;
-  const storage = await openStorage(options.storage ?? 'memory', { bus, clock, runnerId });
+  // The storage's background errors and its reaper's retry limit follow the reactor's.
+  const storage = await openStorage(options.storage ?? 'memory', {
+    bus,
+    clock,
+    runnerId,
+    maxRetries: config.maxRetries,
+    onError: options.onError,
+  });
   const executor = new DocumentJobExecutor({
     store: storage.store,
     models,
@@ -133,6 +144,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
       executor,
       new HandlerJobExecutor({
         handlers,
+        queue: storage.queue,
         now: () => clock.now(),
         onProgress: (event) => bus.publish(EventTypes.JOB_PROGRESS, event),
       }),
@@ -180,7 +192,7 @@ export async function createReactor(options: ReactorOptions): Promise<Reactor> {
     metrics,
     storage,
     clock,
-    onError: options.onError ?? ((error) => console.error('[seriatim]', error)),
+    onError: reportError,
     telemetry,
     documentJob({ documentId, documentType, branch }) {
       const model = models.get(documentType);
@@ -283,11 +295,7 @@ const everyOptionListed: [Exclude<keyof ReactorOptions, (typeof REACTOR_OPTIONS)
 void everyOptionListed;
 
 async function openStorage(option: StorageOption, ctx: StorageContext): Promise<Storage> {
-  if (option === 'memory') {
-    const queue = new MemoryQueue({ bus: ctx.bus, clock: ctx.clock });
-    const store = new MemoryOperationStore({ claims: queue }); // completes claims in append
-    return { queue, store, close: async () => {} };
-  }
+  if (option === 'memory') return createMemoryStorage(ctx);
   if (typeof option === 'function') return option(ctx);
   if (typeof option === 'object' && option !== null) {
     if ('queue' in option && 'store' in option) return option;

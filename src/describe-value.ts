@@ -2,7 +2,6 @@
  * How error messages show what they received: strings and names quoted and cut, so a hostile
  * 1 MB key or value yields a short message; nothing here runs user code (no getter, no proxy trap,
  * no `toString`).
- * @internal
  * @module
  */
 import { types } from 'node:util';

@@ -15,6 +15,7 @@ export const JobExecutorEventTypes = Object.freeze({
   EXECUTOR_STOPPED: 20006,
   FATAL_ERROR: 20007,
   JOB_PROGRESS: 20008,
+  JOB_WAITING: 20009,
 } as const);
 
 /** Numeric codes of the queue's events. */
@@ -50,6 +51,12 @@ export type ExecutorStoppedEvent = { stoppedAt: string; graceful: boolean };
 export type FatalErrorEvent = { job: Job; error: JobError; synced: boolean };
 /** A handler job's handler reported progress (`ctx.progress(progress)`) during an attempt. */
 export type JobProgressEvent = { job: Job; attempt: number; progress: unknown };
+/**
+ * A stateful handler returned `ctx.wait(…)`: the job went back to the queue, keeping its place on
+ * its keys, and its handler is called again once `wakeAt` (ms since epoch) is due. Published
+ * after the queue stored the sleep; `attempt` is the call's attempt number.
+ */
+export type JobWaitingEvent = { job: Job; wakeAt: number; reason?: string; attempt: number };
 /** See {@link QueueEventTypes.JOB_AVAILABLE}. */
 export type JobAvailableEvent = { jobId?: string; documentId?: string };
 
@@ -64,6 +71,7 @@ export type EventPayloads = {
   [EventTypes.EXECUTOR_STOPPED]: ExecutorStoppedEvent;
   [EventTypes.FATAL_ERROR]: FatalErrorEvent;
   [EventTypes.JOB_PROGRESS]: JobProgressEvent;
+  [EventTypes.JOB_WAITING]: JobWaitingEvent;
 };
 
 /** Names accepted by `manager.on(name, handler)`, mapped to their codes. */
@@ -76,6 +84,7 @@ export const ExecutorEventNames = Object.freeze({
   executorStopped: JobExecutorEventTypes.EXECUTOR_STOPPED,
   fatalError: JobExecutorEventTypes.FATAL_ERROR,
   jobProgress: JobExecutorEventTypes.JOB_PROGRESS,
+  jobWaiting: JobExecutorEventTypes.JOB_WAITING,
 } as const);
 export type ExecutorEventName = keyof typeof ExecutorEventNames;
 /** Payload delivered to `manager.on(name, handler)`. */

@@ -13,20 +13,6 @@ export {
   type JobExecutorManagerOptions,
   type LaneFailurePolicy,
 } from './actors/job-executor-manager.js';
-export {
-  type JobStats,
-  Metrics,
-  type MetricsOptions,
-  UNKNOWN_DOCUMENT_TYPE,
-} from './actors/metrics.js';
-export {
-  type RecurringJob,
-  type RecurringScheduleInput,
-  type ScheduleInfo,
-  Scheduler,
-  type SchedulerOptions,
-  tickJobId,
-} from './actors/scheduler.js';
 // Memory adapters and validation
 export { MemoryEventBus, MemoryOperationStore, MemoryQueue } from './adapters/memory/index.js';
 export { MemoryScheduleStore } from './adapters/memory/memory-schedule-store.js';
@@ -95,15 +81,31 @@ export {
   WriteConflictError,
 } from './errors.js';
 export * from './events.js';
+export type { HandlerCheckpoint } from './handlers/handler-checkpoint.js';
 // Handler jobs
 export { HANDLER_LIMITS } from './handlers/handler-job-executor.js';
 export type { Handler, HandlerContext } from './handlers/handler-registry.js';
+export type { WaitOptions, WaitRequest } from './handlers/wait-request.js';
 export { backoffDelay } from './machines/backoff.js';
 // Machines (for inspection, model-based tests and diagrams)
 export { jobLifecycleMachine } from './machines/job-lifecycle.js';
 export { laneMachine } from './machines/lane-machine.js';
 export { supervisorMachine } from './machines/supervisor-machine.js';
+export {
+  type JobStats,
+  Metrics,
+  type MetricsOptions,
+  UNKNOWN_DOCUMENT_TYPE,
+} from './metrics/metrics.js';
 export { DEFAULTS, type ExecutorOptions, resolveOptions } from './options.js';
+export {
+  type RecurringJob,
+  type RecurringScheduleInput,
+  type ScheduleInfo,
+  Scheduler,
+  type SchedulerOptions,
+  tickJobId,
+} from './scheduler/scheduler.js';
 export type { TelemetryOptions } from './telemetry/telemetry-options.js';
 export * from './types.js';
 export {

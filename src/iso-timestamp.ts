@@ -1,6 +1,5 @@
 /**
  * Which strings an action's `timestampUtcMs` may be: ISO-8601 dates that `Date.parse` reads.
- * @internal
  * @module
  */
 

@@ -7,7 +7,6 @@
  * The walk keeps its position (the path of the value being read), its payload nesting and the
  * JSON size of the copy in module state, so a valid job allocates nothing but its copy; error
  * paths and messages are only built on failure. Nothing re-enters the walk: it runs no user code.
- * @internal
  * @module
  */
 import { types } from 'node:util';
@@ -89,7 +88,7 @@ export function addBytes(count: number): void {
   }
 }
 
-/** Bytes of JSON of the copy walked so far (the whole job once the walk is done). @internal */
+/** Bytes of JSON of the copy walked so far (the whole job once the walk is done). */
 export function walkedBytes(): number {
   return bytes;
 }

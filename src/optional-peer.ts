@@ -3,7 +3,6 @@
  * use, so a memory-only user installs none of them and one who forgot one is told which to
  * install, instead of Node's "Cannot find package" or the driver's "Could not locate the bindings
  * file".
- * @internal
  * @module
  */
 import { createRequire } from 'node:module';

@@ -116,7 +116,6 @@ export function resolveOptions(
  * a value that would change a running option is refused (naming it), since the running
  * executor keeps the options it started with; the same values, or none, are a no-op.
  * @throws ConfigError naming the option.
- * @internal
  */
 export function checkRunningOptions(config: unknown, running: ResolvedExecutorOptions): void {
   const next = resolveOptions(config as ExecutorOptions, running);
@@ -133,7 +132,6 @@ export function checkRunningOptions(config: unknown, running: ResolvedExecutorOp
 /**
  * Whether `options` can be an options object: a plain object (an array, a Date or a class
  * instance is refused rather than read as "no options").
- * @internal
  */
 export function isOptionsObject(options: unknown): options is Record<string, unknown> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) return false;
@@ -141,7 +139,7 @@ export function isOptionsObject(options: unknown): options is Record<string, unk
   return proto === Object.prototype || proto === null;
 }
 
-/** The error of an unknown option `key`, quoted and cut however long it is. @internal */
+/** The error of an unknown option `key`, quoted and cut however long it is. */
 export function unknownOption(key: string, known: readonly string[], base = ''): ConfigError {
   return new ConfigError(
     propertyPath(base, key),
@@ -152,7 +150,6 @@ export function unknownOption(key: string, known: readonly string[], base = ''):
 /**
  * A received value for an error message: strings quoted (and cut past 60 characters), other
  * primitives as written, arrays as such, anything else by its type.
- * @internal
  */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return quote(value);

@@ -10,8 +10,6 @@ import type {
   ExecutorStatus,
   JobExecutorManager,
 } from './actors/job-executor-manager.js';
-import type { Metrics } from './actors/metrics.js';
-import type { Scheduler } from './actors/scheduler.js';
 import type { BlockedLane, IEventBus, IOperationStore, IQueue, Storage } from './adapters/ports.js';
 import type { Clock } from './clock.js';
 import type { DocumentJobExecutor } from './document/document-job-executor.js';
@@ -19,7 +17,9 @@ import type { ModelRegistry } from './document/document-model.js';
 import { JobValidationError, ReactorClosedError } from './errors.js';
 import { type ReactorEventHandler, type ReactorEventName, ReactorEventNames } from './events.js';
 import type { Handler, HandlerRegistry } from './handlers/handler-registry.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { ExecutorOptions } from './options.js';
+import type { Scheduler } from './scheduler/scheduler.js';
 import { type StopOptions, stopOptions } from './stop-options.js';
 import type { HandlerJobInput, Job, JobInput, JobResult } from './types.js';
 
@@ -115,7 +115,7 @@ export type Reactor = {
   metrics: Metrics;
 };
 
-/** The parts `createReactor` wires together. @internal */
+/** The parts `createReactor` wires together. */
 export type ReactorParts = Pick<
   Reactor,
   'manager' | 'queue' | 'store' | 'bus' | 'executor' | 'models' | 'scheduler' | 'metrics'
@@ -133,7 +133,7 @@ export type ReactorParts = Pick<
   };
 };
 
-/** Builds the reactor's face over its parts. @internal */
+/** Builds the reactor's face over its parts. */
 export function buildReactor(parts: ReactorParts): Reactor {
   const { manager, queue, bus, executor, scheduler, metrics, storage, clock, telemetry } = parts;
   const enqueue = (input: JobInput): Promise<Job> =>

@@ -20,7 +20,7 @@ export type StopOptions = {
   timeout?: number;
 };
 
-/** Reads `stop()`'s argument. @throws ConfigError naming the option. @internal */
+/** Reads `stop()`'s argument. @throws ConfigError naming the option. */
 export function stopOptions(options: StopOptions | boolean | undefined): {
   graceful: boolean;
   timeout: number | undefined;

@@ -82,7 +82,7 @@ export type JobInput = {
   meta?: Record<string, unknown>;
   /**
    * Present on a handler job's prepared copy, which has the shape of a {@link HandlerJobInput}
-   * (no document fields): the queue's `enqueue` takes either kind. @internal
+   * (no document fields): the queue's `enqueue` takes either kind.
    */
   handler?: string;
 };
@@ -133,7 +133,19 @@ export type Job = {
   handler?: string;
   input?: unknown;
   keys?: string[];
+  /**
+   * Stateful handler jobs: the last value saved with `ctx.checkpoint.save` (JSON data), as the
+   * claim read it; absent before any save (README: Handler jobs, "Stateful handlers").
+   */
+  checkpoint?: unknown;
 };
+
+/**
+ * A stateful handler's request to sleep (what `ctx.wait` returns and the handler returns in turn):
+ * the job goes back to the queue in its lane place, not claimable before `wakeAt` (ms since epoch),
+ * and its handler is called again then (README: Handler jobs, "Stateful handlers").
+ */
+export type JobWait = { wakeAt: number; reason?: string };
 
 /** Outcome of executing a job. */
 export type JobResult = {
@@ -155,6 +167,11 @@ export type JobResult = {
    * at most `HANDLER_LIMITS.maxOutputBytes`); absent when it returned `undefined`.
    */
   output?: unknown;
+  /**
+   * Stateful handler jobs: the handler returned `ctx.wait(…)`. With `success: true`, the job
+   * sleeps until `wait.wakeAt` instead of completing (README: Handler jobs, "Stateful handlers").
+   */
+  wait?: JobWait;
 };
 
 /** Per-execution configuration (timeout and retries of one job). */

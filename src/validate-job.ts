@@ -137,7 +137,6 @@ export function normalizeJobInput(input: unknown, defaults: JobDefaults): Job {
 /**
  * Turns a copy made by {@link prepareJobInput} into a `PENDING` job, as {@link normalizeJobInput}
  * does, without checking it again; the job shares the copy's arrays.
- * @internal
  */
 export function toJob(input: JobInput, defaults: JobDefaults): Job {
   if (input.handler !== undefined) {
@@ -164,7 +163,6 @@ export function toJob(input: JobInput, defaults: JobDefaults): Job {
 /**
  * Checks `runAt`: an integer number of ms since the epoch, |runAt| ≤ {@link JOB_LIMITS}.maxRunAt.
  * @throws JobValidationError naming `field`.
- * @internal
  */
 export function checkRunAt(value: unknown, field = 'runAt'): asserts value is number {
   if (!isRunAt(value)) throw new JobValidationError(field, runAtMessage(value));
@@ -274,7 +272,6 @@ function copyJobInput(input: unknown): JobInput {
 /**
  * Copies the fields document and handler jobs share (`maxRetries`, `runAt`, `meta`) onto `copy`,
  * counting their bytes; absent (`undefined`) fields stay absent.
- * @internal
  */
 export function copyCommonFields(
   copy: Pick<JobInput, 'maxRetries' | 'runAt' | 'meta'>,

@@ -5,7 +5,7 @@
  * global cap. It runs the same executor on the same inputs, so the ratio seriatim / baseline is
  * the cost of everything the runtime adds, measured on the same machine in the same run.
  */
-import { laneKey } from '../../src/document/lane-key.js';
+import { laneKey } from '../../src/lane-key.js';
 import type { IJobExecutor, Job, JobInput } from '../../src/types.js';
 import { cpuMicros } from './workloads.js';
 

@@ -120,7 +120,11 @@ export class AttemptRunner {
     running.then(
       (result) => {
         if (this.current.get(laneKey) === attempt) this.current.delete(laneKey);
-        if (result.success) {
+        if (result.success && result.wait !== undefined) {
+          // A stateful handler's `ctx.wait`: the lane decides (its `waiting` state), then the
+          // runtime writes it; nothing is completed.
+          lane.send({ type: 'attempt.done', token, result });
+        } else if (result.success) {
           const { claim, attempts } = attempt;
           this.succeeded({ lane, laneKey, token, result, job, claimToken: claim.token, attempts });
         } else {

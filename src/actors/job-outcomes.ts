@@ -71,6 +71,7 @@ export class ClaimEndAbandonedError extends Error {
 
 type Completed = Extract<LaneEmitted, { type: 'job.completed' }>;
 type Failed = Extract<LaneEmitted, { type: 'job.failed' }>;
+type Waiting = Extract<LaneEmitted, { type: 'job.waiting' }>;
 
 export class JobOutcomes {
   private lastIsoMs = Number.NaN;
@@ -161,6 +162,29 @@ export class JobOutcomes {
       this.lastIso = new Date(ms).toISOString();
     }
     return this.lastIso;
+  }
+
+  /**
+   * A stateful handler returned `ctx.wait`: gives the claim back to the queue asleep, pending in
+   * its lane place until `wakeAt`, with no attempt used (a wake-up starts its retries afresh,
+   * README: Handler jobs), then publishes `jobWaiting`. Its `watch`ers keep waiting: the job is
+   * not finished. The sleep is written like a release (retried, given up to the reaper).
+   */
+  waiting(event: Waiting): Promise<void> {
+    const { queue, publish } = this.options;
+    const ref = { jobId: event.job.id, token: event.claimToken };
+    const { wakeAt, reason } = event.wait;
+    return this.end(ref, 'release', () => queue.sleep(ref, { attempts: 0, wakeAt })).then(
+      (written) => {
+        if (written !== 'ended') return;
+        const job = { ...event.job, status: 'PENDING' as const, attempts: 0, runAt: wakeAt };
+        const payload = { job, wakeAt, attempt: event.attempts };
+        publish(
+          JobExecutorEventTypes.JOB_WAITING,
+          reason === undefined ? payload : { ...payload, reason },
+        );
+      },
+    );
   }
 
   /** Gives a claim back to the queue, pending in its place, with `attempts` stored. */

@@ -21,9 +21,9 @@
 import { type Actor, assign, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { Claim, IEventBus, IQueue } from '../adapters/ports.js';
 import type { Clock } from '../clock.js';
-import { laneKey } from '../document/lane-key.js';
 import { JobError, type JobErrorCode, JobErrorCodes, toJobError } from '../errors.js';
 import { JobExecutorEventTypes, QueueEventTypes } from '../events.js';
+import { laneKey } from '../lane-key.js';
 import { attemptTiming, backoffTiming } from '../machines/job-lifecycle.js';
 import { laneMachine } from '../machines/lane-machine.js';
 import type {
@@ -320,6 +320,11 @@ export class LaneDispatcher {
         this.finish(this.outcomes.failed(event), event.job, keys);
         break;
       }
+      case 'job.waiting':
+        // A stateful handler's sleep: written like a release, its slot freed (README: Handler jobs).
+        this.runLengths.delete(event.job.id);
+        this.settle(this.outcomes.waiting(event), 1);
+        break;
       case 'job.released': {
         this.runLengths.delete(event.job.id);
         const ref = { jobId: event.job.id, token: event.claimToken };
@@ -486,9 +491,11 @@ export class LaneDispatcher {
           if (success === undefined || this.tellLane(success, undefined)) {
             this.returnUnstarted(claim, 1);
           } else this.giveBack(claim);
-        } else if (success === undefined) {
+        } else if (success === undefined || !this.runsOn(claim, success.laneKey)) {
           // The slot passes to the claim: one job settled and one in flight, nothing to report.
-          this.dispatch(claim, run + 1);
+          // (A job of several lanes may be the head of this one and run on its first lane's actor.)
+          if (success !== undefined && !this.tellLane(success, undefined)) this.giveBack(claim);
+          else this.dispatch(claim, run + 1);
         } else {
           this.runLengths.set(claim.job.id, run + 1);
           const next = { claim, config: this.configFor(claim.job) };
@@ -505,6 +512,12 @@ export class LaneDispatcher {
         this.wakeAt(this.clock.now() + CLAIM_RETRY_DELAY);
       },
     );
+  }
+
+  /** Whether the claim's job runs on the lane actor `key` (the actor of its first lane). */
+  private runsOn(claim: Claim, key: string): boolean {
+    const { job } = claim;
+    return laneKey(job.documentId, job.scopes[0]!, job.branch) === key;
   }
 
   /**

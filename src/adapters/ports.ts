@@ -30,6 +30,17 @@ export type JobFailure = {
   halt?: boolean;
 };
 
+/**
+ * How a stateful handler job goes to sleep (README: Handler jobs, "Stateful handlers"): back to
+ * `PENDING` in its lane place, like `release`, with `runAt` = `wakeAt`.
+ */
+export type JobSleep = {
+  /** Attempts to store: 0, a wake-up starts its retries afresh (README: Handler jobs). */
+  attempts: number;
+  /** When the job may be claimed again, ms since epoch (stored as its `runAt`). */
+  wakeAt: number;
+};
+
 /** A lane held by a job that failed under the `halt` policy. */
 export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMessage?: string };
 
@@ -50,6 +61,12 @@ export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMe
  *   success, until the job is claimed again, reaped or retried. So the runtime can retry the end
  *   of a claim safely, and a stale answer to a retry means the claim is really lost.
  * - `release` puts the job back to `PENDING` in the same place in its lanes (it stays the head).
+ *   `sleep` does the same with a `runAt` (a stateful handler's `ctx.wait`): the job keeps heading
+ *   its lanes while not due, so no later job of its lanes is claimed before it has run again.
+ *   A repeated `sleep` or `release` with the same token is the same no-op success.
+ * - `saveCheckpoint` stores a handler job's checkpoint under the claim's token while it runs
+ *   (`StaleClaimError` otherwise, storing nothing); the job keeps it across sleeps, releases and
+ *   reaps, and every later claim of the job hands it out as `job.checkpoint`.
  * - Claim calls are named: the runtime passes `request`, unique per call (a queue picks one when
  *   it is missing), and a claim call whose answer was lost (it failed, perhaps after its effect)
  *   is recovered with `reclaim(runnerId, request)`, which hands back the claims it made that
@@ -88,6 +105,22 @@ export interface IQueue {
   fail(ref: ClaimRef, failure: JobFailure): Promise<void>;
   /** Back to pending, keeping its place; `attempts` is stored (an aborted attempt is not counted). */
   release(ref: ClaimRef, attempts: number): Promise<void>;
+  /**
+   * Back to pending, keeping its place, not due before `sleep.wakeAt` (README: Handler jobs,
+   * "Stateful handlers"); publishes `jobAvailable` (a process may wait for the new `runAt`).
+   */
+  sleep(ref: ClaimRef, sleep: JobSleep): Promise<void>;
+  /**
+   * Stores `checkpoint` (JSON data, `null` clears it) on the job the claim holds, replacing the
+   * last one; `StaleClaimError` when the claim no longer holds the job.
+   */
+  saveCheckpoint(ref: ClaimRef, checkpoint: unknown): Promise<void>;
+  /**
+   * Optional (durable queues, whose storage heartbeats its claims): records a heartbeat on this
+   * one claim now, beside the storage's periodic one; `StaleClaimError` when the claim no longer
+   * holds its job (reaped, say), so long work learns it lost the job. `ctx.heartbeat()` calls it.
+   */
+  touch?(ref: ClaimRef): Promise<void>;
   /**
    * Optional (durable queues, whose storage heartbeats its claims and has a reaper): stops
    * heartbeating the claim, so that the reaper returns its job to pending after the stalled
@@ -320,6 +353,18 @@ export type StorageContext = {
   clock: Clock;
   /** This process's runner id (claims, heartbeats). */
   runnerId: string;
+  /**
+   * Retries of a job without its own `maxRetries`: the reaper fails a stalled claim whose job has
+   * used more attempts than this, instead of returning it to pending. `createReactor` passes its
+   * `config.maxRetries`; a storage option of the same name wins. @default 3
+   */
+  maxRetries?: number;
+  /**
+   * Receives the errors of the storage's background work (polling, heartbeats, the reaper,
+   * LISTEN): `createReactor` passes its `onError`; a storage option of the same name wins.
+   * @default console.error
+   */
+  onError?: (error: unknown) => void;
 };
 
 /**

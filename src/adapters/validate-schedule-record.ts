@@ -1,7 +1,6 @@
 /**
  * Boundary checks of the durable schedule stores: what `save`, `claimTick` and the lookups accept,
  * rejected with a `JobValidationError` naming the field before anything reaches SQL.
- * @internal
  * @module
  */
 import { JobValidationError } from '../errors.js';

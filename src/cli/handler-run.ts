@@ -1,9 +1,11 @@
 /**
  * `npm start -- --workload handlers`: a seeded stream of handler jobs over keyed lanes (README:
  * Handler jobs). The handler simulates I/O (a few ms of latency) and transient failures (a throw
- * with probability `--fault-rate`, retried); the run shows progress, prints a summary and
- * verifies that every job completed, that each ran to success exactly once, and that the jobs of
- * every key ran one at a time in enqueue order. A second run on the same SQLite file resumes.
+ * with probability `--fault-rate`, retried); every fourth job is stateful, in 2 or 3 segments
+ * (each saves a checkpoint and returns `ctx.wait`, README: Handler jobs, "Stateful handlers").
+ * The run shows progress, prints a summary and verifies that every job completed, that each ran
+ * to success exactly once after all its segments, and that the jobs of every key ran one at a
+ * time in enqueue order, sleeping ones included. A second run on the same SQLite file resumes.
  * @module
  */
 import type { StorageContext } from '../adapters/ports.js';
@@ -16,9 +18,16 @@ import type { RunIo } from './run.js';
 import { RunTally } from './run-tally.js';
 import { mulberry32 } from './workload.js';
 
-type HandlerWorkJob = HandlerJobInput & { id: string; keys: string[]; input: { n: number } };
+type HandlerWorkJob = HandlerJobInput & {
+  id: string;
+  keys: string[];
+  input: { n: number; segments: number };
+};
 
-/** The jobs of `seed`: each on one of `keys` keys, every tenth on two, every 25th on none. */
+/**
+ * The jobs of `seed`: each on one of `keys` keys, every tenth on two, every 25th on none; every
+ * fourth in 2 or 3 segments (stateful), the others in one.
+ */
 export function buildHandlerWorkload(seed: number, keys: number, jobs: number): HandlerWorkJob[] {
   const random = mulberry32(seed);
   const prefix = `h${seed}-k${keys}-j${jobs}`;
@@ -27,7 +36,8 @@ export function buildHandlerWorkload(seed: number, keys: number, jobs: number): 
     const second = `key-${Math.floor(random() * keys)}`;
     const chosen =
       n % 25 === 24 ? [] : n % 10 === 0 && second !== first ? [first, second] : [first];
-    return { id: `${prefix}:${n}`, handler: 'simulated-io', input: { n }, keys: chosen };
+    const segments = n % 4 === 3 ? 2 + (n % 2) : 1;
+    return { id: `${prefix}:${n}`, handler: 'simulated-io', input: { n, segments }, keys: chosen };
   });
 }
 
@@ -59,8 +69,14 @@ export async function runHandlerWorkload(options: CliOptions, io: RunIo): Promis
   const startOrder = new Map<string, number>();
   const violations: string[] = [];
   let runs = 0;
-  reactor.registerHandler('simulated-io', async (input: { n: number }, { job }) => {
-    const n = input.n;
+  let waits = 0;
+  reactor.on('jobWaiting', () => {
+    waits += 1;
+  });
+  reactor.registerHandler('simulated-io', async (input: { n: number; segments?: number }, ctx) => {
+    const { job } = ctx;
+    const { n, segments = 1 } = input;
+    const segment = segments > 1 ? ((await ctx.checkpoint.load<number>()) ?? 0) : 0;
     for (const key of job.keys ?? []) {
       const holder = holders.get(key);
       if (holder !== undefined) violations.push(`${job.id} ran beside ${holder} on ${key}`);
@@ -71,8 +87,12 @@ export async function runHandlerWorkload(options: CliOptions, io: RunIo): Promis
     try {
       await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 4)));
       if (random() < options.faultRate) throw new Error('simulated transient failure');
+      if (segment + 1 < segments) {
+        await ctx.checkpoint.save(segment + 1);
+        return ctx.wait({ delay: Math.floor(random() * 4) });
+      }
       successes.set(job.id, (successes.get(job.id) ?? 0) + 1);
-      return { n };
+      return { n, segments: segment + 1 };
     } finally {
       for (const key of job.keys ?? []) if (holders.get(key) === job.id) holders.delete(key);
     }
@@ -124,8 +144,16 @@ export async function runHandlerWorkload(options: CliOptions, io: RunIo): Promis
   let completed = 0;
   for (const job of jobs) {
     const stored = await reactor.queue.get(job.id);
-    if (stored?.status === 'COMPLETED') completed += 1;
-    else if (!io.interrupt?.aborted) problems.push(`${job.id} is ${stored?.status ?? 'missing'}`);
+    if (stored?.status === 'COMPLETED') {
+      completed += 1;
+      const output = stored.output as { segments?: number } | undefined;
+      // Resumed from its checkpoints: it ran all its segments (an earlier run's jobs included).
+      if ((output?.segments ?? 1) !== job.input.segments) {
+        problems.push(
+          `${job.id} completed after ${output?.segments} of ${job.input.segments} segments`,
+        );
+      }
+    } else if (!io.interrupt?.aborted) problems.push(`${job.id} is ${stored?.status ?? 'missing'}`);
     if ((successes.get(job.id) ?? 0) > 1) problems.push(`${job.id} succeeded twice`);
   }
   // Per key, the jobs this run started began in enqueue order.
@@ -145,7 +173,7 @@ export async function runHandlerWorkload(options: CliOptions, io: RunIo): Promis
   const seconds = Math.max(0.001, (Date.now() - tally.startedAt) / 1000);
   stdout.write(
     `handler jobs: ${completed}/${jobs.length} completed, ${tally.failed} failed, ${tally.retries} retries ` +
-      `of ${runs} runs, ${Math.round((tally.completed + tally.failed) / seconds)} jobs/s\n`,
+      `of ${runs} runs, ${waits} waits, ${Math.round((tally.completed + tally.failed) / seconds)} jobs/s\n`,
   );
   if (io.interrupt?.aborted) {
     stdout.write('interrupted: the rest stays queued for the next run\n');
@@ -158,7 +186,7 @@ export async function runHandlerWorkload(options: CliOptions, io: RunIo): Promis
     return 1;
   }
   stdout.write(
-    `verified: every job completed once; every key ran its jobs one at a time, in enqueue order\n`,
+    `verified: every job completed once, after all its segments; every key ran its jobs one at a time, in enqueue order\n`,
   );
   return 0;
 }

@@ -4,8 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MemoryOperationStore } from '../adapters/memory/memory-operation-store.js';
-import { MemoryQueue } from '../adapters/memory/memory-queue.js';
+import { createMemoryStorage } from '../adapters/memory/memory-storage.js';
 import type { IOperationStore, Storage, StorageContext } from '../adapters/ports.js';
 import type { StorageChoice } from './args.js';
 
@@ -54,12 +53,8 @@ export async function openStorage(
     const storage = await entry.connectPostgresStorage(choice.url, ctx);
     return { storage, label: `postgres:${redact(choice.url)}`, durable: true };
   }
-  const storage: Storage = {
-    queue: new MemoryQueue({ bus: ctx.bus, clock: ctx.clock }),
-    store: new MemoryOperationStore(),
-    close: async () => {},
-  };
-  return { storage, label: 'memory', durable: false };
+  // The library's memory storage: its store completes claims inside the append, as createReactor's.
+  return { storage: createMemoryStorage(ctx), label: 'memory', durable: false };
 }
 
 function isMissingModule(error: unknown, path: string): boolean {

@@ -8,9 +8,9 @@ import type { IOperationStore, IQueue } from '../adapters/ports.js';
 import { applyAction, replayContext } from '../document/apply-action.js';
 import { DOCUMENT_SCOPE, type DocumentModel } from '../document/document-model.js';
 import { hashState } from '../document/hash.js';
-import { laneKey } from '../document/lane-key.js';
 import { operationId } from '../document/operation-id.js';
 import { errorCodeName } from '../errors.js';
+import { laneKey } from '../lane-key.js';
 import type { Workload } from './workload.js';
 
 /** Outcome of a verification. */

@@ -7,10 +7,10 @@
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createAction, createDocumentJob } from '../document/create-action.js';
 import type { DocumentModel } from '../document/document-model.js';
-import { laneKey } from '../document/lane-key.js';
 import { signAction } from '../document/signature.js';
 import { CounterActionTypes, counterModel } from '../examples/counter-model.js';
 import { TodoActionTypes, todoModel } from '../examples/todo-model.js';
+import { laneKey } from '../lane-key.js';
 import type { Action, JobInput } from '../types.js';
 
 /** What a job of the workload is built to end with. */

@@ -6,7 +6,7 @@
  */
 import type { InspectionEvent } from 'xstate';
 import { type Clock, systemClock } from '../clock.js';
-import { laneKey } from '../document/lane-key.js';
+import { laneKey } from '../lane-key.js';
 import type { LaneRef } from '../types.js';
 
 /** One snapshot of a lane machine. */

@@ -2,7 +2,6 @@
  * The dashboard's sampler: every `interval` it reads the queue's overview, turns the finished
  * count into throughput, and (with a reactor) the attempts' durations into latency; it keeps the
  * last `history` points for the chart and tells the live streams.
- * @internal
  * @module
  */
 

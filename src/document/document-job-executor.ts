@@ -19,6 +19,7 @@ import {
   toJobError,
   WriteConflictError,
 } from '../errors.js';
+import { laneKey } from '../lane-key.js';
 import type {
   Action,
   AttemptContext,
@@ -33,7 +34,6 @@ import { checkJobShape, checkResultingHash, resolveDocumentJob } from './check-d
 import { type DocumentHeader, documentExists } from './document-header.js';
 import { DOCUMENT_SCOPE, type DocumentModel, type ModelRegistry } from './document-model.js';
 import { hashState } from './hash.js';
-import { laneKey } from './lane-key.js';
 import { type CacheHits, LaneStateLoader } from './lane-state-loader.js';
 import { operationId } from './operation-id.js';
 import { rebaseOperations } from './rebase-operations.js';

@@ -4,10 +4,10 @@
  * @module
  */
 import type { IOperationStore, LaneSnapshot } from '../adapters/ports.js';
+import { laneKey } from '../lane-key.js';
 import { applyAction, replayContext } from './apply-action.js';
 import { DOCUMENT_SCOPE, type DocumentModel } from './document-model.js';
 import { hashState } from './hash.js';
-import { laneKey } from './lane-key.js';
 import type { StateCache } from './state-cache.js';
 
 /** Cache entries a caller was served, by lane key, with the head index the cache claimed. */
@@ -26,7 +26,6 @@ export type LoadOptions = {
 /**
  * Loads lane snapshots `{ index, state, hash }` for the executor. The states it returns are shared
  * with the cache (and the store): callers copy before they change anything.
- * @internal
  */
 export class LaneStateLoader {
   constructor(

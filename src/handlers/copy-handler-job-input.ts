@@ -3,7 +3,6 @@
  * it into the job input a queue stores, its keys as lanes (see `handler-lanes.ts`). Called by
  * `prepareJobInput` for an input with a `handler` key, so every queue checks handler jobs the
  * same way and in the same walk (paths, byte limit) as document jobs.
- * @internal
  * @module
  */
 import { describeValue, quote } from '../describe-value.js';

@@ -6,9 +6,13 @@
  * is the handler's return value, which the runtime stores when it completes the claim.
  * @module
  */
-import { JobError, JobErrorCodes, NonRetryableError } from '../errors.js';
-import type { IJobExecutor, Job, JobExecutionConfig, JobResult } from '../types.js';
-import type { HandlerRegistry } from './handler-registry.js';
+import type { IQueue } from '../adapters/ports.js';
+import { JobError, JobErrorCodes, JobValidationError, NonRetryableError } from '../errors.js';
+import { beginWalk, copyJsonData, enter, leave } from '../json-data.js';
+import type { AttemptContext, IJobExecutor, Job, JobExecutionConfig, JobResult } from '../types.js';
+import { handlerCheckpoint } from './handler-checkpoint.js';
+import type { HandlerContext, HandlerRegistry } from './handler-registry.js';
+import { WaitRequest, waitRequest } from './wait-request.js';
 
 /** Limits of handler jobs. */
 export const HANDLER_LIMITS = Object.freeze({
@@ -18,6 +22,8 @@ export const HANDLER_LIMITS = Object.freeze({
 
 export type HandlerJobExecutorOptions = {
   handlers: HandlerRegistry;
+  /** The queue of the claims: checkpoints, per-claim heartbeats (README: Handler jobs). */
+  queue: IQueue;
   /** ms since epoch. */
   now: () => number;
   /** Publishes a handler's `ctx.progress` (as `jobProgress`). */
@@ -27,8 +33,13 @@ export type HandlerJobExecutorOptions = {
 export class HandlerJobExecutor implements IJobExecutor {
   constructor(private readonly options: HandlerJobExecutorOptions) {}
 
-  async execute(job: Job, _config?: JobExecutionConfig, signal?: AbortSignal): Promise<JobResult> {
-    const { now, handlers } = this.options;
+  async execute(
+    job: Job,
+    _config?: JobExecutionConfig,
+    signal?: AbortSignal,
+    attemptContext?: AttemptContext,
+  ): Promise<JobResult> {
+    const { now, handlers, queue } = this.options;
     const startedAt = now();
     const type = job.handler ?? '';
     const handler = handlers.get(type);
@@ -51,16 +62,43 @@ export class HandlerJobExecutor implements IJobExecutor {
       if (!ended && !attemptSignal.aborted)
         this.options.onProgress?.({ job, attempt, progress: value });
     };
+    const claim = attemptContext?.claim;
+    const context: HandlerContext = {
+      job,
+      attempt,
+      signal: attemptSignal,
+      progress,
+      heartbeat: async () => {
+        if (ended || attemptSignal.aborted || claim === undefined) return;
+        await queue.touch?.(claim);
+      },
+      checkpoint: handlerCheckpoint({
+        queue,
+        jobId: job.id,
+        claim,
+        ended: () => ended || attemptSignal.aborted,
+      }),
+      wait: (options) => waitRequest(options, now()),
+    };
     try {
       if (attemptSignal.aborted) throw attemptSignal.reason;
       const value = await untilAborted(
-        Promise.resolve().then(() =>
-          handler(job.input, { job, attempt, signal: attemptSignal, progress }),
-        ),
+        Promise.resolve().then(() => handler(job.input, context)),
         attemptSignal,
       ).finally(() => {
         ended = true;
       });
+      // A stateful handler asked to sleep: the lane machine gives the job back until then.
+      if (value instanceof WaitRequest) {
+        return {
+          job,
+          success: true,
+          completedAt: new Date(now()).toISOString(),
+          duration: Math.max(0, now() - startedAt),
+          operations: [],
+          wait: value.toJobWait(),
+        };
+      }
       const output = storableOutput(type, value);
       const result: JobResult = {
         job,
@@ -146,5 +184,18 @@ function storableOutput(type: string, value: unknown): unknown {
       `Handler ${JSON.stringify(type)} returned ${bytes} bytes of JSON, more than HANDLER_LIMITS.maxOutputBytes (${HANDLER_LIMITS.maxOutputBytes}); store large results elsewhere and return a reference`,
     );
   }
-  return JSON.parse(text) as unknown;
+  // Then checked as a job's payload is (well-formed text, no U+0000, plain objects): a value
+  // PostgreSQL's jsonb refuses must fail here, not in every later write of the claim's end.
+  beginWalk(-1);
+  enter('output');
+  try {
+    const copy = copyJsonData(JSON.parse(text));
+    leave();
+    return copy;
+  } catch (error) {
+    if (!(error instanceof JobValidationError)) throw error;
+    throw new NonRetryableError(
+      `Handler ${JSON.stringify(type)} returned a value that cannot be stored (${error.message}); return plain data`,
+    );
+  }
 }

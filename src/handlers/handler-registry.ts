@@ -3,6 +3,8 @@
  * @module
  */
 import type { Job } from '../types.js';
+import type { HandlerCheckpoint } from './handler-checkpoint.js';
+import type { WaitOptions, WaitRequest } from './wait-request.js';
 
 /** What a handler receives beside its input. */
 export type HandlerContext = {
@@ -21,6 +23,26 @@ export type HandlerContext = {
    * process's bus (not stored). Ignored once the attempt has ended.
    */
   progress(progress: unknown): void;
+  /**
+   * Records a heartbeat on the attempt's claim now (durable queues; a no-op in memory, which has
+   * no reaper), beside the storage's periodic heartbeat of every claim, and rejects with a
+   * `StaleClaimError` when the claim was lost (reaped): long work calls it between steps to keep
+   * its claim and to learn early that another process may run the job.
+   */
+  heartbeat(): Promise<void>;
+  /**
+   * The job's checkpoint (README: Handler jobs, "Stateful handlers"): `load()` the last value
+   * saved (`undefined` before any save), `save(value)` to store one under this attempt's claim.
+   */
+  checkpoint: HandlerCheckpoint;
+  /**
+   * Returns the request to sleep, which the handler returns in turn: the job goes back to the
+   * queue keeping its place on every one of its keys, holding no slot and no claim, not run
+   * before `wakeAt` (ms since epoch or a `Date`; or `delay` ms from now, on the reactor's clock),
+   * then the handler is called again and can `load()` its checkpoint. `reason` goes out with the
+   * `jobWaiting` event. Throws a `TypeError` on a bad time.
+   */
+  wait(options: WaitOptions): WaitRequest;
 };
 
 /**

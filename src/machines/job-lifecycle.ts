@@ -211,6 +211,13 @@ export const laneSetup = setup({
       synced: context.synced,
       startedAt: context.startedAt,
     })),
+    emitWaiting: emit(({ context }, params: { result: JobResult }) => ({
+      type: 'job.waiting' as const,
+      job: context.job!,
+      claimToken: context.claimToken,
+      attempts: context.attempts,
+      wait: params.result.wait!,
+    })),
     emitReleased: emit(({ context }, params: { heldSlot: boolean; aborted: boolean }) => ({
       type: 'job.released' as const,
       job: context.job!,
@@ -229,7 +236,9 @@ export const laneSetup = setup({
     /** The answer is the current attempt's (a late answer of an older attempt is ignored). */
     isCurrentAttempt: ({ context }, params: { token: number }) =>
       params.token === context.attemptToken,
-    /** The recorded error is retryable and the job has retries left. */
+    /** The current attempt's result is a stateful handler's `ctx.wait` (README: Handler jobs). */
+    isWaitResult: ({ context }, params: { token: number; result: JobResult }) =>
+      params.token === context.attemptToken && params.result.wait !== undefined,
     /** Retryable, with retries left or a write whose outcome is unknown (retried until known). */
     canRetry: ({ context }) =>
       context.error !== undefined &&
@@ -306,6 +315,15 @@ export const jobLifecycleStates = {
     },
     on: {
       'attempt.done': [
+        // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
+        {
+          guard: {
+            type: 'isWaitResult',
+            params: ({ event }) => ({ token: event.token, result: event.result }),
+          },
+          target: 'waiting',
+          actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
+        },
         // Lane batching: the success hands over the lane's next job, which starts at once.
         {
           guard: {
@@ -364,6 +382,15 @@ export const jobLifecycleStates = {
     on: {
       // Its write is stored: reporting the timeout (or retrying) would not match the store.
       'attempt.done': [
+        // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
+        {
+          guard: {
+            type: 'isWaitResult',
+            params: ({ event }) => ({ token: event.token, result: event.result }),
+          },
+          target: 'waiting',
+          actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
+        },
         // Lane batching: the success hands over the lane's next job, which starts at once.
         {
           guard: {
@@ -400,14 +427,25 @@ export const jobLifecycleStates = {
     description: 'A hard stop aborted the attempt; waiting for its promise to settle.',
     on: {
       // It committed before the abort took effect: it is complete, not released.
-      'attempt.done': {
-        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
-        target: 'completed',
-        actions: [
-          { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-          { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
-        ],
-      },
+      'attempt.done': [
+        // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
+        {
+          guard: {
+            type: 'isWaitResult',
+            params: ({ event }) => ({ token: event.token, result: event.result }),
+          },
+          target: 'waiting',
+          actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
+        },
+        {
+          guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
+          target: 'completed',
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+          ],
+        },
+      ],
       'attempt.failed': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'released',
@@ -467,6 +505,11 @@ export const jobLifecycleStates = {
   }),
   released: laneSetup.createStateConfig({
     description: 'The job went back to the queue (stop) and keeps its place there.',
+    type: 'final',
+  }),
+  waiting: laneSetup.createStateConfig({
+    description:
+      'A stateful handler returned `ctx.wait`: the job went back to the queue asleep until its wake-up time, keeping its place (`job.waiting` went out on the way in).',
     type: 'final',
   }),
 };

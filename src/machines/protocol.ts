@@ -10,13 +10,14 @@
  *
  * Flow of one job: supervisor `jobs.claim` → runtime claims → `claim.done` → supervisor
  * `claims.dispatch` → runtime `job.assign` → lane (`slot.request` → `slot.granted` for a retry)
- * → `attempt.done` / `attempt.failed` → lane `job.completed` / `job.failed` / `job.released` →
+ * → `attempt.done` / `attempt.failed` → lane `job.completed` / `job.failed` / `job.released` /
+ * `job.waiting` →
  * runtime writes the outcome → `slots.released` (batched) → supervisor `jobs.claim` again.
  * @module
  */
 import type { Claim } from '../adapters/ports.js';
 import type { JobError } from '../errors.js';
-import type { Job, JobExecutionConfig, JobResult } from '../types.js';
+import type { Job, JobExecutionConfig, JobResult, JobWait } from '../types.js';
 
 /**
  * Per-job settings, resolved by the runtime from the executor options and the job (a job's own
@@ -81,6 +82,11 @@ export type LaneEmitted =
     }
   /** Fact: the job goes back to the queue (stop); `heldSlot` says whether it held a slot. */
   | { type: 'job.released'; job: Job; claimToken: string; attempts: number; heldSlot: boolean }
+  /**
+   * Fact: a stateful handler returned `ctx.wait`; the job goes back to the queue asleep until
+   * `wait.wakeAt`, keeping its lane place (README: Handler jobs). It held a slot.
+   */
+  | { type: 'job.waiting'; job: Job; claimToken: string; attempts: number; wait: JobWait }
   /** Command to the supervisor, forwarded as is: a retry needs a concurrency slot. */
   | SlotRequestCommand
   /** Fact: the lane has no job in hand any more. */

@@ -3,15 +3,14 @@
  * attempts children of (and linked to) their job's enqueue span when this process enqueued it,
  * and metrics for jobs started, completed, failed and retried by document type, attempt
  * duration, backlog, running attempts, resident and blocked lanes. Fed by this process's bus.
- * @internal
  * @module
  */
 import type * as Otel from '@opentelemetry/api';
 import type { IEventBus, IQueue } from '../adapters/ports.js';
 import type { Clock } from '../clock.js';
-import { laneKey } from '../document/lane-key.js';
 import { errorCodeName, type JobError } from '../errors.js';
 import { JobExecutorEventTypes } from '../events.js';
+import { laneKey } from '../lane-key.js';
 import { loadOptionalPeer } from '../optional-peer.js';
 import type { Job, JobInput } from '../types.js';
 import { INSTRUMENTATION_NAME, type TelemetryOptions } from './telemetry-options.js';
@@ -157,6 +156,15 @@ export class ReactorTelemetry {
             'seriatim.document.type': type,
           });
         this.#enqueued.delete(job.id);
+      }),
+      // A stateful handler's call ended in `ctx.wait`: the job sleeps, its next call is a new span.
+      bus.subscribe(JobExecutorEventTypes.JOB_WAITING, ({ job }) => {
+        const open = this.#end(job.id, 'waiting');
+        if (open)
+          duration.record(this.#clock.now() - open.startedAt, {
+            'seriatim.outcome': 'waiting',
+            'seriatim.document.type': open.type,
+          });
       }),
       bus.subscribe(JobExecutorEventTypes.EXECUTOR_STOPPED, () => this.#endAll('stopped')),
     ];

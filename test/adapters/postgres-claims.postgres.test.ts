@@ -7,8 +7,8 @@ import { SimulatedClock } from 'xstate';
 import type { Claim, ClaimRef } from '../../src/adapters/ports.js';
 import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
 import { MAX_LANE_LOCKS } from '../../src/adapters/postgres/postgres-queue.js';
-import { laneKey } from '../../src/document/lane-key.js';
 import { StaleClaimError } from '../../src/errors.js';
+import { laneKey } from '../../src/lane-key.js';
 import { JobStatus, type Operation } from '../../src/types.js';
 import { jobInput, makeOperations, T0 } from '../conformance/fixtures.js';
 import {

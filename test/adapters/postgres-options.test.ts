@@ -28,6 +28,8 @@ describe('postgres storage options', () => {
       stalledThreshold: 60_000,
       reapInterval: 30_000,
       maxReapBatch: 100,
+      maxRetries: 3,
+      onError: POSTGRES_DEFAULTS.onError,
     });
     expect(resolvePostgresOptions({})).toEqual(POSTGRES_DEFAULTS);
   });
@@ -51,11 +53,28 @@ describe('postgres storage options', () => {
     ['heartbeatInterval', -1],
     ['reapInterval', '1000'],
     ['maxReapBatch', Number.NaN],
+    ['maxRetries', -1],
+    ['onError', 'log'],
   ])('rejects %s = %s naming the option and the value', (name, value) => {
     const error = rejection(() => resolvePostgresOptions({ [name]: value }));
     expect(error.field).toBe(name);
     expect(error.message).toContain(`\`${name}\``);
     expect(error.message).toContain(typeof value === 'string' ? `"${value}"` : String(value));
+  });
+
+  it("takes the storage context's maxRetries and onError unless an option of its own is given", () => {
+    const fromContext = () => {};
+    const own = () => {};
+    expect(resolvePostgresOptions({}, { maxRetries: 7, onError: fromContext })).toMatchObject({
+      maxRetries: 7,
+      onError: fromContext,
+    });
+    expect(
+      resolvePostgresOptions(
+        { maxRetries: 1, onError: own },
+        { maxRetries: 7, onError: fromContext },
+      ),
+    ).toMatchObject({ maxRetries: 1, onError: own });
   });
 
   it.each(['Seriatim', 'a-b', '1abc', '', 'x'.repeat(64)])('rejects schema %j', (schema) => {

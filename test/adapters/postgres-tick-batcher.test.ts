@@ -3,7 +3,7 @@
  * batches, how batches split between parallel slots, and that nothing added is left unwritten.
  */
 import { describe, expect, it } from 'vitest';
-import { TickBatcher, takeUpTo } from '../../src/adapters/postgres/tick-batcher.js';
+import { TickBatcher, takeUpTo } from '../../src/adapters/postgres/postgres-tick-batcher.js';
 
 /** A batcher whose writes wait until `release()`; records each batch. */
 function recording(parallel: number, max = 100) {
@@ -79,5 +79,28 @@ describe('TickBatcher', () => {
     for (const item of [1, 3, 2, 5]) batcher.add(item);
     await batcher.drain();
     expect(batches).toEqual([[1, 2], [3], [5]]);
+  });
+
+  it('gives a write that throws or rejects (against its contract) to onError and writes on', async () => {
+    const errors: unknown[] = [];
+    const written: number[][] = [];
+    const batcher = new TickBatcher<number>({
+      take: (waiting, limit) => takeUpTo(waiting, limit),
+      write: (batch) => {
+        if (batch.includes(1)) throw new Error('threw');
+        if (batch.includes(2)) return Promise.reject(new Error('rejected'));
+        written.push(batch);
+        return Promise.resolve();
+      },
+      onError: (error) => errors.push(error),
+    });
+    batcher.add(1);
+    await batcher.drain(); // resolves: the failed flush does not reject
+    batcher.add(2);
+    await batcher.drain();
+    batcher.add(3);
+    await batcher.drain();
+    expect(errors.map((error) => (error as Error).message)).toEqual(['threw', 'rejected']);
+    expect(written).toEqual([[3]]);
   });
 });

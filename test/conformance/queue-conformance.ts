@@ -12,6 +12,7 @@ import { EventTypes } from '../../src/events.js';
 import { type JobInput, JobStatus } from '../../src/types.js';
 import { adapterSelected, jobInput, T0 } from './fixtures.js';
 import { describeHandlerJobConformance } from './handler-job-conformance.js';
+import { describeStatefulJobConformance } from './stateful-job-conformance.js';
 
 /** What a queue factory receives. */
 export type QueueContext = { clock: Clock };
@@ -65,6 +66,7 @@ export function describeQueueConformance(
     }
 
     describeHandlerJobConformance(() => ({ queue }));
+    describeStatefulJobConformance(() => ({ queue, clock, bus }));
 
     describe('enqueue', () => {
       it('stores a pending job with no attempts, createdAt from the clock and branch main', async () => {

@@ -6,9 +6,9 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { Scheduler } from '../../src/actors/scheduler.js';
 import { MemoryQueue } from '../../src/adapters/memory/memory-queue.js';
 import type { IScheduleStore, ScheduleRecord } from '../../src/adapters/ports.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
 import type { Job } from '../../src/types.js';
 import { advance } from '../support/clock.js';
 import { adapterSelected, makeAction, T0 } from './fixtures.js';

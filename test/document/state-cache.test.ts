@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { laneKey } from '../../src/document/lane-key.js';
 import { StateCache } from '../../src/document/state-cache.js';
 import { JobValidationError } from '../../src/errors.js';
+import { laneKey } from '../../src/lane-key.js';
 
 const snap = (index: number) => ({ index, state: { index }, hash: `h${index}` });
 

@@ -246,6 +246,30 @@ describe('handler jobs', () => {
     expect(result.errorMessage).toContain('HANDLER_LIMITS.maxOutputBytes');
     await reactor.close();
   });
+
+  it.each([
+    ['U+0000', { note: 'a\u0000b' }, 'U+0000'],
+    ['a lone surrogate', ['\ud800'], 'lone surrogate'],
+  ])(
+    'fails a job whose handler returns text with %s (PostgreSQL jsonb refuses it)',
+    async (_, value, named) => {
+      const { reactor, clock } = await handlerReactor();
+      reactor.registerHandler('odd', () => value);
+      await reactor.start();
+      const job = await reactor.submit({ handler: 'odd' });
+      let done = false;
+      const watching = reactor.watch(job.id).finally(() => {
+        done = true;
+      });
+      await runUntil(clock, () => done);
+      const result = await watching;
+      expect(result).toMatchObject({ success: false, errorCode: JobErrorCodes.HANDLER_FAILED });
+      expect(result.errorMessage).toContain(named);
+      expect(result.errorMessage).toContain('output');
+      expect((await reactor.queue.get(job.id))?.attempts).toBe(1);
+      await reactor.close();
+    },
+  );
 });
 
 describe('handler jobs in the scheduler', () => {

@@ -41,7 +41,7 @@ const delayed = {
   backoff: 'xstate.after.backoff.jobLifecycle.retrying',
 };
 const events = laneEvents(delayed);
-const finalStates = ['completed', 'failed', 'released'];
+const finalStates = ['completed', 'failed', 'released', 'waiting'];
 const transient = ['settled', 'releasedAfterAttempt'];
 
 const walks = claimCases.map((c) => {
@@ -127,7 +127,7 @@ describe('job lifecycle machine (model-based)', () => {
     }
   });
 
-  it('accepts no event once completed, failed or released', () => {
+  it('accepts no event once completed, failed, released or waiting', () => {
     let checked = 0;
     for (const { walk: w } of walks) {
       for (const edge of w.edges) {

@@ -61,6 +61,9 @@ const result: JobResult = {
   operations: [],
 };
 
+/** A stateful handler's `ctx.wait` result. */
+const waitResult: JobResult = { ...result, wait: { wakeAt: 5_000, reason: 'later' } };
+
 const ioError = new JobError(JobErrorCodes.IO_ERROR, 'write conflict');
 /** Retryable, fatal, plain, and the abort a stop causes. */
 export const attemptErrors = [
@@ -96,6 +99,7 @@ export function laneEvents(delayed: DelayedEvents, assigned: LaneEvent[] = []) {
       { type: 'slot.granted' },
       { type: 'attempt.done', token, result },
       { type: 'attempt.done', token, result, next: nextJob },
+      { type: 'attempt.done', token, result: waitResult },
       { type: 'attempt.done', token: token - 1, result },
       ...attemptErrors.map((error) => ({ type: 'attempt.failed' as const, token, error })),
       { type: 'attempt.failed', token: token - 1, error: ioError },
@@ -248,6 +252,13 @@ export class LaneEventChecker {
         this.end(job);
         break;
       }
+      case 'job.waiting':
+        if (!job.startedThisClaim) this.fail('job.waiting before job.started');
+        if (!job.held) this.fail('job.waiting without a slot to release');
+        if (event.attempts !== job.counted) this.fail(`job.waiting attempts ${event.attempts}`);
+        if (cause.type !== 'attempt.done' || !event.wait) this.fail('job.waiting without a wait');
+        this.end(job);
+        break;
       case 'job.released': {
         if (event.heldSlot !== job.held) {
           this.fail(`job.released heldSlot ${event.heldSlot}, lane held ${job.held}`);

@@ -53,8 +53,13 @@ const lane = walk(machine, { input, events });
 /** `idle`, or the lifecycle state of `busy`. */
 const leaf = (value: StateValue) =>
   typeof value === 'string' ? value : String(Object.values(value)[0]);
-const finals = ['lane.busy.completed', 'lane.busy.failed', 'lane.busy.released'];
-const transient = ['settled', 'releasedAfterAttempt', 'completed', 'failed', 'released'];
+const finals = [
+  'lane.busy.completed',
+  'lane.busy.failed',
+  'lane.busy.released',
+  'lane.busy.waiting',
+];
+const transient = ['settled', 'releasedAfterAttempt', 'completed', 'failed', 'released', 'waiting'];
 const [busyNextReleased, busyDone] = machine.root.states.busy!.transitions.get(
   'xstate.done.state.lane.busy',
 )!;
@@ -162,7 +167,7 @@ describe('lane machine (model-based)', () => {
     }
   });
 
-  it('goes idle right after completed, failed or released (or runs the job handed over), and runs the next job', () => {
+  it('goes idle right after completed, failed, released or waiting (or runs the job handed over), and runs the next job', () => {
     expect(replays.problems.filter((p) => p.startsWith('a final'))).toEqual([]);
     expect(replays.jobsEnded).toBeGreaterThan(0);
     expect(replays.nextJobsRun).toBeGreaterThan(0);

@@ -6,9 +6,15 @@
  *
  *   node --import tsx test/support/handler-worker.ts '<config JSON>'
  *
+ * A second handler, `steps`, is stateful (README: Handler jobs, "Stateful handlers"): each call
+ * loads its checkpoint (the segment to run, 0 at first), records a row in `stateful_runs` (job id,
+ * runner, segment, seq), works `latency` ms with a heartbeat, then saves the next segment and
+ * returns `ctx.wait({ delay: input.sleep })`, or returns once `input.segments` ran.
+ *
  * Protocol as postgres-worker.ts: `{ event: 'ready' }` once started on the storage, then it waits
- * for `go` on stdin, runs until the queue has no pending and no running job, prints
- * `{ event: 'done', completed, failed, errors }` and exits 0.
+ * for `go` on stdin, runs until the queue has no pending and no running job (or, with
+ * `exitAfterWaits`, until that many of its calls returned `ctx.wait`), prints
+ * `{ event: 'done', completed, failed, waits, errors }` and exits 0.
  */
 import { createInterface } from 'node:readline';
 import pg from 'pg';
@@ -16,7 +22,7 @@ import {
   createPostgresStorage,
   type PostgresStorageOptions,
 } from '../../src/adapters/postgres/index.js';
-import { createReactor, StaleClaimError } from '../../src/index.js';
+import { createReactor, type HandlerContext, StaleClaimError } from '../../src/index.js';
 
 export type HandlerWorkerConfig = {
   url: string;
@@ -26,11 +32,20 @@ export type HandlerWorkerConfig = {
   maxConcurrency: number;
   /** Simulated I/O latency of each run, ms. */
   latency: number;
+  /** Stop once this many calls returned `ctx.wait` (the jobs stay asleep in the queue). */
+  exitAfterWaits?: number;
 };
 
 export type HandlerWorkerMessage =
   | { event: 'ready'; runnerId: string }
-  | { event: 'done'; runnerId: string; completed: number; failed: number; errors: string[] };
+  | {
+      event: 'done';
+      runnerId: string;
+      completed: number;
+      failed: number;
+      waits: number;
+      errors: string[];
+    };
 
 const [json] = process.argv.slice(2);
 if (json === undefined) {
@@ -62,8 +77,29 @@ reactor.registerHandler('log', async (_input, { job, attempt }) => {
   await new Promise((resolve) => setTimeout(resolve, config.latency));
   return { runner: runnerId };
 });
+reactor.registerHandler(
+  'steps',
+  async (input: { segments: number; sleep: number }, ctx: HandlerContext) => {
+    const segment = (await ctx.checkpoint.load<number>()) ?? 0;
+    await sideEffects.query(
+      `INSERT INTO "${config.schema}".stateful_runs (job_id, runner, segment) VALUES ($1, $2, $3)`,
+      [ctx.job.id, runnerId, segment],
+    );
+    await new Promise((resolve) => setTimeout(resolve, config.latency));
+    await ctx.heartbeat();
+    if (segment + 1 < input.segments) {
+      await ctx.checkpoint.save(segment + 1);
+      return ctx.wait({ delay: input.sleep, reason: `segment ${segment + 1}` });
+    }
+    return { runner: runnerId, segments: segment + 1 };
+  },
+);
 let completed = 0;
 let failed = 0;
+let waits = 0;
+reactor.on('jobWaiting', () => {
+  waits += 1;
+});
 reactor.on('jobCompleted', () => {
   completed += 1;
 });
@@ -82,11 +118,15 @@ await new Promise<void>((resolve) => {
 lines.close();
 await reactor.start({ maxConcurrency: config.maxConcurrency });
 for (;;) {
-  const counts = await reactor.queue.counts();
-  if (counts.pending === 0 && counts.running === 0) break;
+  if (config.exitAfterWaits !== undefined) {
+    if (waits >= config.exitAfterWaits) break;
+  } else {
+    const counts = await reactor.queue.counts();
+    if (counts.pending === 0 && counts.running === 0) break;
+  }
   await new Promise((resolve) => setTimeout(resolve, 25));
 }
 await reactor.close();
 await sideEffects.end();
-send({ event: 'done', runnerId, completed, failed, errors });
+send({ event: 'done', runnerId, completed, failed, waits, errors });
 process.exit(0);

@@ -102,6 +102,26 @@ describe('OpenTelemetry', () => {
     await reactor.close();
   });
 
+  it("ends a stateful handler's attempt span at its wait, and spans each call after a wake-up", async () => {
+    const { reactor, clock, spans } = await telemetryReactor();
+    reactor.registerHandler('steps', async (_input, ctx) => {
+      const step = (await ctx.checkpoint.load<number>()) ?? 0;
+      if (step === 2) return 'done';
+      await ctx.checkpoint.save(step + 1);
+      return ctx.wait({ delay: 100 });
+    });
+    await reactor.start();
+    const job = await reactor.submit({ handler: 'steps', keys: ['k'] });
+    expect((await settle(reactor, clock, job.id)).output).toBe('done');
+    const attempts = spans.getFinishedSpans().filter((span) => span.name === 'seriatim.attempt');
+    expect(attempts.map((span) => span.attributes['seriatim.outcome'])).toEqual([
+      'waiting',
+      'waiting',
+      'completed',
+    ]);
+    await reactor.close();
+  });
+
   it('traces a retried job: an enqueue span, one attempt span per attempt as its children and linked to it', async () => {
     const { reactor, clock, spans, faults } = await telemetryReactor();
     await reactor.start({ retryBaseDelay: 100 });

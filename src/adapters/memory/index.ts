@@ -6,3 +6,4 @@ export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus.j
 export { MemoryOperationStore } from './memory-operation-store.js';
 export { MemoryQueue, type MemoryQueueOptions } from './memory-queue.js';
 export { MemoryScheduleStore } from './memory-schedule-store.js';
+export { createMemoryStorage } from './memory-storage.js';

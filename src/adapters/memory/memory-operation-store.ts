@@ -2,8 +2,9 @@
  * The in-memory operation store.
  * @module
  */
-import { laneKey } from '../../document/lane-key.js';
+
 import { WriteConflictError } from '../../errors.js';
+import { laneKey } from '../../lane-key.js';
 import type { Operation } from '../../types.js';
 import type {
   AppendRequest,

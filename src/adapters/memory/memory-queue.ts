@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../../clock.js';
-import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
+import { laneKey } from '../../lane-key.js';
 import {
   type HandlerJobInput,
   type Job,
@@ -29,6 +29,7 @@ import type {
   IEventBus,
   IQueue,
   JobFailure,
+  JobSleep,
   QueueCounts,
   QueuedJob,
 } from '../ports.js';
@@ -201,8 +202,13 @@ export class MemoryQueue implements IQueue {
     while (claims.length < limit) {
       const entry = this.#ready.pop();
       if (entry === undefined) break;
+      // Lazily deleted: cancelled, claimed by `claimLane` while in the heap, or put to sleep
+      // since (then it waits in the delayed heap, which its `heap` names: leave that as it is).
+      if (entry.heap !== READY_HEAP) {
+        this.#staleReady = Math.max(0, this.#staleReady - 1);
+        continue;
+      }
       entry.heap = NO_HEAP;
-      // Lazily deleted: cancelled, or claimed by `claimLane` while in the heap.
       if (entry.cancelled || entry.job.status !== JobStatus.PENDING) {
         this.#staleReady = Math.max(0, this.#staleReady - 1);
         continue;
@@ -248,6 +254,7 @@ export class MemoryQueue implements IQueue {
     // It stays in the ready heap, where `claim` skips it; rebuild once most entries are stale.
     if (++this.#staleReady > COMPACT_AFTER && this.#staleReady * 2 > this.#ready.size) {
       this.#ready.filter((e) => {
+        if (e.heap !== READY_HEAP) return false; // a stale copy of a sleeping entry
         const live = !e.cancelled && e.job.status === JobStatus.PENDING && e !== entry;
         if (!live) e.heap = NO_HEAP;
         return live;
@@ -271,7 +278,6 @@ export class MemoryQueue implements IQueue {
   /**
    * Throws `StaleClaimError` unless `ref` still holds its running job (or completed it already:
    * a repeated completion is a no-op). The store's `append` asks before it writes.
-   * @internal
    */
   assertClaimHeld(ref: ClaimRef): void {
     const entry = this.#jobs.get(ref.jobId);
@@ -284,7 +290,6 @@ export class MemoryQueue implements IQueue {
    * Completes the claim synchronously (the store's `append` calls it right after its write, in
    * the same turn), storing `attempts` when given; a later `complete` with its token is a no-op
    * success. Throws `StaleClaimError` when the claim is stale.
-   * @internal
    */
   completeClaimWithin(ref: ClaimRef, attempts?: number, output?: unknown): void {
     const entry = this.#held(ref, 'complete');
@@ -338,11 +343,46 @@ export class MemoryQueue implements IQueue {
     });
   }
 
+  /**
+   * Puts a claimed job back to `PENDING` at its place, not due before `sleep.wakeAt` (a stateful
+   * handler's `ctx.wait`): it still heads its lanes, so no later job of them is claimed first.
+   */
+  async sleep(ref: ClaimRef, sleep: JobSleep): Promise<void> {
+    const entry = this.#held(ref, 'release');
+    if (entry === undefined) return;
+    entry.job.status = JobStatus.PENDING;
+    entry.job.attempts = sleep.attempts;
+    entry.job.runAt = sleep.wakeAt;
+    entry.token = undefined;
+    this.#running -= 1;
+    this.#pending += 1;
+    // Claimed by `claimLane`, it may still be in the ready heap (lazily deleted); `#schedule`
+    // puts it in the delayed heap all the same, and `claim` skips the ready copy, whose entry no
+    // longer says READY_HEAP (or, due at once, takes one of its two ready copies).
+    entry.heap = NO_HEAP;
+    this.#schedule(entry, this.#clock.now());
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
+      jobId: entry.job.id,
+      documentId: entry.job.documentId,
+    });
+  }
+
+  /** Stores a detached copy of `checkpoint` on the running job the claim holds (`null` clears it). */
+  async saveCheckpoint(ref: ClaimRef, checkpoint: unknown): Promise<void> {
+    const entry = this.#jobs.get(ref.jobId);
+    if (entry === undefined || entry.token === undefined || entry.token !== ref.token) {
+      throw new StaleClaimError(ref.jobId);
+    }
+    if (checkpoint === null || checkpoint === undefined) delete entry.job.checkpoint;
+    else entry.job.checkpoint = structuredClone(checkpoint);
+  }
+
   /** A copy of the job with how it ended, or undefined when unknown (or no longer retained). */
   async get(jobId: string): Promise<QueuedJob | undefined> {
     const entry = this.#jobs.get(jobId);
     if (entry === undefined) return undefined;
     const job: QueuedJob = { ...entry.job };
+    if (job.checkpoint !== undefined) job.checkpoint = structuredClone(job.checkpoint);
     if (entry.finishedAt !== undefined) job.finishedAt = entry.finishedAt;
     if (entry.lastError !== undefined) job.lastError = { ...entry.lastError };
     if (entry.halted) job.halted = true;
@@ -572,7 +612,9 @@ export class MemoryQueue implements IQueue {
     entry.ended = undefined;
     this.#pending -= 1;
     this.#running += 1;
-    return { job: { ...job }, token };
+    const copy = { ...job };
+    if (copy.checkpoint !== undefined) copy.checkpoint = structuredClone(copy.checkpoint);
+    return { job: copy, token };
   }
 
   /**

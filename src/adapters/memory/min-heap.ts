@@ -1,12 +1,10 @@
 /**
  * A binary min-heap, for the memory queue's ready and delayed jobs.
  * @module
- * @internal
  */
 
 /**
  * A binary min-heap ordered by `less`. Push and pop are O(log n); `peek` is O(1).
- * @internal
  */
 export class MinHeap<T> {
   readonly #items: T[] = [];

@@ -1,6 +1,5 @@
 /**
  * Rows of the `jobs` and `operations` tables, and the objects the ports hand out.
- * @internal
  * @module
  */
 
@@ -35,6 +34,8 @@ export type JobRow = {
   handler: { type: string; input: unknown } | null;
   /** A completed handler job's return value. */
   output: unknown;
+  /** A stateful handler job's last saved checkpoint (schema 11). */
+  checkpoint: unknown;
 };
 
 /** The job of a row; optional fields only when set. */
@@ -57,6 +58,7 @@ export function rowToJob(row: JobRow): Job {
     job.handler = row.handler.type;
     job.input = row.handler.input;
     job.keys = keysOfLanes(job.branch, job.scopes);
+    if (row.checkpoint !== null && row.checkpoint !== undefined) job.checkpoint = row.checkpoint;
   }
   return job;
 }

@@ -1,6 +1,5 @@
 /**
  * The `pg` driver, an optional peer dependency, loaded on first use.
- * @internal
  * @module
  */
 import type pg from 'pg';

@@ -1,18 +1,17 @@
 /**
  * Group commit for `store.append`: the appends of one tick become one statement, each still
  * atomic and fenced on its own.
- * @internal
  * @module
  */
 import type { Pool } from 'pg';
-import { laneKey } from '../../document/lane-key.js';
 import { StaleClaimError, WriteConflictError } from '../../errors.js';
+import { laneKey } from '../../lane-key.js';
 import type { Operation } from '../../types.js';
 import type { AppendClaim, AppendRequest, AppendResult, LaneWrite } from '../ports.js';
 import { isClaimToken } from './job-row.js';
+import { TickBatcher, takeUpTo } from './postgres-tick-batcher.js';
 import { appendOperations } from './statements/append-operations.js';
 import { run } from './statements/statement.js';
-import { TickBatcher, takeUpTo } from './tick-batcher.js';
 
 /** What {@link PostgresAppendBatcher} needs from its store. */
 export type PostgresAppendBatcherOptions = {
@@ -26,7 +25,10 @@ export type PostgresAppendBatcherOptions = {
   channel: string;
   origin: string;
   /** A request's claim was completed by its committed append (the queue answers `complete`). */
-  onClaimCompleted?: (claim: AppendClaim) => void;
+  onClaimCompleted?: (
+    claim: AppendClaim,
+  ) => void /** Receives a batch's error that no call could be told of (see `TickBatcher`). */;
+  onError?: (error: unknown) => void;
 };
 
 /** One `append` call waiting for its batch. */
@@ -81,6 +83,7 @@ export class PostgresAppendBatcher {
   constructor(options: PostgresAppendBatcherOptions) {
     this.#options = options;
     this.#batcher = new TickBatcher({
+      onError: options.onError,
       take: (waiting, limit) => {
         const taken = new Set<string>();
         let lanes = 0;

@@ -1,7 +1,6 @@
 /**
  * Ends claims in batches: the `complete` / `fail` / `release` calls made in one tick become one
  * statement, each still fenced by its own claim token.
- * @internal
  * @module
  */
 import type { Pool } from 'pg';
@@ -10,10 +9,10 @@ import { StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { ClaimRef, IEventBus, JobFailure } from '../ports.js';
 import { isClaimToken } from './job-row.js';
+import { TickBatcher, takeUpTo } from './postgres-tick-batcher.js';
 import { isRerunnable } from './postgres-transaction.js';
 import { finishClaims } from './statements/finish-claims.js';
 import { run } from './statements/statement.js';
-import { TickBatcher, takeUpTo } from './tick-batcher.js';
 
 /** How a claim ends. */
 export type FinishKind = 'complete' | 'fail' | 'release';
@@ -27,7 +26,8 @@ export type PostgresClaimFinisherOptions = {
   channel: string;
   origin: string;
   /** The queue's held claim tokens: an ended (or unrecordable) claim is removed. */
-  held: Set<string>;
+  held: Set<string> /** Receives a batch's error that no call could be told of (see `TickBatcher`). */;
+  onError?: (error: unknown) => void;
 };
 
 /** One call waiting for its batch. */
@@ -64,6 +64,7 @@ export class PostgresClaimFinisher {
   constructor(options: PostgresClaimFinisherOptions) {
     this.#options = options;
     this.#batcher = new TickBatcher({
+      onError: options.onError,
       take: (waiting, limit) => {
         // The same job twice goes to the next batch, so each call gets its own answer.
         const jobIds = new Set<string>();
@@ -126,10 +127,11 @@ export class PostgresClaimFinisher {
         item.reject(new StaleClaimError(item.ref.jobId));
         continue;
       }
+      item.resolve();
+      // After the answer: a throwing custom bus must not leave the batch's later calls unanswered.
       if (item.kind === 'release') {
         bus?.publish(QueueEventTypes.JOB_AVAILABLE, { jobId: item.ref.jobId });
       }
-      item.resolve();
     }
   }
 }

@@ -1,6 +1,5 @@
 /**
  * `claimLane` in batches: the lane claims of one tick become one statement.
- * @internal
  * @module
  */
 import type { Pool } from 'pg';
@@ -8,9 +7,9 @@ import type { Clock } from '../../clock.js';
 import type { LaneRef } from '../../types.js';
 import type { Claim } from '../ports.js';
 import { type JobRow, rowToJob } from './job-row.js';
-import { claimLanes } from './statements/claim-lanes.js';
+import { TickBatcher, takeUpTo } from './postgres-tick-batcher.js';
+import { claimLane } from './statements/claim-lane.js';
 import { run } from './statements/statement.js';
-import { TickBatcher, takeUpTo } from './tick-batcher.js';
 
 /** What {@link PostgresLaneClaimer} needs from its queue. */
 export type PostgresLaneClaimerOptions = {
@@ -18,7 +17,8 @@ export type PostgresLaneClaimerOptions = {
   clock: Clock;
   ready: () => Promise<void>;
   /** The queue's held claim tokens (heartbeats): every claim handed out is added. */
-  held: Set<string>;
+  held: Set<string> /** Receives a batch's error that no call could be told of (see `TickBatcher`). */;
+  onError?: (error: unknown) => void;
 };
 
 type LaneClaim = {
@@ -34,7 +34,7 @@ const MAX_LANE_BATCH = 200;
 
 /**
  * Claims the heads of single lanes for the runtime's lane batching ({@link TickBatcher}): the
- * `claimLane` calls of one tick (of one runner) share one `claimLanes` statement. Each call gets
+ * `claimLane` calls of one tick (of one runner) share one `claimLane` statement. Each call gets
  * the claim of its lane's head, or undefined; a job heading two lanes of the batch goes to the
  * first of them only.
  */
@@ -45,6 +45,7 @@ export class PostgresLaneClaimer {
   constructor(options: PostgresLaneClaimerOptions) {
     this.#options = options;
     this.#batcher = new TickBatcher({
+      onError: options.onError,
       take: (waiting, limit) => {
         const runnerId = waiting[0]?.runnerId;
         return takeUpTo(
@@ -74,7 +75,7 @@ export class PostgresLaneClaimer {
     let rows: JobRow[];
     try {
       await ready();
-      rows = await run<JobRow>(pool, claimLanes, [
+      rows = await run<JobRow>(pool, claimLane, [
         batch[0]?.runnerId,
         batch.map((item) => item.lane.documentId),
         batch.map((item) => item.lane.branch),

@@ -2,7 +2,6 @@
  * The PostgreSQL queue's operations view (`overview`, `lanes`): one query per call over
  * `job_lanes`, whose primary key (document_id, branch, scope, seq) gives each lane's head and
  * backlog.
- * @internal
  * @module
  */
 import type { JobStatus } from '../../types.js';

@@ -1,6 +1,5 @@
 /**
  * Wakes runners: LISTEN on the schema's channel, with polling as a backstop.
- * @internal
  * @module
  */
 import type pg from 'pg';

@@ -1,7 +1,6 @@
 /**
  * Applies the schema migrations (`migrations.ts`, compiled from `sql/postgres/`) to a schema,
  * once, safely from any number of processes at the same time.
- * @internal
  * @module
  */
 import type { Pool } from 'pg';

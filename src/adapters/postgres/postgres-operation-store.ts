@@ -36,6 +36,8 @@ export type PostgresOperationStoreOptions = {
   origin: string;
   /** Told of each claim a committed append completed (the queue then answers `complete`). */
   onClaimCompleted?: (claim: AppendClaim) => void;
+  /** Receives a batch's error that no call could be told of (see `TickBatcher`). */
+  onError?: (error: unknown) => void;
 };
 
 /**
@@ -69,6 +71,7 @@ export class PostgresOperationStore implements IOperationStore {
       now: () => options.clock.now(),
       channel: options.channel,
       origin: options.origin,
+      onError: options.onError,
       ...(options.onClaimCompleted === undefined
         ? {}
         : { onClaimCompleted: options.onClaimCompleted }),

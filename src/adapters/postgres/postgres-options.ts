@@ -32,6 +32,18 @@ export type PostgresStorageOptions = {
   reapInterval?: number;
   /** Stalled claims reaped by one run of the reaper at most. @default 100 */
   maxReapBatch?: number;
+  /**
+   * Retries of a job without its own `maxRetries`, for the reaper: a stalled claim whose job has
+   * used more attempts than this fails instead of going back to pending. @default the storage
+   * context's `maxRetries` (`createReactor`: `config.maxRetries`), else 3
+   */
+  maxRetries?: number;
+  /**
+   * Receives errors of the background work (LISTEN, polling, heartbeats, reaper, idle pool
+   * connections). @default the storage context's `onError` (`createReactor`: its `onError`),
+   * else console.error
+   */
+  onError?: (error: unknown) => void;
 };
 
 export type ResolvedPostgresStorageOptions = Required<PostgresStorageOptions>;
@@ -45,6 +57,8 @@ export const POSTGRES_DEFAULTS = Object.freeze({
   stalledThreshold: 60_000,
   reapInterval: 30_000,
   maxReapBatch: 100,
+  maxRetries: 3,
+  onError: (error: unknown) => console.error('[seriatim] postgres:', error),
 } as const) satisfies ResolvedPostgresStorageOptions;
 
 /** Minimum value of each integer option. */
@@ -55,20 +69,32 @@ const MINIMUM = {
   stalledThreshold: 1,
   reapInterval: 1,
   maxReapBatch: 1,
+  maxRetries: 0,
 } as const;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Merges `options` over the defaults; throws a `ConfigError` naming a bad option. */
+/**
+ * Merges `options` over `inherited` (the storage context's `maxRetries` and `onError`) over the
+ * defaults; throws a `ConfigError` naming a bad option.
+ */
 export function resolvePostgresOptions(
   options: PostgresStorageOptions = {},
+  inherited: Pick<PostgresStorageOptions, 'maxRetries' | 'onError'> = {},
 ): ResolvedPostgresStorageOptions {
   if (!isOptionsObject(options)) {
     throw new ConfigError('options', `expected an object, got ${describe(options)}`);
   }
   const resolved: ResolvedPostgresStorageOptions = { ...POSTGRES_DEFAULTS };
-  for (const [key, value] of Object.entries(options)) {
+  for (const [key, value] of [...Object.entries(inherited), ...Object.entries(options)]) {
     if (value === undefined) continue;
+    if (key === 'onError') {
+      if (typeof value !== 'function') {
+        throw new ConfigError(key, `expected \`onError\` to be a function, got ${describe(value)}`);
+      }
+      resolved.onError = value as ResolvedPostgresStorageOptions['onError'];
+      continue;
+    }
     if (key === 'schema') {
       if (typeof value !== 'string' || !SCHEMA_NAME.test(value)) {
         throw new ConfigError(
@@ -79,7 +105,8 @@ export function resolvePostgresOptions(
       resolved.schema = value;
       continue;
     }
-    if (!Object.hasOwn(MINIMUM, key)) throw unknownOption(key, ['schema', ...Object.keys(MINIMUM)]);
+    if (!Object.hasOwn(MINIMUM, key))
+      throw unknownOption(key, ['schema', 'onError', ...Object.keys(MINIMUM)]);
     const name = key as keyof typeof MINIMUM;
     const min = MINIMUM[name];
     // At most MAX_DELAY: a Node timer given more fires after 1 ms (the counts need no more either).

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '../../clock.js';
-import { laneKey } from '../../document/lane-key.js';
-import { JobValidationError } from '../../errors.js';
+import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
+import { laneKey } from '../../lane-key.js';
 import type { HandlerJobInput, Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type { LanesPage, LanesQuery, QueueOverview } from '../lanes-view.js';
@@ -20,6 +20,7 @@ import type {
   IEventBus,
   IQueue,
   JobFailure,
+  JobSleep,
   QueueCounts,
   QueuedJob,
 } from '../ports.js';
@@ -41,10 +42,13 @@ import { nextRunAt } from './statements/next-run-at.js';
 import { reclaimJobs } from './statements/reclaim-jobs.js';
 import { reserveJobs } from './statements/reserve-jobs.js';
 import { retryJob } from './statements/retry-job.js';
+import { saveCheckpoint } from './statements/save-checkpoint.js';
 import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
 import { selectJob } from './statements/select-job.js';
+import { sleepJob } from './statements/sleep-job.js';
 import { run } from './statements/statement.js';
 import { storeOutput } from './statements/store-output.js';
+import { touchClaim } from './statements/touch-claim.js';
 import { unhaltJob } from './statements/unhalt-job.js';
 
 /** What {@link PostgresQueue} needs; {@link createPostgresStorage} provides it. */
@@ -63,6 +67,8 @@ export type PostgresQueueOptions = {
   origin: string;
   /** Id of a job enqueued without one. @default crypto.randomUUID */
   idFactory?: () => string;
+  /** Receives a batch's error that no call could be told of (see `TickBatcher`). */
+  onError?: (error: unknown) => void;
 };
 
 /**
@@ -70,7 +76,6 @@ export type PostgresQueueOptions = {
  * of one advisory lock per lane: PostgreSQL's shared lock table holds `max_locks_per_transaction`
  * × `max_connections` locks in all (6,400 by default), and 200,000 lane locks in one transaction
  * fail with "out of shared memory".
- * @internal
  */
 export const MAX_LANE_LOCKS = 1_000;
 
@@ -212,7 +217,6 @@ export class PostgresQueue implements IQueue {
   /**
    * The storage's `store.append` completed `claim` and committed: its job is no longer
    * heartbeated, and the runtime's `complete` with the same attempts needs no round trip.
-   * @internal
    */
   completedByAppend(claim: AppendClaim): void {
     this.#held.delete(claim.token);
@@ -227,6 +231,41 @@ export class PostgresQueue implements IQueue {
   /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
   release(ref: ClaimRef, attempts: number): Promise<void> {
     return this.#finisher.finish(ref, 'release', attempts);
+  }
+
+  /**
+   * Puts a claimed job back to `PENDING` at its place, not due before `sleep.wakeAt` (a stateful
+   * handler's `ctx.wait`): its `run_at` first (see `statements/sleep-job.ts`), then the release with the
+   * tick's other claim ends. It keeps blocking every later job of its lanes while it sleeps.
+   */
+  sleep(ref: ClaimRef, sleep: JobSleep): Promise<void> {
+    if (!isClaimToken(ref.token)) return this.#finisher.finish(ref, 'release', sleep.attempts);
+    return (async () => {
+      await this.#ready();
+      await run(this.#pool, sleepJob, [ref.jobId, ref.token, sleep.wakeAt]);
+      await this.#finisher.finish(ref, 'release', sleep.attempts);
+    })();
+  }
+
+  /** Stores the checkpoint of the running job the claim holds (`null` clears it). */
+  async saveCheckpoint(ref: ClaimRef, checkpoint: unknown): Promise<void> {
+    if (!isClaimToken(ref.token)) throw new StaleClaimError(ref.jobId);
+    await this.#ready();
+    const json =
+      checkpoint === null || checkpoint === undefined ? null : JSON.stringify(checkpoint);
+    const rows = await run(this.#pool, saveCheckpoint, [ref.jobId, ref.token, json]);
+    if (rows.length === 0) throw new StaleClaimError(ref.jobId);
+  }
+
+  /** Heartbeats this one claim now; `StaleClaimError` when it no longer holds its job. */
+  async touch(ref: ClaimRef): Promise<void> {
+    if (!isClaimToken(ref.token)) throw new StaleClaimError(ref.jobId);
+    await this.#ready();
+    const rows = await run(this.#pool, touchClaim, [ref.jobId, ref.token, this.#clock.now()]);
+    if (rows.length === 0) {
+      this.#held.delete(ref.token);
+      throw new StaleClaimError(ref.jobId);
+    }
   }
 
   /** The job with how it ended, or undefined when unknown. */
@@ -353,7 +392,6 @@ export class PostgresQueue implements IQueue {
    * Marks every claim this queue holds as alive (`heartbeat_at` = now). Claims the reaper took
    * meanwhile are dropped from the set: this runner no longer owns them.
    * @returns the number of claims still held.
-   * @internal
    */
   async heartbeat(): Promise<number> {
     if (this.#held.size === 0) return 0;

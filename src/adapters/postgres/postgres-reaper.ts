@@ -17,9 +17,6 @@ import { selectStalledClaims } from './statements/select-stalled-claims.js';
 import { run } from './statements/statement.js';
 import { tryReaperLock } from './statements/try-reaper-lock.js';
 
-/** `maxRetries` of a job that has none, as the runtime's default. */
-const DEFAULT_MAX_RETRIES = 3;
-
 /** What {@link PostgresReaper} needs; {@link createPostgresStorage} provides it. */
 export type PostgresReaperOptions = {
   pool: Pool;
@@ -33,13 +30,15 @@ export type PostgresReaperOptions = {
   stalledThreshold: number;
   /** Stalled claims reaped by one `reap()` at most. */
   maxReapBatch: number;
+  /** Retries of a job without its own `maxRetries` (the executor's `maxRetries`). */
+  maxRetries: number;
 };
 
 /**
  * Finds running claims whose last heartbeat is older than `stalledThreshold` and takes them back:
  * a job goes back to `PENDING` in its place, keeping its attempt count (the claim counted the
  * attempt that never reported), or becomes `FAILED` with a `TIMEOUT` error when that was its last
- * attempt (`attempts > maxRetries`, 3 when the job sets none), freeing its lanes. The reaped
+ * attempt (`attempts > maxRetries`, the `maxRetries` option when the job sets none), freeing its lanes. The reaped
  * claim's token is cleared: its runner, if it was only slow, can no longer complete, fail,
  * release or heartbeat it.
  *
@@ -55,7 +54,8 @@ export class PostgresReaper {
 
   /** Reaps up to `maxReapBatch` stalled claims. @returns how many were reaped. */
   async reap(): Promise<number> {
-    const { pool, clock, channel, origin, stalledThreshold, maxReapBatch } = this.#options;
+    const { pool, clock, channel, origin, stalledThreshold, maxReapBatch, maxRetries } =
+      this.#options;
     await this.#options.ready();
     const pending = await inTransaction(pool, async (client) => {
       const [lock] = await run<{ locked: boolean }>(client, tryReaperLock, [REAPER_LOCK_CLASS]);
@@ -75,7 +75,7 @@ export class PostgresReaper {
         tokens,
         cutoff,
         now,
-        DEFAULT_MAX_RETRIES,
+        maxRetries,
         JobErrorCodes.TIMEOUT,
         channel,
         origin,

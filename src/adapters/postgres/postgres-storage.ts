@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Storage, StorageContext } from '../ports.js';
+import { type Repetition, repeat } from '../repeat.js';
 import { loadPg } from './load-pg.js';
 import { PostgresListener } from './postgres-listener.js';
 import { migrate } from './postgres-migrator.js';
@@ -19,7 +20,6 @@ import {
 import { PostgresQueue } from './postgres-queue.js';
 import { PostgresReaper } from './postgres-reaper.js';
 import { PostgresScheduleStore } from './postgres-schedule-store.js';
-import { type Repetition, repeat } from './repeat.js';
 import { anyReady } from './statements/any-ready.js';
 import { run } from './statements/statement.js';
 
@@ -68,10 +68,12 @@ export function createPostgresStorage(
       `expected a PostgreSQL connection string, got ${typeof connectionString === 'string' ? 'an empty string' : typeof connectionString}`,
     );
   }
-  const resolved = resolvePostgresOptions(options);
-  const { schema } = resolved;
+  const resolved = resolvePostgresOptions(options, {
+    maxRetries: ctx.maxRetries,
+    onError: ctx.onError,
+  });
+  const { schema, onError } = resolved;
   const { bus, clock } = ctx;
-  const onError = (error: unknown) => console.error('[seriatim] postgres:', error);
 
   const pool = new (loadPg().Pool)({
     connectionString,
@@ -101,13 +103,14 @@ export function createPostgresStorage(
 
   const channel = `seriatim_${schema}`;
   const origin = randomUUID();
-  const queue = new PostgresQueue({ pool, clock, bus, ready, channel, origin });
+  const queue = new PostgresQueue({ pool, clock, bus, ready, channel, origin, onError });
   const store = new PostgresOperationStore({
     pool,
     clock,
     ready,
     channel,
     origin,
+    onError,
     onClaimCompleted: (claim) => queue.completedByAppend(claim),
   });
   const scheduleStore = new PostgresScheduleStore({ pool, ready });
@@ -120,6 +123,7 @@ export function createPostgresStorage(
     origin,
     stalledThreshold: resolved.stalledThreshold,
     maxReapBatch: resolved.maxReapBatch,
+    maxRetries: resolved.maxRetries,
   });
   const listener = new PostgresListener({
     connectionString,

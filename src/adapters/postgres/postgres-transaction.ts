@@ -1,6 +1,5 @@
 /**
  * Transactions on a pool, retried on deadlock and serialization failures.
- * @internal
  * @module
  */
 import type { Pool, PoolClient } from 'pg';

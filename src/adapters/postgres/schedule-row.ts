@@ -1,6 +1,5 @@
 /**
  * Rows of the `schedules` table and their conversion to schedule records.
- * @internal
  * @module
  */
 import type { JobInput } from '../../types.js';

@@ -16,7 +16,6 @@ import { unblockNextInLane } from './statements/unblock-next-in-lane.js';
  * one each time the head of one of its lanes leaves and the job becomes that lane's head. So
  * `blockers = 0` means "heads every one of its lanes", which the claim reads from an index
  * instead of computing lane heads each time. Callers run these inside their write transaction.
- * @internal
  */
 export class JobLanes {
   readonly #occupied: Statement<[{ laneKey: string }], { occupied: 0 | 1 }>;

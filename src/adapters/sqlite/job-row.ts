@@ -2,12 +2,13 @@
  * Rows of the `jobs` table and their conversion to jobs.
  * @module
  */
-import { laneKey } from '../../document/lane-key.js';
+
 import { keysOfLanes } from '../../handlers/handler-lanes.js';
+import { laneKey } from '../../lane-key.js';
 import type { Job, JobStatus } from '../../types.js';
 import type { QueuedJob } from '../ports.js';
 
-/** A row of `jobs`, as better-sqlite3 returns it. @internal */
+/** A row of `jobs`, as better-sqlite3 returns it. */
 export type JobRow = {
   seq: number;
   id: string;
@@ -34,18 +35,20 @@ export type JobRow = {
   handler: string | null;
   /** A completed handler job's return value, JSON. */
   output: string | null;
+  /** A stateful handler job's last saved checkpoint, JSON (schema 6). */
+  checkpoint: string | null;
 };
 
-/** The columns that locate a job's lanes. @internal */
+/** The columns that locate a job's lanes. */
 export type JobLanesRow = Pick<JobRow, 'seq' | 'id' | 'document_id' | 'branch' | 'scopes'>;
 
-/** The lane keys of a job row, as `job_lanes.lane_key` holds them (see `laneKey`). @internal */
+/** The lane keys of a job row, as `job_lanes.lane_key` holds them (see `laneKey`). */
 export function laneKeysOf(row: JobLanesRow): string[] {
   const scopes = JSON.parse(row.scopes) as string[];
   return scopes.map((scope) => laneKey(row.document_id, scope, row.branch));
 }
 
-/** The job a row holds; optional fields only when set. @internal */
+/** The job a row holds; optional fields only when set. */
 export function jobFromRow(row: JobRow): Job {
   const job: Job = {
     id: row.id,
@@ -66,11 +69,12 @@ export function jobFromRow(row: JobRow): Job {
     job.handler = handler.type;
     job.input = handler.input;
     job.keys = keysOfLanes(job.branch, job.scopes);
+    if (row.checkpoint !== null) job.checkpoint = JSON.parse(row.checkpoint) as unknown;
   }
   return job;
 }
 
-/** The job a row holds, with how it ended. @internal */
+/** The job a row holds, with how it ended. */
 export function queuedJobFromRow(row: JobRow): QueuedJob {
   const job: QueuedJob = jobFromRow(row);
   if (row.finished_at !== null) job.finishedAt = row.finished_at;

@@ -4,7 +4,7 @@
  */
 import type { Action, Operation } from '../../types.js';
 
-/** A row of `operations` as the store reads it. @internal */
+/** A row of `operations` as the store reads it. */
 export type OperationRow = {
   id: string;
   idx: number;
@@ -16,7 +16,7 @@ export type OperationRow = {
   error: string | null;
 };
 
-/** The operation a row holds. @internal */
+/** The operation a row holds. */
 export function toOperation(row: OperationRow): Operation {
   const operation: Operation = {
     id: row.id,

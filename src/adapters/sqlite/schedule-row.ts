@@ -5,7 +5,7 @@
 import type { JobInput } from '../../types.js';
 import type { ScheduleRecord } from '../ports.js';
 
-/** A row of `schedules`, as better-sqlite3 returns it. @internal */
+/** A row of `schedules`, as better-sqlite3 returns it. */
 export type ScheduleRow = {
   id: string;
   cron: string;
@@ -17,7 +17,7 @@ export type ScheduleRow = {
   last_tick: number | null;
 };
 
-/** The record of a row; `job` only when the schedule stores one. @internal */
+/** The record of a row; `job` only when the schedule stores one. */
 export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
   const record: ScheduleRecord = {
     id: row.id,

@@ -25,7 +25,6 @@ export type MigrationOutcome = { from: number; to: number; applied: number[] };
  * Opens (creating it when missing) the database at `path` in WAL mode with a busy timeout, and
  * brings its schema up to date. `:memory:` works too (one connection only, not durable).
  * @throws Error when WAL cannot be enabled on a file, or the schema is newer than this code.
- * @internal
  */
 export function openSqliteDatabase(
   path: string,
@@ -76,7 +75,6 @@ function newDatabase(path: string): Database.Database {
  * records each in `schema_version`; a database already up to date is left as it is. Several
  * processes may open one file at once: the transaction serialises them.
  * @throws Error when the database's schema is newer than the last of `migrations`.
- * @internal
  */
 export function migrate(
   db: Database.Database,
@@ -112,7 +110,7 @@ export function migrate(
   return run.immediate();
 }
 
-/** The schema version recorded in `db` (0: none). @internal */
+/** The schema version recorded in `db` (0: none). */
 export function schemaVersion(db: Database.Database): number {
   const exists = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")

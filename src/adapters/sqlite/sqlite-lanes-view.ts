@@ -1,7 +1,6 @@
 /**
  * The SQLite queue's operations view (`overview`, `lanes`): one query per call over `job_lanes`,
  * whose primary key (lane_key, seq) gives each lane's head and backlog.
- * @internal
  * @module
  */
 import type { Database } from 'better-sqlite3';

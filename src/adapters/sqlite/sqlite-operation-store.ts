@@ -76,7 +76,7 @@ export class SqliteOperationStore implements IOperationStore {
   readonly #appendTx: Transaction<(request: AppendRequest) => AppendResult>;
   readonly #writes: SqliteWriteBatcher;
 
-  /** @internal Use `createSqliteStorage`. */
+  /** Use `createSqliteStorage`. */
   constructor(db: Database, options: SqliteOperationStoreOptions = {}) {
     this.#claims = options.claims;
     this.#select = prepare(db, selectOperations);

@@ -35,11 +35,14 @@ export type SqliteStorageOptions = {
   maxReapBatch?: number;
   /**
    * Retries of a job without its own `maxRetries`, for the reaper: a stalled claim whose job has
-   * used more attempts than this fails instead of going back to pending. Set it to the
-   * executor's `maxRetries`. @default 3
+   * used more attempts than this fails instead of going back to pending. @default the storage
+   * context's `maxRetries` (`createReactor`: `config.maxRetries`), else 3
    */
   maxRetries?: number;
-  /** Receives errors of the background work (polling, heartbeats, reaper). @default console.error */
+  /**
+   * Receives errors of the background work (polling, heartbeats, reaper). @default the storage
+   * context's `onError` (`createReactor`: its `onError`), else console.error
+   */
   onError?: (error: unknown) => void;
 };
 
@@ -76,15 +79,18 @@ const MINIMUM: { [K in NumericOption]: number } = {
 const KEYS = ['synchronous', 'onError', ...Object.keys(MINIMUM)];
 
 /**
- * Merges `options` over the defaults and rejects a bad value with a `ConfigError` naming
- * the option and the value received.
+ * Merges `options` over `inherited` (the storage context's `maxRetries` and `onError`) over the
+ * defaults, and rejects a bad value with a `ConfigError` naming the option and the value received.
  */
-export function resolveSqliteOptions(options: SqliteStorageOptions = {}): ResolvedSqliteOptions {
+export function resolveSqliteOptions(
+  options: SqliteStorageOptions = {},
+  inherited: Pick<SqliteStorageOptions, 'maxRetries' | 'onError'> = {},
+): ResolvedSqliteOptions {
   if (!isOptionsObject(options)) {
     throw new ConfigError('options', `expected an object, got ${describe(options)}`);
   }
   const resolved: ResolvedSqliteOptions = { ...SQLITE_DEFAULTS };
-  for (const [key, value] of Object.entries(options)) {
+  for (const [key, value] of [...Object.entries(inherited), ...Object.entries(options)]) {
     if (!KEYS.includes(key)) throw unknownOption(key, KEYS);
     if (value === undefined) continue;
     if (key === 'synchronous') {

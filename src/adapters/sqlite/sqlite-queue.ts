@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Transaction } from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
-import { laneKey } from '../../document/lane-key.js';
 import { JobValidationError, StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
+import { laneKey } from '../../lane-key.js';
 import type { HandlerJobInput, Job, JobInput, LaneRef } from '../../types.js';
 import { prepareJobInput, prepareJobInputs, toJob } from '../../validate-job.js';
 import type { LanesPage, LanesQuery, QueueOverview } from '../lanes-view.js';
@@ -19,6 +19,7 @@ import type {
   IEventBus,
   IQueue,
   JobFailure,
+  JobSleep,
   QueueCounts,
   QueuedJob,
 } from '../ports.js';
@@ -26,16 +27,14 @@ import { JobLanes } from './job-lanes.js';
 import { type JobLanesRow, type JobRow, jobFromRow, queuedJobFromRow } from './job-row.js';
 import { SqliteLanesView } from './sqlite-lanes-view.js';
 import { SqliteWriteBatcher } from './sqlite-write-batcher.js';
-import { cancelJob } from './statements/cancel-job.js';
 import { claimJobs } from './statements/claim-jobs.js';
 import { claimLane } from './statements/claim-lane.js';
 import { completeJob } from './statements/complete-job.js';
+import { countBacklog } from './statements/count-backlog.js';
 import { countJobs } from './statements/count-jobs.js';
-import { countPending } from './statements/count-pending.js';
+import { deletePendingJob } from './statements/delete-pending-job.js';
 import { endedClaim } from './statements/ended-claim.js';
 import { failJob } from './statements/fail-job.js';
-import { getJob } from './statements/get-job.js';
-import { haltedJobs } from './statements/halted-jobs.js';
 import { heartbeatClaims } from './statements/heartbeat-claims.js';
 import { heldClaim } from './statements/held-claim.js';
 import { insertJob } from './statements/insert-job.js';
@@ -43,8 +42,13 @@ import { nextRunAt } from './statements/next-run-at.js';
 import { reclaimJobs } from './statements/reclaim-jobs.js';
 import { releaseJob } from './statements/release-job.js';
 import { retryJob } from './statements/retry-job.js';
-import { skipJob } from './statements/skip-job.js';
+import { saveCheckpoint } from './statements/save-checkpoint.js';
+import { selectBlockedLanes } from './statements/select-blocked-lanes.js';
+import { selectJob } from './statements/select-job.js';
+import { sleepJob } from './statements/sleep-job.js';
 import { prepareAll } from './statements/statement.js';
+import { touchClaim } from './statements/touch-claim.js';
+import { unhaltJob } from './statements/unhalt-job.js';
 
 /** Options of {@link SqliteQueue}. */
 export type SqliteQueueOptions = {
@@ -83,14 +87,17 @@ const STATEMENTS = {
   heldClaim,
   failJob,
   releaseJob,
-  getJob,
+  sleepJob,
+  saveCheckpoint,
+  touchClaim,
+  selectJob,
   countJobs,
-  countPending,
+  countBacklog,
   nextRunAt,
-  haltedJobs,
+  selectBlockedLanes,
   retryJob,
-  skipJob,
-  cancelJob,
+  unhaltJob,
+  deletePendingJob,
   heartbeatClaims,
 };
 
@@ -142,7 +149,7 @@ export class SqliteQueue implements IQueue {
 
   readonly #view: SqliteLanesView;
 
-  /** @internal Use `createSqliteStorage`. */
+  /** Use `createSqliteStorage`. */
   constructor(db: Database, options: SqliteQueueOptions) {
     this.#bus = options.bus;
     this.#clock = options.clock;
@@ -185,12 +192,12 @@ export class SqliteQueue implements IQueue {
       if (!failure.halt) this.#lanes.leave(row);
     });
     this.#skipTx = db.transaction((jobId: string) => {
-      const row = this.#sql.skipJob.get({ id: jobId });
+      const row = this.#sql.unhaltJob.get({ id: jobId });
       if (row !== undefined) this.#lanes.leave(row);
       return row;
     });
     this.#cancelTx = db.transaction((jobId: string) => {
-      const row = this.#sql.cancelJob.get({ id: jobId });
+      const row = this.#sql.deletePendingJob.get({ id: jobId });
       if (row !== undefined) this.#lanes.leave(row);
       return row;
     });
@@ -311,9 +318,51 @@ export class SqliteQueue implements IQueue {
     });
   }
 
+  /**
+   * Puts a claimed job back to `PENDING` at its place, not due before `sleep.wakeAt` (a stateful
+   * handler's `ctx.wait`); it keeps blocking every later job of its lanes. The calls of one tick
+   * share a transaction.
+   */
+  async sleep(ref: ClaimRef, sleep: JobSleep): Promise<void> {
+    let row: { document_id: string } | undefined;
+    try {
+      row = await this.#writes.run(() =>
+        this.#sql.sleepJob.get({ ...idToken(ref), attempts: sleep.attempts, wakeAt: sleep.wakeAt }),
+      );
+    } finally {
+      this.#live.delete(ref.token);
+    }
+    if (row === undefined) return this.#assertEnded(ref, 'PENDING');
+    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
+      jobId: ref.jobId,
+      documentId: row.document_id,
+    });
+  }
+
+  /** Stores the checkpoint of the running job the claim holds (`null` clears it). */
+  async saveCheckpoint(ref: ClaimRef, checkpoint: unknown): Promise<void> {
+    const json =
+      checkpoint === null || checkpoint === undefined ? null : JSON.stringify(checkpoint);
+    const row = await this.#writes.run(() =>
+      this.#sql.saveCheckpoint.get({ ...idToken(ref), checkpoint: json }),
+    );
+    if (row === undefined) throw new StaleClaimError(ref.jobId);
+  }
+
+  /** Heartbeats this one claim now; `StaleClaimError` when it no longer holds its job. */
+  async touch(ref: ClaimRef): Promise<void> {
+    const row = await this.#writes.run(() =>
+      this.#sql.touchClaim.get({ ...idToken(ref), now: this.#clock.now() }),
+    );
+    if (row === undefined) {
+      this.#live.delete(ref.token);
+      throw new StaleClaimError(ref.jobId);
+    }
+  }
+
   /** The job with how it ended, or undefined when unknown (or cancelled). */
   async get(jobId: string): Promise<QueuedJob | undefined> {
-    const row = this.#sql.getJob.get({ id: jobId });
+    const row = this.#sql.selectJob.get({ id: jobId });
     return row === undefined ? undefined : queuedJobFromRow(row);
   }
 
@@ -328,7 +377,7 @@ export class SqliteQueue implements IQueue {
 
   /** Pending jobs: waiting for their lanes, for their `runAt`, or ready. */
   async backlog(): Promise<number> {
-    return this.#sql.countPending.get({})?.n ?? 0;
+    return this.#sql.countBacklog.get({})?.n ?? 0;
   }
 
   /** Earliest `runAt` of a pending lane head that is not due yet. */
@@ -349,7 +398,7 @@ export class SqliteQueue implements IQueue {
   /** The lanes of halted jobs, in the order the jobs failed. */
   async blockedLanes(): Promise<BlockedLane[]> {
     const blocked: BlockedLane[] = [];
-    for (const row of this.#sql.haltedJobs.all({})) {
+    for (const row of this.#sql.selectBlockedLanes.all({})) {
       for (const scope of JSON.parse(row.scopes) as string[]) {
         blocked.push({
           documentId: row.document_id,
@@ -425,7 +474,6 @@ export class SqliteQueue implements IQueue {
   /**
    * Throws `StaleClaimError` unless `ref` still holds its running job. For `store.append`,
    * inside its transaction.
-   * @internal
    */
   assertClaimHeld(ref: ClaimRef): void {
     if (this.#sql.heldClaim.get(idToken(ref))?.held !== 1) throw new StaleClaimError(ref.jobId);
@@ -435,7 +483,6 @@ export class SqliteQueue implements IQueue {
    * Completes the claim inside the caller's transaction, keeping its token so that the runtime's
    * `complete` with it is a no-op success; a claim completed already is left as it is. Throws
    * `StaleClaimError` when the claim is stale.
-   * @internal
    */
   completeClaimWithin(ref: ClaimRef, attempts?: number): void {
     const row = this.#sql.completeJob.get({
@@ -455,7 +502,6 @@ export class SqliteQueue implements IQueue {
   /**
    * The append that completed `claim` committed: the runtime's `complete` with its token and the
    * same attempts is then answered without a write (it would change nothing).
-   * @internal
    */
   completedByAppend(claim: AppendClaim): void {
     if (claim.attempts !== undefined) this.#appended.set(claim.token, claim.attempts);
@@ -523,7 +569,7 @@ export class SqliteQueue implements IQueue {
   }
 
   #notHalted(jobId: string): JobValidationError {
-    const row = this.#sql.getJob.get({ id: jobId });
+    const row = this.#sql.selectJob.get({ id: jobId });
     return new JobValidationError(
       'jobId',
       `expected the id of a job halted by a failure, got ${JSON.stringify(jobId)}, which is ${

@@ -10,7 +10,7 @@ import type { IEventBus } from '../ports.js';
 import { JobLanes } from './job-lanes.js';
 import { reapToFailed } from './statements/reap-to-failed.js';
 import { reapToPending } from './statements/reap-to-pending.js';
-import { stalledJobs } from './statements/stalled-jobs.js';
+import { selectStalledClaims } from './statements/select-stalled-claims.js';
 import { type Prepared, prepare } from './statements/statement.js';
 
 /** Options of {@link SqliteReaper}. */
@@ -42,18 +42,18 @@ export class SqliteReaper {
   readonly #bus: IEventBus | undefined;
   readonly #clock: Clock;
   readonly #options: SqliteReaperOptions;
-  readonly #stalled: Prepared<typeof stalledJobs>;
+  readonly #stalled: Prepared<typeof selectStalledClaims>;
   readonly #toPending: Prepared<typeof reapToPending>;
   readonly #toFailed: Prepared<typeof reapToFailed>;
   readonly #lanes: JobLanes;
   readonly #reapTx: Transaction<(now: number) => { pending: number; failed: number }>;
 
-  /** @internal Use `createSqliteStorage`. */
+  /** Use `createSqliteStorage`. */
   constructor(db: Database, options: SqliteReaperOptions) {
     this.#bus = options.bus;
     this.#clock = options.clock;
     this.#options = options;
-    this.#stalled = prepare(db, stalledJobs);
+    this.#stalled = prepare(db, selectStalledClaims);
     this.#toPending = prepare(db, reapToPending);
     this.#toFailed = prepare(db, reapToFailed);
     this.#lanes = new JobLanes(db);

@@ -47,7 +47,7 @@ const STATEMENTS = {
 export class SqliteScheduleStore implements IScheduleStore {
   readonly #sql: ReturnType<typeof prepareAll<typeof STATEMENTS>>;
 
-  /** @internal Use `createSqliteStorage`. */
+  /** Use `createSqliteStorage`. */
   constructor(db: Database) {
     this.#sql = prepareAll(db, STATEMENTS);
   }

@@ -6,7 +6,7 @@
 import { ConfigError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { Storage, StorageContext } from '../ports.js';
-import { type Repeating, repeat } from './repeat.js';
+import { type Repetition, repeat } from '../repeat.js';
 import { openSqliteDatabase } from './sqlite-connection.js';
 import { SqliteOperationStore } from './sqlite-operation-store.js';
 import { resolveSqliteOptions, type SqliteStorageOptions } from './sqlite-options.js';
@@ -55,7 +55,7 @@ export function createSqliteStorage(
   if (typeof path !== 'string' || path.length === 0) {
     throw new ConfigError('path', `expected a file path, got ${JSON.stringify(path)}`);
   }
-  const o = resolveSqliteOptions(options);
+  const o = resolveSqliteOptions(options, { maxRetries: ctx.maxRetries, onError: ctx.onError });
   const { bus, clock } = ctx;
   const db = openSqliteDatabase(path, {
     synchronous: o.synchronous,
@@ -75,7 +75,7 @@ export function createSqliteStorage(
     maxRetries: o.maxRetries,
   });
 
-  let background: Repeating[] | undefined;
+  let background: Repetition[] | undefined;
   let closed = false;
   const dataVersion = () => db.pragma('data_version', { simple: true }) as number;
 
@@ -108,7 +108,7 @@ export function createSqliteStorage(
     async close() {
       if (closed) return;
       closed = true;
-      for (const task of background ?? []) task.stop();
+      await Promise.all((background ?? []).map((task) => task.stop()));
       background = undefined;
       writes.flush();
       db.close();

@@ -29,7 +29,6 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * than a flush in a microtask, which left the writes of later microtasks to the next batch); a
  * flush is synchronous, so a batch is whatever was asked before it. If the transaction itself cannot commit (`SQLITE_BUSY` past the busy timeout, a
  * full disk), every write of the batch is rejected with that error and nothing is written.
- * @internal
  */
 export class SqliteWriteBatcher {
   readonly #batch: Transaction<(writes: Write[]) => Outcome[]>;

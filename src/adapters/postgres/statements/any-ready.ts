@@ -2,7 +2,6 @@
  * Whether some job is claimable now (the polling backstop of LISTEN/NOTIFY).
  *
  * $1 bigint  now, ms (the storage clock)
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -38,7 +38,6 @@
  * 'conflict' | 'malformed' | 'unwritten') and `detail` (replayed: the stored operations as
  * `Operation` objects, in the order of the request's; conflict: the lanes' heads in lane order;
  * malformed: the stored ids).
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

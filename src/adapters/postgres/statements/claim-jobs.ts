@@ -32,7 +32,6 @@
  * with sorting off: with statistics taken while the queue was idle (jobs_ready at 0 rows), the
  * planner sorted every pending job found through jobs_unfinished instead of reading jobs_ready in
  * order.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

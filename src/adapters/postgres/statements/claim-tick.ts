@@ -13,7 +13,6 @@
  * $1 text    schedule id
  * $2 bigint  the tick (ms)
  * Returns the schedule's id when the tick was claimed, else no row.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

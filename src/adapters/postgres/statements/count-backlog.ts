@@ -1,6 +1,5 @@
 /**
  * Pending jobs: waiting for their lanes, for their `run_at`, or ready. Takes no parameters.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -1,6 +1,5 @@
 /**
  * Jobs per status. Takes no parameters.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -3,7 +3,6 @@
  *
  * $1 text  schedule id
  * Returns the id when the schedule existed, else no row.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -7,7 +7,6 @@
  * $3 text[]  scope of each ref
  * $4 text[]  operation id of each ref
  * Returns the found operations with `ref`, the 1-based position of their ref, in no order.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

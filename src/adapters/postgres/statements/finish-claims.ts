@@ -21,7 +21,6 @@
  * $9 text       NOTIFY channel
  * $10 text      NOTIFY payload
  * Returns the `id` of every claim that held (or was confirmed).
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -9,7 +9,6 @@
  * $1 bigint  now, ms (the storage clock)
  * $2 uuid[]  claim tokens held
  * Returns the tokens that still hold.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -24,7 +24,6 @@
  * $18 text       NOTIFY payload (the storage instance, so it can ignore its own notifications)
  * One element per job:
  * $19 text[]     handler, JSON `{ type, input }` (null: a document job)
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -13,7 +13,6 @@
  * $3 text      NOTIFY payload
  * Returns `lanes_left` (lane rows removed) and `made_ready` (jobs that became lane heads
  * everywhere).
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -1,6 +1,5 @@
 /**
  * Every schedule, by created_at, then id (byte order: the column's "C" collation). No parameters.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

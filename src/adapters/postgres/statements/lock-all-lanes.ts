@@ -3,7 +3,6 @@
  * so this stands for the locks of every lane. For an enqueue batch with more distinct lanes than
  * PostgreSQL's lock table should hold at once; it waits for the transactions holding lane locks
  * and holds up new ones until it commits. Takes no parameters.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -14,7 +14,6 @@
  * $3 text[]  scopes       }
  * $4 text[]  job ids      } claims: the lanes of each job whose claim token still holds (RUNNING)
  * $5 uuid[]  claim tokens }
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -2,7 +2,6 @@
  * The earliest `run_at` among pending lane heads that are not due yet.
  *
  * $1 bigint  now, ms (the storage clock)
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -14,7 +14,6 @@
  * $7 text     NOTIFY channel
  * $8 text     NOTIFY payload
  * Returns one row per reaped claim: seq and the new status.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -8,7 +8,6 @@
  * $3 text[]   branches     }
  * $4 text[]   scopes       }
  * Returns `seqs` (bigint[], ascending once sorted) and `occupied` (1-based positions in $2..$4).
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

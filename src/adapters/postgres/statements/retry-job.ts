@@ -6,7 +6,6 @@
  * $2 text  NOTIFY channel
  * $3 text  NOTIFY payload
  * Returns the job's document_id, or no row when the job is not halted.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

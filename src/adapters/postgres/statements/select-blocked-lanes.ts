@@ -1,7 +1,6 @@
 /**
  * The lanes held by halted jobs, in the order the jobs failed, each job's lanes in `scopes`
  * order. Takes no parameters.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

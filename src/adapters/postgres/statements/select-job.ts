@@ -2,7 +2,6 @@
  * One job by id.
  *
  * $1 text  job id
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -2,7 +2,6 @@
  * The latest claimed tick of a schedule (no row: no such schedule; null: no tick claimed).
  *
  * $1 text  schedule id
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

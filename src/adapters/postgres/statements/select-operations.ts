@@ -5,7 +5,6 @@
  * $2 text     scope
  * $3 text     branch
  * $4 integer  from this idx on
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -2,7 +2,6 @@
  * One schedule by id.
  *
  * $1 text  schedule id
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -4,7 +4,6 @@
  * $1 text  document_id
  * $2 text  scope
  * $3 text  branch
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -3,7 +3,6 @@
  *
  * $1 bigint   cutoff, ms: now - stalledThreshold
  * $2 integer  at most this many (maxReapBatch)
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -1,7 +1,6 @@
 /**
  * How runtime statements are declared and run: each lives in its own module as a named,
  * server-side prepared statement whose header names every `$n`.
- * @internal
  * @module
  */
 import type { QueryResultRow } from 'pg';

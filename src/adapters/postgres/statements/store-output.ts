@@ -6,7 +6,6 @@
  * $1 text   job id
  * $2 uuid   claim token
  * $3 jsonb  the output, as JSON text
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

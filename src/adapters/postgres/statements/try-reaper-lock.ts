@@ -4,7 +4,6 @@
  *
  * $1 integer  the reaper's lock class
  * Returns `locked`.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -4,7 +4,6 @@
  *
  * $1 text  job id
  * Returns the job's seq, or no row when the job is not halted.
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

@@ -9,7 +9,6 @@
  * $5 bigint  created_at (ms)
  * $6 bigint  since (ms)
  * $7 bigint  updated_at (ms)
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';

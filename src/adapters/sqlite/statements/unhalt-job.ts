@@ -6,7 +6,7 @@ import { defineStatement } from './statement.js';
  * caller then leaves (no row: the job is not halted).
  * - `@id`: the job id.
  */
-export const skipJob = defineStatement<{ id: string }, JobLanesRow>(`
+export const unhaltJob = defineStatement<{ id: string }, JobLanesRow>(`
 UPDATE jobs SET halted = 0
 WHERE id = @id AND halted = 1
 RETURNING seq, id, document_id, branch, scopes

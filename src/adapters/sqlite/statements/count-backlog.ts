@@ -1,6 +1,6 @@
 import { defineStatement } from './statement.js';
 
 /** Number of pending jobs (the backlog). No parameters. */
-export const countPending = defineStatement<Record<string, never>, { n: number }>(`
+export const countBacklog = defineStatement<Record<string, never>, { n: number }>(`
 SELECT COUNT(*) AS n FROM jobs WHERE status = 'PENDING'
 `);

@@ -3,7 +3,6 @@
  * questions the scheduler asks: the next tick after an instant, and the latest tick at or before
  * one. Croner never starts a timer here (no callback is given): timers are the scheduler's, on the
  * injected clock.
- * @internal
  * @module
  */
 import { Cron } from 'croner';

@@ -5,6 +5,6 @@ import { defineStatement } from './statement.js';
  * The job with id `@id`.
  * - `@id`: the job id.
  */
-export const getJob = defineStatement<{ id: string }, JobRow>(`
+export const selectJob = defineStatement<{ id: string }, JobRow>(`
 SELECT * FROM jobs WHERE id = @id
 `);

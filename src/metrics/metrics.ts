@@ -222,7 +222,7 @@ export class Metrics {
     this.#finishedCount++;
   }
 
-  /** The document type of `job` as far as this process knows, else `'unknown'`. @internal */
+  /** The document type of `job` as far as this process knows, else `'unknown'`. */
   documentTypeOf(job: Job): string {
     return this.#typeOf(job);
   }

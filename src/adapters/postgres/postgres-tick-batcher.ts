@@ -1,6 +1,5 @@
 /**
  * Group commit: the calls made in one tick become one batch, one round trip.
- * @internal
  * @module
  */
 
@@ -15,6 +14,12 @@ export type TickBatcherOptions<T> = {
   write: (batch: T[]) => Promise<void>;
   /** Batches in flight at most (each on its own connection). @default 1 */
   parallel?: number;
+  /**
+   * Receives what `write` threw or rejected with against its contract (a bug), instead of an
+   * unhandled rejection; the next batches are written as usual.
+   * @default console.error
+   */
+  onError?: (error: unknown) => void;
 };
 
 /**
@@ -30,6 +35,7 @@ export class TickBatcher<T> {
   readonly #take: TickBatcherOptions<T>['take'];
   readonly #write: TickBatcherOptions<T>['write'];
   readonly #parallel: number;
+  readonly #onError: (error: unknown) => void;
   #waiting: T[] = [];
   #flushScheduled = false;
   readonly #flushing = new Set<Promise<void>>();
@@ -38,6 +44,8 @@ export class TickBatcher<T> {
     this.#take = options.take;
     this.#write = options.write;
     this.#parallel = Math.max(1, options.parallel ?? 1);
+    this.#onError =
+      options.onError ?? ((error) => console.error('[seriatim] postgres: a batch failed:', error));
   }
 
   /** Queues `item` for the batch of this tick (or a later one, while batches are in flight). */
@@ -59,13 +67,22 @@ export class TickBatcher<T> {
     }
   }
 
+  /** `write`, its throw or rejection going to `onError`: a flush never rejects. */
+  async #writeBatch(batch: T[]): Promise<void> {
+    try {
+      await this.#write(batch);
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
   /** Starts a flush for each free slot while items wait. */
   #startFlushes(): void {
     while (this.#flushing.size < this.#parallel && this.#waiting.length > 0) {
       const free = this.#parallel - this.#flushing.size;
       const { batch, rest } = this.#take(this.#waiting, Math.ceil(this.#waiting.length / free));
       this.#waiting = rest;
-      const flush: Promise<void> = this.#write(batch).finally(() => {
+      const flush: Promise<void> = this.#writeBatch(batch).finally(() => {
         this.#flushing.delete(flush);
         // Items added meanwhile (their flush was not scheduled: every slot was busy).
         this.#startFlushes();

@@ -6,7 +6,7 @@ import { defineStatement } from './statement.js';
  * - `@cutoff`: now minus the stalled threshold (ms).
  * - `@limit`: the most jobs to return (`maxReapBatch`).
  */
-export const stalledJobs = defineStatement<
+export const selectStalledClaims = defineStatement<
   { cutoff: number; limit: number },
   Pick<
     JobRow,

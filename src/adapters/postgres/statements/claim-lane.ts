@@ -22,12 +22,11 @@
  * cannot answer: with statistics taken while few jobs were pending, the planner preferred walking
  * that index over every pending job for each lane (measured: 48 ms per call at 10,000 pending
  * jobs, against 4 ms for a whole batch of 100 lanes by primary key).
- * @internal
  * @module
  */
 import type { Statement } from './statement.js';
 
-export const claimLanes: Statement = {
+export const claimLane: Statement = {
   name: 'seriatim_claim_lanes',
   text: 'SELECT * FROM claim_lanes($1::text, $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint)',
 };

@@ -2,7 +2,7 @@ import type { JobRow } from '../job-row.js';
 import { defineStatement } from './statement.js';
 
 /** Jobs failed under the `halt` policy that still block their lanes, in failing order. No parameters. */
-export const haltedJobs = defineStatement<
+export const selectBlockedLanes = defineStatement<
   Record<string, never>,
   Pick<
     JobRow,
