@@ -1,6 +1,7 @@
 /**
  * P1-floor — what the XState part of P1 costs per job, with nothing else around it. The lane
- * machine alone (1,000 root lane actors, each job = `job.assigned` then `attempt.done`, the
+ * machine alone (1,000 root lane actors; each job one `attempt.done` handing over the next job, as
+ * lane batching runs them, and beside it `job.assign` then `attempt.done`, the
  * effects no-ops, the `after` timeout armed and cancelled as in the runtime), beside a minimal
  * two-state machine taking the same two events with no context, actions or timers. CPU µs/job,
  * best of RUNS rounds, in one process. The implied ceiling (1e6 / lane-machine µs) is what P1
@@ -57,10 +58,18 @@ const lanes = Array.from({ length: LANES }, (_, i) => {
   actor.subscribe({ error: () => {} });
   return actor.start();
 });
+// Two events per job: assigned to an idle lane, then its success (the lane goes idle).
 const laneMicros = measure(lanes as unknown as Sendable[], (actor) => {
   actor.send({ type: 'job.assign', claim, config: DEFAULT_RUN_CONFIG });
   // Each job restarts the attempt tokens, so the first attempt's token is always 1.
   actor.send({ type: 'attempt.done', token: 1, result });
+});
+// One event per job, as the runtime's lane batching runs them: each success hands over the
+// lane's next job, which starts in the same step.
+const next = { claim, config: DEFAULT_RUN_CONFIG };
+for (const actor of lanes) actor.send({ type: 'job.assign', claim, config: DEFAULT_RUN_CONFIG });
+const batchedMicros = measure(lanes as unknown as Sendable[], (actor) => {
+  actor.send({ type: 'attempt.done', token: 1, result, next });
 });
 for (const actor of lanes) actor.stop();
 
@@ -78,13 +87,14 @@ const minimalMicros = measure(minimals as unknown as Sendable[], (actor) => {
 
 report({
   id: 'P1-floor',
-  workload: `XState alone: ${fmt(LANES)} lane actors × ${fmt(PER_LANE)} jobs, 2 events/job`,
-  result: `lane machine ${round(laneMicros, 3)} CPU µs/job`,
+  workload: `XState alone: ${fmt(LANES)} lane actors × ${fmt(PER_LANE)} jobs`,
+  result: `lane machine ${round(batchedMicros, 3)} CPU µs/job (1 event/job, batched)`,
   goal: '≤ 20 µs/job for P1 ≥ 50,000 jobs/s',
   detail: {
+    'lane machine, 2 events/job (assign, then success)': `${round(laneMicros, 3)} µs/job`,
     'minimal 2-state machine': `${round(minimalMicros, 3)} µs/job`,
-    'ceiling from the lane machine alone': `${fmt(1e6 / laneMicros)} jobs/s`,
+    'ceiling from the lane machine alone': `${fmt(1e6 / batchedMicros)} jobs/s`,
     runs: RUNS,
   },
-  data: { perLane: PER_LANE, lanes: LANES, runs: RUNS, laneMicros, minimalMicros },
+  data: { perLane: PER_LANE, lanes: LANES, runs: RUNS, laneMicros, batchedMicros, minimalMicros },
 });

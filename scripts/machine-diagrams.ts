@@ -95,11 +95,13 @@ function nodeLines(node: AnyStateNode, indent: string): string[] {
     const id = mermaidId(child);
     const box = boxLines(child);
     if (Object.keys(child.states).length) {
-      // Mermaid draws a composite state with its name only.
-      if (box.length) throw new Error(`${child.id}: a compound state cannot show ${box}`);
+      // Mermaid draws a composite state with its name only: what its box would hold goes in
+      // notes beside it.
       lines.push(`state ${id} {`, ...nodeLines(child, '  '), '}');
+      for (const line of box) lines.push(`note right of ${id} : ${line}`);
+    } else {
+      for (const line of box) lines.push(`${id} : ${line}`);
     }
-    for (const line of box) lines.push(`${id} : ${line}`);
     for (const t of transitionsOf(child)) {
       for (const target of t.target ?? []) {
         lines.push(`${id} --> ${mermaidId(target)} : ${transitionLabel(child, t)}`);

@@ -193,6 +193,12 @@ export type AttemptContext = {
   claim: { jobId: string; token: string };
   /** Attempts used once this one succeeds: what `queue.complete` stores on the job. */
   attempts: number;
+  /**
+   * Fires on timeout (TIMEOUT) and on a hard stop (GRACEFUL_ABORT), the same signal as the 3rd
+   * argument. Created when first read: an executor that never reads it costs no `AbortController`
+   * (see `IJobExecutor.attemptSignal`).
+   */
+  readonly signal: AbortSignal;
 };
 
 /**
@@ -200,6 +206,13 @@ export type AttemptContext = {
  * one job").
  */
 export interface IJobExecutor {
+  /**
+   * The executor reads its signal from `attempt.signal` (created when first read), not from the
+   * 3rd argument, which is then `undefined`. Without it the 3rd argument is a real signal, unless
+   * `execute` declares exactly `(job)` or `(job, config)` (no rest parameter, no `arguments`):
+   * it cannot read one, and none is made. @default false
+   */
+  readonly attemptSignal?: boolean;
   /**
    * Executes `job` once. Failures are returned as a `JobResult` with `success: false` and a
    * `JobError`; a throw is classified like a store error. When `signal` is aborted before the

@@ -1,7 +1,8 @@
 /**
- * Runs attempts for lane actors: calls the executor with an `AbortSignal` and sends the outcome
- * back to the lane as `attempt.done` / `attempt.failed`, tagged with the attempt's token so a late
- * result of an older attempt is ignored by the machine's `isCurrentAttempt` guard.
+ * Runs attempts for lane actors: calls the executor (with its signal and attempt context); a
+ * failure goes back to the lane as `attempt.failed`, a success to the runtime first (which writes
+ * it, then sends `attempt.done`), both tagged with the attempt's token so a late result of an
+ * older attempt is ignored by the machine's `isCurrentAttempt` guard.
  * @internal
  * @module
  */
@@ -13,82 +14,141 @@ import {
   toJobError,
 } from '../errors.js';
 import type { LaneContext } from '../machines/job-lifecycle.js';
-import type { LaneEvent } from '../machines/protocol.js';
-import type { IJobExecutor, JobResult } from '../types.js';
+import type { JobRunConfig, LaneEvent } from '../machines/protocol.js';
+import type { AttemptContext, IJobExecutor, Job, JobResult } from '../types.js';
 import { EventLoopTurns } from './event-loop-turns.js';
 
 type LaneSelf = { send(event: LaneEvent): void };
 
+/** A successful attempt, before its lane hears of it. */
+export type AttemptSuccess = {
+  lane: LaneSelf;
+  laneKey: string;
+  token: number;
+  result: JobResult;
+  job: Job;
+  claimToken: string;
+  attempts: number;
+};
+
+/**
+ * One attempt as the executor sees it (its 4th argument, `AttemptContext`). Its `AbortController`
+ * is created only when someone reads `signal`: most executors of an in-process store never do, and
+ * a controller per job was a measurable part of P1 (README: Performance). An abort that comes
+ * before the signal is read is kept, and the signal is born aborted.
+ */
+class Attempt implements AttemptContext {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+
+  constructor(
+    readonly claim: { jobId: string; token: string },
+    readonly attempts: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 export class AttemptRunner {
-  /** The abort controller of each lane's current attempt. */
-  private readonly controllers = new Map<string, AbortController>();
+  /** Each lane's current attempt, until its promise settles or it is aborted. */
+  private readonly current = new Map<string, Attempt>();
 
   /** Every chain of jobs passes through an attempt start: that is where the loop gets its turns. */
   private readonly turns = new EventLoopTurns();
 
-  constructor(private readonly executor: IJobExecutor) {}
+  /** Whether the executor may read a 3rd argument: it gets a real signal there (see below). */
+  private readonly signalArgument: boolean;
+
+  /**
+   * @param succeeded Takes a current attempt's success instead of the lane: the runtime writes
+   *   the outcome first, then tells the lane (`attempt.done`), possibly with its next job.
+   */
+  constructor(
+    private readonly executor: IJobExecutor,
+    private readonly succeeded: (success: AttemptSuccess) => void,
+  ) {
+    this.signalArgument = !executor.attemptSignal && mayReadThirdArgument(executor.execute);
+  }
 
   run(context: LaneContext, self: LaneSelf): void {
     if (!context.job) return;
-    // Registered now, so an abort that arrives before a deferred start still reaches the attempt
-    // (it then starts with an aborted signal and ends as that abort).
-    const controller = new AbortController();
-    this.controllers.set(context.laneKey, controller);
-    this.turns.run(() => this.start(context, self, controller));
-  }
-
-  private start(context: LaneContext, self: LaneSelf, controller: AbortController): void {
     const { laneKey, attemptToken: token, config, claimToken, attempts } = context;
     // The claim counted its first attempt; a retry in-process counts on in the lane's context.
-    const claimed = context.job!;
+    const claimed = context.job;
     const job = claimed.attempts === attempts ? claimed : { ...claimed, attempts };
-    const settle = () => {
-      if (this.controllers.get(laneKey) === controller) this.controllers.delete(laneKey);
-    };
-    let attempt: Promise<JobResult>;
+    // Registered now, so an abort that arrives before a deferred start still reaches the attempt
+    // (it then starts with an aborted signal and ends as that abort).
+    // The claim goes to the executor, whose append completes it in the same commit.
+    const attempt = new Attempt({ jobId: job.id, token: claimToken }, attempts);
+    this.current.set(laneKey, attempt);
+    this.turns.run(() => this.start(laneKey, token, job, config, attempt, self));
+  }
+
+  private start(
+    laneKey: string,
+    token: number,
+    job: Job,
+    config: JobRunConfig,
+    attempt: Attempt,
+    lane: LaneSelf,
+  ): void {
+    let running: Promise<JobResult>;
     try {
-      attempt = this.executor.execute(
+      running = this.executor.execute(
         job,
-        {
-          maxRetries: config.maxRetries,
-          jobTimeout: config.jobTimeout,
-          retryBaseDelay: config.retryBaseDelay,
-          retryMaxDelay: config.retryMaxDelay,
-        },
-        controller.signal,
-        // The claim goes to the executor, whose append completes it in the same commit.
-        { claim: { jobId: job.id, token: claimToken }, attempts },
+        config,
+        this.signalArgument ? attempt.signal : undefined,
+        attempt,
       );
     } catch (error) {
-      attempt = Promise.reject(error);
+      running = Promise.reject(error);
     }
-    attempt.then(
+    running.then(
       (result) => {
-        settle();
-        if (result.success) {
-          self.send({ type: 'attempt.done', token, result });
+        if (this.current.get(laneKey) === attempt) this.current.delete(laneKey);
+        if (result.success && result.wait !== undefined) {
+          // A stateful handler's `ctx.wait`: the lane decides (its `waiting` state), then the
+          // runtime writes it; nothing is completed.
+          lane.send({ type: 'attempt.done', token, result });
+        } else if (result.success) {
+          const { claim, attempts } = attempt;
+          this.succeeded({ lane, laneKey, token, result, job, claimToken: claim.token, attempts });
         } else {
-          self.send({ type: 'attempt.failed', token, error: errorOfResult(result), result });
+          lane.send({ type: 'attempt.failed', token, error: errorOfResult(result), result });
         }
       },
       (error: unknown) => {
-        settle();
-        self.send({ type: 'attempt.failed', token, error: toJobError(error) });
+        if (this.current.get(laneKey) === attempt) this.current.delete(laneKey);
+        lane.send({ type: 'attempt.failed', token, error: toJobError(error) });
       },
     );
   }
 
   /** Fires the signal of the lane's current attempt with a `JobError` of `code` as its reason. */
   abort(laneKey: string, code: number): void {
-    const controller = this.controllers.get(laneKey);
-    if (!controller) return;
-    this.controllers.delete(laneKey);
-    controller.abort(new JobError(code as JobErrorCode, `Attempt aborted: ${errorCodeName(code)}`));
+    const attempt = this.current.get(laneKey);
+    if (!attempt) return;
+    this.current.delete(laneKey);
+    attempt.abort(new JobError(code as JobErrorCode, `Attempt aborted: ${errorCodeName(code)}`));
   }
 
   /** Attempts whose promise has not settled yet. */
   get running(): number {
-    return this.controllers.size;
+    return this.current.size;
   }
 }
 
@@ -96,4 +156,17 @@ function errorOfResult(result: JobResult): JobError {
   if (result.error instanceof JobError) return result.error;
   const code = (result.errorCode ?? JobErrorCodes.LIBRARY_ERROR) as JobErrorCode;
   return new JobError(code, result.errorMessage ?? 'Job failed');
+}
+
+/**
+ * Whether `execute` may read its 3rd argument. The seed's shape `execute(job, config, signal)`
+ * (3 or more parameters) does; so may a function with a rest parameter (`(...args)`, forwarding
+ * wrappers) or one that reads `arguments`. Only one that declares exactly `(job)` or
+ * `(job, config)` and neither cannot: it gets no signal argument, and its attempt context's lazy
+ * `signal` is there should it want one. Decided once, from the function's length and source.
+ */
+function mayReadThirdArgument(execute: (...args: never[]) => unknown): boolean {
+  if (execute.length >= 3 || execute.length === 0) return true;
+  const source = Function.prototype.toString.call(execute);
+  return source.includes('...') || /\barguments\b/.test(source) || source.includes('[native code]');
 }

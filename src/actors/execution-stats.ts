@@ -79,3 +79,23 @@ export class ExecutionStats {
     return (total * 1000) / span;
   }
 }
+
+/** Executor status (README: Semantics, "Stats"). */
+export type ExecutorStatus = {
+  isRunning: boolean;
+  isPaused: boolean;
+  activeJobs: number;
+  totalJobsProcessed: number;
+  totalJobsSucceeded: number;
+  totalJobsFailed: number;
+  lastJobCompletedAt?: string;
+  uptime?: number;
+};
+
+/** Execution statistics (README: Semantics, "Stats"). */
+export type ExecutorStats = {
+  averageExecutionTime: number;
+  successRate: number;
+  jobsPerSecond: number;
+  queueBacklog: number;
+};

@@ -231,44 +231,66 @@ export class JobOutcomes {
    * the executor runs; once it stops, the end is given up after the same tries (so `stop()`
    * resolves). Never rejects.
    */
-  private async end(
+  private end(
     ref: ClaimRef,
     kind: 'complete' | 'fail' | 'release',
     write: () => Promise<void>,
   ): Promise<EndWritten> {
+    // The first try without an async frame: one promise and microtask hop fewer per job.
+    let first: Promise<void>;
+    try {
+      first = write();
+    } catch (error) {
+      first = Promise.reject(error);
+    }
+    return first.then(
+      () => 'ended' as const,
+      (error: unknown) => this.endAgain(ref, kind, write, error),
+    );
+  }
+
+  /** `end` after its first try failed with `firstError`: the retries described there. */
+  private async endAgain(
+    ref: ClaimRef,
+    kind: 'complete' | 'fail' | 'release',
+    write: () => Promise<void>,
+    firstError: unknown,
+  ): Promise<EndWritten> {
     const { queue, clock, onError, stopping } = this.options;
+    let error = firstError;
     for (let tries = 1; ; tries++) {
+      if (error instanceof StaleClaimError) {
+        onError(error);
+        return 'stale';
+      }
+      const reaped = queue.abandon !== undefined;
+      if (tries >= CLAIM_END_TRIES && (reaped || stopping())) {
+        // One of the failed tries may have taken effect (its answer lost): then the end is
+        // written, and the job's outcome must be reported, not left to a reaper that will
+        // never take a finished job.
+        if (await this.endedAlready(ref.jobId, kind)) return 'ended';
+        try {
+          await queue.abandon?.(ref);
+        } catch (failure) {
+          onError(failure);
+        }
+        onError(new ClaimEndAbandonedError(ref.jobId, kind, tries, { cause: error, reaped }));
+        return 'abandoned';
+      }
+      onError(error);
+      const delay = Math.min(CLAIM_END_MAX_DELAY, CLAIM_END_RETRY_DELAY * 2 ** (tries - 1));
+      await new Promise<void>((resolve) => {
+        const timer = clock.setTimeout(() => {
+          this.retryTimers.delete(timer);
+          resolve();
+        }, delay);
+        this.retryTimers.add(timer);
+      });
       try {
         await write();
         return 'ended';
-      } catch (error) {
-        if (error instanceof StaleClaimError) {
-          onError(error);
-          return 'stale';
-        }
-        const reaped = queue.abandon !== undefined;
-        if (tries >= CLAIM_END_TRIES && (reaped || stopping())) {
-          // One of the failed tries may have taken effect (its answer lost): then the end is
-          // written, and the job's outcome must be reported, not left to a reaper that will
-          // never take a finished job.
-          if (await this.endedAlready(ref.jobId, kind)) return 'ended';
-          try {
-            await queue.abandon?.(ref);
-          } catch (failure) {
-            onError(failure);
-          }
-          onError(new ClaimEndAbandonedError(ref.jobId, kind, tries, { cause: error, reaped }));
-          return 'abandoned';
-        }
-        onError(error);
-        const delay = Math.min(CLAIM_END_MAX_DELAY, CLAIM_END_RETRY_DELAY * 2 ** (tries - 1));
-        await new Promise<void>((resolve) => {
-          const timer = clock.setTimeout(() => {
-            this.retryTimers.delete(timer);
-            resolve();
-          }, delay);
-          this.retryTimers.add(timer);
-        });
+      } catch (failure) {
+        error = failure;
       }
     }
   }

@@ -98,7 +98,7 @@ export class LaneRegistry {
   private markIdle(laneKey: string): void {
     const actor = this.lanes.get(laneKey);
     // It may have been handed a new job since it went idle.
-    if (!actor?.getSnapshot().matches('idle')) return;
+    if (!actor?.getSnapshot().hasTag('idle')) return;
     this.idle.delete(laneKey); // re-inserted last: the Map's order stays the idle order
     const now = this.options.clock.now();
     const mark: IdleMark = { laneKey, since: now };

@@ -18,7 +18,7 @@ import type { Claim } from '../adapters/ports.js';
 import { isFatalCode, isRetryableCode, JobError, JobErrorCodes } from '../errors.js';
 import type { Job, JobResult } from '../types.js';
 import { backoffDelay } from './backoff.js';
-import type { JobRunConfig, LaneEmitted, LaneEvent } from './protocol.js';
+import type { JobRunConfig, LaneEmitted, LaneEvent, NextJob } from './protocol.js';
 
 /** What a stop asked of the job in hand. */
 export type StopRequest = 'none' | 'release' | 'abort';
@@ -46,6 +46,11 @@ export type LaneContext = {
   deadlineAt: number | undefined;
   nextAttemptAt: number | undefined;
   stop: StopRequest;
+  /**
+   * The lane's next job, handed over with the current attempt's success (`attempt.done` with
+   * `next`): the lane runs it in the same step, without going idle (lane batching).
+   */
+  next: NextJob | undefined;
 };
 
 export type LaneInput = { laneKey: string; claim?: Claim; config?: JobRunConfig };
@@ -77,6 +82,7 @@ export function initialLaneContext(input: LaneInput): LaneContext {
     deadlineAt: undefined,
     nextAttemptAt: undefined,
     stop: 'none',
+    next: undefined,
   };
 }
 
@@ -133,7 +139,22 @@ export const laneSetup = setup({
       result: undefined,
       error: undefined,
       stop: 'none' as StopRequest,
+      next: undefined,
     }),
+    /** The attempt succeeded and the runtime handed over the lane's next job with it. */
+    keepNext: assign((_, params: { next: NextJob | undefined }) => ({ next: params.next })),
+    /** Takes the next job in hand: a fresh lifecycle context for its claim. */
+    takeNext: assign((_, params: { next: NextJob }) =>
+      initialLaneContextFromClaim(params.next.claim, params.next.config),
+    ),
+    /** A stop came before the next job could start: it goes back to the queue, unstarted. */
+    emitNextReleased: emit(({ context }) => ({
+      type: 'job.released' as const,
+      job: context.next!.claim.job,
+      claimToken: context.next!.claim.token,
+      attempts: context.next!.claim.job.attempts - 1,
+      heldSlot: true,
+    })),
     beginAttempt: assign(({ context }) => attemptTiming(context, Date.now())),
     /** Effect: run the attempt and send back `attempt.done` / `attempt.failed` with its token. */
     runAttempt: () => {},
@@ -212,11 +233,12 @@ export const laneSetup = setup({
     emitIdle: emit(({ context }) => ({ type: 'lane.idle' as const, laneKey: context.laneKey })),
   },
   guards: {
-    isCurrentAttempt: ({ context, event }) =>
-      (event.type === 'attempt.done' || event.type === 'attempt.failed') &&
-      event.token === context.attemptToken,
-    /** The attempt's result is a stateful handler's `ctx.wait` (README: Handler jobs). */
-    isWaitResult: ({ event }) => event.type === 'attempt.done' && event.result.wait !== undefined,
+    /** The answer is the current attempt's (a late answer of an older attempt is ignored). */
+    isCurrentAttempt: ({ context }, params: { token: number }) =>
+      params.token === context.attemptToken,
+    /** The current attempt's result is a stateful handler's `ctx.wait` (README: Handler jobs). */
+    isWaitResult: ({ context }, params: { token: number; result: JobResult }) =>
+      params.token === context.attemptToken && params.result.wait !== undefined,
     /** Retryable, with retries left or a write whose outcome is unknown (retried until known). */
     canRetry: ({ context }) =>
       context.error !== undefined &&
@@ -229,6 +251,10 @@ export const laneSetup = setup({
       context.config.syncEnabled &&
       !context.synced,
     isStopRequested: ({ context }) => context.stop !== 'none',
+    hasNext: ({ context }) => context.next !== undefined,
+    /** The current attempt succeeded with the lane's next job handed over, and no stop waits. */
+    startsNext: ({ context }, params: { token: number; next: NextJob | undefined }) =>
+      params.next !== undefined && params.token === context.attemptToken && context.stop === 'none',
   },
   delays: {
     jobTimeout: ({ context }) => context.config.jobTimeout,
@@ -247,9 +273,10 @@ function initialLaneContextFromClaim(claim: Claim, config: JobRunConfig): Partia
 /**
  * State tags the runtime asks instead of naming states: `holdsSlot`, the job holds a concurrency
  * slot (an attempt runs or settles, or the fatal path syncs); `awaitingSlot`, it waits for one
- * (`slot.granted` is expected). In `retrying` it holds neither.
+ * (`slot.granted` is expected). In `retrying` it holds neither. `idle` (lane machine): no job in
+ * hand, `job.assign` is expected.
  */
-export type LaneTag = 'holdsSlot' | 'awaitingSlot';
+export type LaneTag = 'holdsSlot' | 'awaitingSlot' | 'idle';
 
 /**
  * The job lifecycle as state configuration:
@@ -290,18 +317,37 @@ export const jobLifecycleStates = {
       'attempt.done': [
         // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
         {
-          guard: and(['isCurrentAttempt', 'isWaitResult']),
+          guard: {
+            type: 'isWaitResult',
+            params: ({ event }) => ({ token: event.token, result: event.result }),
+          },
           target: 'waiting',
           actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
         },
+        // Lane batching: the success hands over the lane's next job, which starts at once.
         {
-          guard: 'isCurrentAttempt',
+          guard: {
+            type: 'startsNext',
+            params: ({ event }) => ({ token: event.token, next: event.next }),
+          },
+          target: 'running',
+          reenter: true,
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'takeNext', params: ({ event }) => ({ next: event.next! }) },
+          ],
+        },
+        {
+          guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
           target: 'completed',
-          actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+          ],
         },
       ],
       'attempt.failed': {
-        guard: 'isCurrentAttempt',
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'settled',
         actions: {
           type: 'recordError',
@@ -338,18 +384,37 @@ export const jobLifecycleStates = {
       'attempt.done': [
         // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
         {
-          guard: and(['isCurrentAttempt', 'isWaitResult']),
+          guard: {
+            type: 'isWaitResult',
+            params: ({ event }) => ({ token: event.token, result: event.result }),
+          },
           target: 'waiting',
           actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
         },
+        // Lane batching: the success hands over the lane's next job, which starts at once.
         {
-          guard: 'isCurrentAttempt',
+          guard: {
+            type: 'startsNext',
+            params: ({ event }) => ({ token: event.token, next: event.next }),
+          },
+          target: 'running',
+          reenter: true,
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'takeNext', params: ({ event }) => ({ next: event.next! }) },
+          ],
+        },
+        {
+          guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
           target: 'completed',
-          actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+          ],
         },
       ],
       'attempt.failed': {
-        guard: 'isCurrentAttempt',
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'settled',
         actions: { type: 'recordLateError', params: ({ event }) => ({ error: event.error }) },
       },
@@ -365,18 +430,24 @@ export const jobLifecycleStates = {
       'attempt.done': [
         // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
         {
-          guard: and(['isCurrentAttempt', 'isWaitResult']),
+          guard: {
+            type: 'isWaitResult',
+            params: ({ event }) => ({ token: event.token, result: event.result }),
+          },
           target: 'waiting',
           actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
         },
         {
-          guard: 'isCurrentAttempt',
+          guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
           target: 'completed',
-          actions: { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+          actions: [
+            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+            { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+          ],
         },
       ],
       'attempt.failed': {
-        guard: 'isCurrentAttempt',
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'released',
         actions: { type: 'emitReleased', params: { heldSlot: true, aborted: true } },
       },

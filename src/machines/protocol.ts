@@ -17,17 +17,24 @@
  */
 import type { Claim } from '../adapters/ports.js';
 import type { JobError } from '../errors.js';
-import type { Job, JobResult, JobWait } from '../types.js';
+import type { Job, JobExecutionConfig, JobResult, JobWait } from '../types.js';
 
-/** Per-job settings, resolved by the runtime from the executor options and the job. */
-export type JobRunConfig = {
-  jobTimeout: number;
-  retryBaseDelay: number;
-  retryMaxDelay: number;
-  maxRetries: number;
-  /** An `ISyncSource` is configured: the fatal path syncs and re-applies once. */
-  syncEnabled: boolean;
-};
+/**
+ * Per-job settings, resolved by the runtime from the executor options and the job (a job's own
+ * `maxRetries` wins). The one run-config shape: the lane machine reads it, and the executor
+ * receives the same (frozen) object as its `JobExecutionConfig`. The executor options
+ * (`ResolvedExecutorOptions`) stay a type of their own: they are the public configuration, and
+ * hold what no job reads (concurrency, lane batching, retention).
+ */
+export type JobRunConfig = Readonly<
+  Required<JobExecutionConfig> & {
+    /** An `ISyncSource` is configured: the fatal path syncs and re-applies once. */
+    syncEnabled: boolean;
+  }
+>;
+
+/** The lane's next claimed job, with its run config (it holds the slot the finished job held). */
+export type NextJob = { claim: Claim; config: JobRunConfig };
 
 // ─── Runtime → lane ──────────────────────────────────────────────────────────────────────────────
 
@@ -41,8 +48,12 @@ export type LaneEvent =
   | { type: 'job.assign'; claim: Claim; config: JobRunConfig }
   /** Fact: the supervisor granted the slot this lane's `slot.request` asked for. */
   | { type: 'slot.granted'; laneKey?: string }
-  /** Fact: the attempt with `token` returned a successful result. */
-  | { type: 'attempt.done'; token: number; result: JobResult }
+  /**
+   * Fact: the attempt with `token` succeeded and its outcome is written and published. `next`,
+   * when the slot runs the lane's next job at once (lane batching): the lane takes it in the same
+   * step, one lane event per job.
+   */
+  | { type: 'attempt.done'; token: number; result: JobResult; next?: NextJob }
   /** Fact: the attempt with `token` threw, or returned a failed result. */
   | { type: 'attempt.failed'; token: number; error: JobError; result?: JobResult }
   | { type: 'sync.done' }

@@ -9,7 +9,7 @@
  * event per job.
  * @module
  */
-import { type ActorRefFrom, assign, emit, enqueueActions, setup } from 'xstate';
+import { type ActorRefFrom, assign, emit, enqueueActions, not, setup } from 'xstate';
 import type { Claim } from '../adapters/ports.js';
 import type { SupervisorEmitted, SupervisorEvent } from './protocol.js';
 
@@ -32,11 +32,27 @@ export type SupervisorContext = {
 
 const free = (c: SupervisorContext) => c.capacity - c.used - (c.claiming ? c.claimLimit : 0);
 
+/**
+ * State tags the runtime asks instead of naming states: `active`, claims and wake-ups are wanted
+ * (running or paused); `paused`; `startsAttempts`, a claim that waited may go to its lane
+ * (running); `continuesLanes`, a finished job's slot may run its lane's next job (running, and no
+ * retry waits for a slot: waiting retries are older than anything the lane has next);
+ * `stopping`; `stopped`.
+ */
+export type SupervisorTag =
+  | 'active'
+  | 'paused'
+  | 'startsAttempts'
+  | 'continuesLanes'
+  | 'stopping'
+  | 'stopped';
+
 export const supervisorMachine = setup({
   types: {
     context: {} as SupervisorContext,
     events: {} as SupervisorEvent,
     emitted: {} as SupervisorEmitted,
+    tags: {} as SupervisorTag,
   },
   actions: {
     configure: assign((_, params: { capacity: number }) => ({
@@ -121,10 +137,10 @@ export const supervisorMachine = setup({
   guards: {
     isClaiming: ({ context }) => context.claiming,
     /** More may be claimable: the claim filled its limit, or something arrived meanwhile. */
-    shouldClaimAgain: ({ context, event }) =>
-      event.type === 'claim.done' &&
-      (context.claimAgain || event.claims.length >= context.claimLimit),
-    isHardStop: ({ event }) => event.type === 'stop' && !event.graceful,
+    shouldClaimAgain: ({ context }, params: { claimed: number }) =>
+      context.claimAgain || params.claimed >= context.claimLimit,
+    isHardStop: (_, params: { graceful: boolean }) => !params.graceful,
+    hasWaiters: ({ context }) => context.waiting.length > 0,
     isDrained: ({ context }) => context.inFlight === 0 && context.used === 0 && !context.claiming,
   },
 }).createMachine({
@@ -144,6 +160,7 @@ export const supervisorMachine = setup({
   states: {
     stopped: {
       description: 'Not claiming; no job in flight.',
+      tags: ['stopped'],
       on: {
         start: {
           target: 'running',
@@ -156,7 +173,22 @@ export const supervisorMachine = setup({
     },
     running: {
       description: 'Claiming jobs into free slots on jobs.available and whenever a slot frees.',
+      tags: ['active', 'startsAttempts'],
       entry: ['serveWaiters', 'startClaim'],
+      initial: 'lanesContinue',
+      states: {
+        lanesContinue: {
+          description:
+            "No retry waits for a slot: a finished job's slot may run its lane's next job.",
+          tags: ['continuesLanes'],
+          always: { guard: 'hasWaiters', target: 'retriesWaiting' },
+        },
+        retriesWaiting: {
+          description:
+            'Retries wait for slots: every freed slot goes to them, before any new claim.',
+          always: { guard: not('hasWaiters'), target: 'lanesContinue' },
+        },
+      },
       on: {
         'jobs.available': [
           { guard: 'isClaiming', actions: 'markClaimAgain' },
@@ -165,7 +197,10 @@ export const supervisorMachine = setup({
         // The claim's unused reservation frees slots: waiting retries get them first.
         'claim.done': [
           {
-            guard: 'shouldClaimAgain',
+            guard: {
+              type: 'shouldClaimAgain',
+              params: ({ event }) => ({ claimed: event.claims.length }),
+            },
             actions: [
               { type: 'acceptClaims', params: ({ event }) => ({ claims: event.claims }) },
               'serveWaiters',
@@ -215,6 +250,7 @@ export const supervisorMachine = setup({
     },
     paused: {
       description: 'No new attempt starts (due retries wait); running attempts finish.',
+      tags: ['active', 'paused'],
       on: {
         'jobs.available': {},
         'claim.done': {
@@ -238,6 +274,7 @@ export const supervisorMachine = setup({
       },
     },
     stopping: {
+      tags: ['stopping'],
       description:
         'Not claiming. Graceful: running attempts finish and waiting jobs go back to the queue. Hard: running attempts are aborted.',
       entry: {
@@ -264,7 +301,7 @@ export const supervisorMachine = setup({
           },
         },
         stop: {
-          guard: 'isHardStop',
+          guard: { type: 'isHardStop', params: ({ event }) => ({ graceful: event.graceful }) },
           actions: { type: 'releaseLanes', params: ({ event }) => ({ graceful: event.graceful }) },
         },
       },

@@ -88,7 +88,9 @@ describe('createWebSocketInspector', () => {
     const snapshots = received.filter((m) => m.type === '@xstate.snapshot');
     expect(
       snapshots.some(
-        (m) => m.sessionId === supervisor!.sessionId && m.snapshot?.value === 'running',
+        (m) =>
+          m.sessionId === supervisor!.sessionId &&
+          JSON.stringify(m.snapshot?.value) === '{"running":"lanesContinue"}',
       ),
     ).toBe(true);
     const laneValues = new Set(

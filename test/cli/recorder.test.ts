@@ -53,7 +53,7 @@ describe('createRecorder', () => {
     const supervisorValues = events
       .filter((e) => e.type === '@xstate.snapshot' && e.sessionId === supervisor?.sessionId)
       .map((e) => e.snapshot?.value);
-    expect(supervisorValues).toContain('running');
+    expect(supervisorValues).toContainEqual({ running: 'lanesContinue' });
     expect(supervisorValues.at(-1)).toBe('stopped');
   });
 

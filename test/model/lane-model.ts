@@ -75,6 +75,12 @@ export const attemptErrors = [
 
 export type DelayedEvents = { jobTimeout: string; backoff: string };
 
+/** The lane's next job handed over with a success (lane batching): a second first claim. */
+export const nextJob = {
+  claim: { job: { ...makeJob(1), id: 'job-2' }, token: 'next' },
+  config: makeConfig(1, false),
+};
+
 /** A result of the previous attempt (its token is one behind). */
 export const isStale = (event: EventObject, context: LaneContext) =>
   (event.type === 'attempt.done' || event.type === 'attempt.failed') &&
@@ -92,6 +98,7 @@ export function laneEvents(delayed: DelayedEvents, assigned: LaneEvent[] = []) {
       ...assigned,
       { type: 'slot.granted' },
       { type: 'attempt.done', token, result },
+      { type: 'attempt.done', token, result, next: nextJob },
       { type: 'attempt.done', token, result: waitResult },
       { type: 'attempt.done', token: token - 1, result },
       ...attemptErrors.map((error) => ({ type: 'attempt.failed' as const, token, error })),
@@ -143,6 +150,8 @@ type JobTrack = {
  */
 export class LaneEventChecker {
   private job: JobTrack | undefined;
+  /** The next job a success handed over, until the lane starts it or gives it back. */
+  private next: { claim: Claim; config: JobRunConfig } | undefined;
   readonly problems: string[] = [];
 
   /** A job was handed to the lane; `holdsSlot` when its claim reserved the slot. */
@@ -175,7 +184,22 @@ export class LaneEventChecker {
     const job = this.job;
     if (event.type === 'lane.idle') {
       if (!job?.ended) this.fail('lane.idle before the job ended');
+      if (this.next) this.fail('lane.idle with a next job neither started nor given back');
       this.job = undefined;
+      return;
+    }
+    if (job?.ended && this.next) {
+      // The next job: started at once, or given back unstarted (a stop came first).
+      const next = this.next;
+      this.next = undefined;
+      if (event.type === 'job.released') {
+        if (event.job.id !== next.claim.job.id) this.fail('job.released of another job');
+        if (!event.heldSlot) this.fail('a next job given back without its slot');
+        if (event.attempts !== next.claim.job.attempts - 1) this.fail('next job attempts counted');
+        return;
+      }
+      this.assign(next.claim, next.config, true);
+      this.onEmitted(event, cause, before);
       return;
     }
     if (!job || job.ended) {
@@ -209,6 +233,9 @@ export class LaneEventChecker {
         if (event.attempts !== job.counted) this.fail(`job.completed attempts ${event.attempts}`);
         if (!event.result) this.fail('job.completed without a result');
         this.end(job);
+        if (cause.type === 'attempt.done' && 'next' in cause && cause.next) {
+          this.next = cause.next as { claim: Claim; config: JobRunConfig };
+        }
         break;
       case 'job.failed': {
         if (!job.startedThisClaim) this.fail('job.failed before job.started');

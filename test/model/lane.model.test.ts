@@ -18,6 +18,7 @@ import {
   isStale,
   LaneEventChecker,
   laneEvents,
+  nextJob,
 } from './lane-model.js';
 import {
   Coverage,
@@ -59,13 +60,16 @@ const finals = [
   'lane.busy.waiting',
 ];
 const transient = ['settled', 'releasedAfterAttempt', 'completed', 'failed', 'released', 'waiting'];
-const busyDone = machine.root.states.busy!.transitions.get('xstate.done.state.lane.busy')![0]!;
+const [busyNextReleased, busyDone] = machine.root.states.busy!.transitions.get(
+  'xstate.done.state.lane.busy',
+)!;
 
 /** Replays every edge through a real actor, once, and keeps what it saw. */
 const replays = (() => {
   const coverage = new Coverage(machine);
   const problems: string[] = [];
   let jobsEnded = 0;
+  let nextJobsRun = 0;
   for (const edge of lane.edges) {
     const checker = new LaneEventChecker();
     const path = [...lane.pathTo(edge.state), edge.event];
@@ -88,22 +92,37 @@ const replays = (() => {
             problems.push(`stale ${step.event.type} changed ${before}`);
           }
         }
+        // A success that hands over the next job starts it in the same step.
+        const handedOver = (step.event as { next?: unknown }).next !== undefined;
+        if (step.event.type === 'attempt.done' && handedOver && after === 'running') {
+          nextJobsRun++;
+          if (step.after.context.job?.id !== nextJob.claim.job.id) problems.push('next job lost');
+          const types = step.emitted.map((e) => e.type).join();
+          if (types !== 'job.completed,job.started') problems.push(`a next job emitted ${types}`);
+        }
         // A final lifecycle state is left at once, by `onDone` alone, for an empty idle lane.
         if (finals.some((id) => step.visited.has(id))) {
           jobsEnded++;
           const last: AnyTransitionDefinition | undefined = step.taken.at(-1);
-          if (last !== busyDone || after !== 'idle' || step.after.context.job !== undefined) {
-            problems.push(`a final state went on to ${after} by ${last && transitionKey(last)}`);
-          }
-          if (step.emitted.at(-1)?.type !== 'lane.idle') {
-            problems.push(`a final state emitted ${step.emitted.map((e) => e.type)}, no lane.idle`);
+          const lastEmitted = step.emitted.at(-1)?.type;
+          if (last !== busyDone && last !== busyNextReleased) {
+            problems.push(`a final state went on by ${last && transitionKey(last)}`);
+          } else {
+            if (after !== 'idle' || step.after.context.job !== undefined) {
+              problems.push(`a final state went on to ${after}`);
+            }
+            if (lastEmitted !== 'lane.idle') {
+              problems.push(
+                `a final state emitted ${step.emitted.map((e) => e.type)}, no lane.idle`,
+              );
+            }
           }
         }
       },
     });
     for (const p of checker.problems) problems.push(`${p} on ${path.map((e) => e.type)}`);
   }
-  return { coverage, problems, jobsEnded };
+  return { coverage, problems, jobsEnded, nextJobsRun };
 })();
 
 describe('lane machine (model-based)', () => {
@@ -148,9 +167,10 @@ describe('lane machine (model-based)', () => {
     }
   });
 
-  it('goes idle right after completed, failed, released or waiting, and runs the next job', () => {
+  it('goes idle right after completed, failed, released or waiting (or runs the job handed over), and runs the next job', () => {
     expect(replays.problems.filter((p) => p.startsWith('a final'))).toEqual([]);
     expect(replays.jobsEnded).toBeGreaterThan(0);
+    expect(replays.nextJobsRun).toBeGreaterThan(0);
     // Some replayed path assigns a second job to the lane after its first one ended.
     const second = lane.edges.some(
       (e) =>

@@ -11,7 +11,7 @@
  * replayed from the start through a real actor on a `SimulatedClock`.
  */
 import { describe, expect, it } from 'vitest';
-import { createActor, type EventObject, SimulatedClock } from 'xstate';
+import { createActor, type EventObject, SimulatedClock, type StateValue } from 'xstate';
 import type { Claim } from '../../src/adapters/ports.js';
 import type { SupervisorEmitted, SupervisorEvent } from '../../src/machines/protocol.js';
 import {
@@ -88,7 +88,7 @@ const graph = walk(machine, { events, stopWhen });
 function checkContext(snapshot: Snapshot): string[] {
   const c = snapshot.context;
   const problems: string[] = [];
-  const state = String(snapshot.value);
+  const state = topState(snapshot.value);
   if (c.used < 0) problems.push(`used ${c.used} < 0`);
   if (c.used > c.capacity) problems.push(`used ${c.used} > capacity ${c.capacity}`);
   if (c.inFlight < 0) problems.push(`inFlight ${c.inFlight} < 0`);
@@ -105,12 +105,22 @@ function checkContext(snapshot: Snapshot): string[] {
   if (state === 'stopping' && !c.used && !c.inFlight && !c.claiming) {
     problems.push('stopping although drained');
   }
+  // The tags the runtime asks agree with the state and the waiting retries.
+  const continues = state === 'running' && c.waiting.length === 0;
+  if (snapshot.hasTag('continuesLanes') !== continues) problems.push('continuesLanes tag');
+  if (snapshot.hasTag('active') !== (state === 'running' || state === 'paused')) {
+    problems.push('active tag');
+  }
   // A free slot goes to a waiting retry at once: a retry never waits while a slot is free.
   if (state === 'running' && c.waiting.length && free(c) > 0) {
     problems.push(`${c.waiting.length} waiting with ${free(c)} slots free`);
   }
   return problems;
 }
+
+/** The top-level state (`running` for `{ running: 'lanesContinue' }`). */
+const topState = (value: StateValue) =>
+  typeof value === 'string' ? value : Object.keys(value)[0]!;
 
 const isClaimResult = (e: EventObject) => e.type === 'claim.done' || e.type === 'claim.failed';
 
@@ -119,8 +129,8 @@ function checkStep(step: ActorStep<Snapshot, SupervisorEvent>): string[] {
   const { event, before, after } = step;
   const emitted = step.emitted as SupervisorEmitted[];
   const problems: string[] = [];
-  const from = String(before.value);
-  const to = String(after.value);
+  const from = topState(before.value);
+  const to = topState(after.value);
   // Claims in flight after this step, by counting: the model's `claiming` must agree.
   let claimsInFlight = before.context.claiming && !isClaimResult(event) ? 1 : 0;
   const pending = [...before.context.waiting];
