@@ -208,9 +208,8 @@ export type AttemptContext = {
 export interface IJobExecutor {
   /**
    * The executor reads its signal from `attempt.signal` (created when first read), not from the
-   * 3rd argument, which is then `undefined`. Without it the 3rd argument is a real signal, unless
-   * `execute` declares exactly `(job)` or `(job, config)` (no rest parameter, no `arguments`):
-   * it cannot read one, and none is made. @default false
+   * 3rd argument, which is then `undefined`: an executor that never reads it costs no
+   * `AbortController`. Without it the 3rd argument is always a real signal. @default false
    */
   readonly attemptSignal?: boolean;
   /**

@@ -42,6 +42,8 @@ export class OrderCheckingNoop implements IJobExecutor {
   violations = 0;
   executed = 0;
   private readonly next = new Map<string, number>();
+  /** It never reads its signal: no `AbortController` per job (README: Semantics, "Timeouts"). */
+  readonly attemptSignal = true;
 
   execute = async (job: Job): Promise<JobResult> => {
     this.check(job.documentId, job.meta?.seq as number);

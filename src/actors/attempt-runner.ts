@@ -70,7 +70,12 @@ export class AttemptRunner {
   /** Every chain of jobs passes through an attempt start: that is where the loop gets its turns. */
   private readonly turns = new EventLoopTurns();
 
-  /** Whether the executor may read a 3rd argument: it gets a real signal there (see below). */
+  /**
+   * Whether the executor gets a real signal as its 3rd argument: unless it says it reads
+   * `attempt.signal` instead (`attemptSignal: true`). Not guessed from `execute.length`, which a
+   * default or destructured parameter shortens (`(job, config, signal = undefined)` has length 2):
+   * a wrong guess would leave an executor without the signal that times it out.
+   */
   private readonly signalArgument: boolean;
 
   /**
@@ -81,7 +86,7 @@ export class AttemptRunner {
     private readonly executor: IJobExecutor,
     private readonly succeeded: (success: AttemptSuccess) => void,
   ) {
-    this.signalArgument = !executor.attemptSignal && mayReadThirdArgument(executor.execute);
+    this.signalArgument = executor.attemptSignal !== true;
   }
 
   run(context: LaneContext, self: LaneSelf): void {
@@ -156,17 +161,4 @@ function errorOfResult(result: JobResult): JobError {
   if (result.error instanceof JobError) return result.error;
   const code = (result.errorCode ?? JobErrorCodes.LIBRARY_ERROR) as JobErrorCode;
   return new JobError(code, result.errorMessage ?? 'Job failed');
-}
-
-/**
- * Whether `execute` may read its 3rd argument. The seed's shape `execute(job, config, signal)`
- * (3 or more parameters) does; so may a function with a rest parameter (`(...args)`, forwarding
- * wrappers) or one that reads `arguments`. Only one that declares exactly `(job)` or
- * `(job, config)` and neither cannot: it gets no signal argument, and its attempt context's lazy
- * `signal` is there should it want one. Decided once, from the function's length and source.
- */
-function mayReadThirdArgument(execute: (...args: never[]) => unknown): boolean {
-  if (execute.length >= 3 || execute.length === 0) return true;
-  const source = Function.prototype.toString.call(execute);
-  return source.includes('...') || /\barguments\b/.test(source) || source.includes('[native code]');
 }

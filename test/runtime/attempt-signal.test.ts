@@ -1,7 +1,6 @@
 /**
- * The attempt's signal (README: Semantics, "Execution of one job"): an executor of the seed's
- * shape `execute(job, config, signal)` and a forwarding `(...args)` wrapper get a real signal as
- * the 3rd argument; one that asks for it in its attempt context (`attemptSignal: true`) reads the
+ * The attempt's signal (README: Semantics, "Execution of one job"): an executor gets a real
+ * signal as the 3rd argument, whatever its declared parameters; one that asks for it in its attempt context (`attemptSignal: true`) reads the
  * lazy `attempt.signal`, which fires on timeout all the same.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,6 +82,29 @@ describe('attempt signal', () => {
     }));
     expect(seen.third[0]).toBeInstanceOf(AbortSignal);
     expect(result.errorCode).toBe(JobErrorCodes.TIMEOUT);
+  });
+
+  it('gives execute(job, config, signal = undefined) (length 2) a real signal', async () => {
+    const { seen, result } = await runTimedOut((seen) => ({
+      execute: ((job: Job, _config?: unknown, signal: AbortSignal | undefined = undefined) => {
+        seen.third.push(signal);
+        return untilAborted(signal!, seen, job);
+      }) as IJobExecutor['execute'],
+    }));
+    expect(seen.third[0]).toBeInstanceOf(AbortSignal);
+    expect(result.errorCode).toBe(JobErrorCodes.TIMEOUT);
+  });
+
+  it('gives execute(job) a real signal too (it may read arguments or be wrapped)', async () => {
+    const { seen } = await runTimedOut((seen) => ({
+      execute(job: Job) {
+        // biome-ignore lint/complexity/noArguments: reads the signal the way old code may
+        const signal = arguments[2] as AbortSignal;
+        seen.third.push(signal);
+        return untilAborted(signal, seen, job);
+      },
+    }));
+    expect(seen.third[0]).toBeInstanceOf(AbortSignal);
   });
 
   it('gives an executor reading attempt.signal (attemptSignal: true) no 3rd argument; that signal fires', async () => {
