@@ -374,6 +374,53 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
       // j0 freed doc-0's lane, j3 went back in its place.
       expect((await queue.claim('r1', 10)).map((claim) => claim.job.id)).toEqual(['j3', 'behind']);
     });
+    it('writes two batches at once; a job ended twice in a tick is written after its first end', async () => {
+      const { queue } = open();
+      await queue.enqueueMany(
+        Array.from({ length: 6 }, (_, i) => jobInput(`doc-${i}`, ['a'], { id: `j${i}` })),
+      );
+      await queue.enqueueMany(
+        Array.from({ length: 6 }, (_, i) => jobInput(`doc-${i}`, ['a'], { id: `behind-${i}` })),
+      );
+      const claims = (await queue.claim('r1', 10)) as Claim[];
+      expect(claims.map((claim) => claim.job.id)).toEqual(['j0', 'j1', 'j2', 'j3', 'j4', 'j5']);
+      const [c0, c1, c2, c3, c4, c5] = claims as [Claim, Claim, Claim, Claim, Claim, Claim];
+
+      // One tick: j0-j3, then j4-j5 beside them, then the repeats once the first batch ended.
+      const outcomes = await Promise.allSettled([
+        queue.complete(ref(c0), 1),
+        queue.release(ref(c1), 0),
+        queue.fail(ref(c2), { attempts: 1, errorCode: 90005, errorMessage: 'no' }),
+        queue.complete(ref(c3), 1),
+        queue.complete(ref(c4), 1),
+        queue.complete(ref(c5), 1),
+        queue.complete(ref(c0), 1), // the same end again: confirmed
+        queue.release(ref(c1), 0),
+        queue.fail(ref(c2), { attempts: 1, errorCode: 90005, errorMessage: 'no' }),
+        queue.release(ref(c3), 0), // ended the other way first: stale
+      ]);
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        ...Array(9).fill('fulfilled'),
+        'rejected',
+      ]);
+      expect((outcomes[9] as PromiseRejectedResult).reason).toBeInstanceOf(StaleClaimError);
+      expect(await queue.get('j3')).toMatchObject({ status: JobStatus.COMPLETED });
+      // Each lane left once: no blocker counted off twice.
+      const behind = await query<{ id: string; blockers: number }>(
+        schema,
+        "SELECT id, blockers FROM jobs WHERE id LIKE 'behind-%' ORDER BY id",
+      );
+      expect(behind.map((row) => row.blockers)).toEqual([0, 1, 0, 0, 0, 0]);
+      expect((await queue.claim('r1', 10)).map((claim) => claim.job.id)).toEqual([
+        'j1',
+        'behind-0',
+        'behind-2',
+        'behind-3',
+        'behind-4',
+        'behind-5',
+      ]);
+    });
   });
 
   describe('store.append with a claim', () => {

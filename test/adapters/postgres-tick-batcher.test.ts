@@ -42,6 +42,49 @@ describe('TickBatcher', () => {
     ]);
   });
 
+  it('starts no batch when `take` leaves every waiting item, and takes them when a batch ends', async () => {
+    const batches: number[][] = [];
+    const open: (() => void)[] = [];
+    const inFlight = new Set<number>();
+    const batcher = new TickBatcher<number>({
+      // An item equal to one in flight waits (as the claim finisher does with a job's ends).
+      take: (waiting) => {
+        const batch: number[] = [];
+        const rest: number[] = [];
+        for (const item of waiting) {
+          if (inFlight.has(item)) rest.push(item);
+          else {
+            inFlight.add(item);
+            batch.push(item);
+          }
+        }
+        return { batch, rest };
+      },
+      write: (batch) =>
+        new Promise<void>((resolve) => {
+          batches.push(batch);
+          open.push(() => {
+            for (const item of batch) inFlight.delete(item);
+            resolve();
+          });
+        }),
+      parallel: 2,
+    });
+    batcher.add(1);
+    batcher.add(1);
+    await Promise.resolve();
+    expect(batches).toEqual([[1]]); // the second 1 waits; the free slot stays free
+    batcher.add(2);
+    await Promise.resolve();
+    expect(batches).toEqual([[1], [2]]);
+    open.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1], [2], [1]]);
+    for (const end of open.splice(0)) end();
+    await batcher.drain();
+    expect(batches).toHaveLength(3);
+  });
+
   it('splits the waiting items evenly between free slots, at most `parallel` in flight', async () => {
     const { batcher, batches, release, inFlight } = recording(2);
     for (let i = 1; i <= 6; i++) batcher.add(i);

@@ -56,9 +56,10 @@ const MAX_BATCH_LANES = 1_000;
  * Append batches in flight at once. Two split a tick's appends over two connections: the server
  * writes them on both cores, and the process handles the first answer while the second is being
  * written. Measured on P4 (a fresh server per run, loaded 2-core machine), jobs/s: 1 batch
- * 1,775 / 2,159, 2 batches 3,429 / 2,938; ends of claims and lane claims stay one at a time
- * (2 each: 3,046 / 2,524, more server CPU per job: concurrent batches contend for the same index
- * pages).
+ * 1,775 / 2,159, 2 batches 3,429 / 2,938; lane claims stay one at a time (2: 3,046 / 2,524,
+ * more server CPU per job: concurrent batches contend for the same index pages). Ends of claims
+ * are off P4's path (its appends complete the claims) but on the path of handler jobs: two
+ * batches there too (`FINISH_PARALLEL`).
  */
 const APPEND_PARALLEL = 2;
 

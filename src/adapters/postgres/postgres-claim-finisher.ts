@@ -9,7 +9,7 @@ import { StaleClaimError } from '../../errors.js';
 import { QueueEventTypes } from '../../events.js';
 import type { ClaimRef, IEventBus, JobFailure } from '../ports.js';
 import { isClaimToken } from './job-row.js';
-import { TickBatcher, takeUpTo } from './postgres-tick-batcher.js';
+import { TickBatcher } from './postgres-tick-batcher.js';
 import { isRerunnable } from './postgres-transaction.js';
 import { finishClaims } from './statements/finish-claims.js';
 import { run } from './statements/statement.js';
@@ -42,12 +42,24 @@ type Finish = {
 
 /** Most claims ended by one call (their lanes are locked one by one). */
 const MAX_FINISH_BATCH = 200;
+/**
+ * Batches in flight at once, as for appends (`APPEND_PARALLEL`): the ends of claims are on the
+ * path of every job that no append completes (handler jobs). One at a time, a cap's worth of
+ * jobs ending together became one batch, and the slots waited on it in lockstep: P7-PG (10k
+ * no-op handler jobs, 1,000 keys, cap 100, one process), ~100 batches of ~100 claims, 49-86 ms
+ * each, 1,259-1,426 jobs/s. Two split the waiting ends over two connections, and the jobs
+ * whose batch came back run while the other is written, so batches shrink to ~30 (16-26 ms) and
+ * no longer move in lockstep: 1,981-3,194 jobs/s in the same sessions (3 or 4: no better). Both
+ * batches take their lanes' locks in key order (`lock_lanes`), so they cannot deadlock each
+ * other, and a job's later ends wait for the batch writing its first one (see `#take`).
+ */
+const FINISH_PARALLEL = 2;
 
 /**
  * Group commit for the ends of claims ({@link TickBatcher}): calls made in one tick are flushed
- * together, and while a batch is being written, new calls gather for the next one, so batches
- * grow with the load. One batch is one statement, one round trip (`finishClaims`, the function
- * `finish_claims`): lock the lanes of the jobs that leave them (completed, or failed without
+ * together (two batches on two connections when enough wait, see `FINISH_PARALLEL`), and while
+ * batches are being written, new calls gather for the next ones, so batches grow with the load.
+ * One batch is one statement, one round trip (`finishClaims`, the function `finish_claims`): lock the lanes of the jobs that leave them (completed, or failed without
  * `halt`), end every claim whose token still holds, remove the leaving jobs from their lanes, and
  * confirm as a no-op success an end repeated the same way with the same token (or a `complete`
  * whose job a `store.append` completed with that claim).
@@ -60,22 +72,22 @@ const MAX_FINISH_BATCH = 200;
 export class PostgresClaimFinisher {
   readonly #options: PostgresClaimFinisherOptions;
   readonly #batcher: TickBatcher<Finish>;
+  /** Jobs whose end a batch in flight is writing. */
+  readonly #inFlight = new Set<string>();
 
   constructor(options: PostgresClaimFinisherOptions) {
     this.#options = options;
     this.#batcher = new TickBatcher({
       onError: options.onError,
-      take: (waiting, limit) => {
-        // The same job twice goes to the next batch, so each call gets its own answer.
-        const jobIds = new Set<string>();
-        return takeUpTo(
-          waiting,
-          Math.min(limit, MAX_FINISH_BATCH),
-          (item) => !jobIds.has(item.ref.jobId),
-          (item) => jobIds.add(item.ref.jobId),
-        );
+      take: (waiting, limit) => this.#take(waiting, Math.min(limit, MAX_FINISH_BATCH)),
+      write: async (batch) => {
+        try {
+          await this.#finishBatch(batch);
+        } finally {
+          for (const item of batch) this.#inFlight.delete(item.ref.jobId);
+        }
       },
-      write: (batch) => this.#finishBatch(batch),
+      parallel: FINISH_PARALLEL,
     });
   }
 
@@ -92,6 +104,27 @@ export class PostgresClaimFinisher {
   /** Resolves once every call made so far is answered. */
   drain(): Promise<void> {
     return this.#batcher.drain();
+  }
+
+  /**
+   * The next batch: at most `max` calls, in order, each job once and none whose end a batch in
+   * flight is writing. A job's later calls wait for the batch before them to end, so the ends of
+   * one job are written one after another, in call order, and each gets its own answer (a repeat
+   * is confirmed, another kind is stale).
+   */
+  #take(waiting: Finish[], max: number): { batch: Finish[]; rest: Finish[] } {
+    const batch: Finish[] = [];
+    const rest: Finish[] = [];
+    for (const item of waiting) {
+      const { jobId } = item.ref;
+      if (batch.length < max && !this.#inFlight.has(jobId)) {
+        this.#inFlight.add(jobId);
+        batch.push(item);
+      } else {
+        rest.push(item);
+      }
+    }
+    return { batch, rest };
   }
 
   async #finishBatch(batch: Finish[]): Promise<void> {

@@ -7,7 +7,8 @@
 export type TickBatcherOptions<T> = {
   /**
    * Picks the next batch from the waiting items (in order), at most `limit` of them; the items it
-   * leaves wait for a later batch.
+   * leaves wait for a later batch. It may pick none while batches are in flight (the items wait
+   * for one of them to end), never when none is.
    */
   take: (waiting: T[], limit: number) => { batch: T[]; rest: T[] };
   /** Writes one batch and answers every item of it; must not throw. */
@@ -82,6 +83,7 @@ export class TickBatcher<T> {
       const free = this.#parallel - this.#flushing.size;
       const { batch, rest } = this.#take(this.#waiting, Math.ceil(this.#waiting.length / free));
       this.#waiting = rest;
+      if (batch.length === 0) break; // they wait for a batch in flight (see `take`)
       const flush: Promise<void> = this.#writeBatch(batch).finally(() => {
         this.#flushing.delete(flush);
         // Items added meanwhile (their flush was not scheduled: every slot was busy).
