@@ -18,11 +18,13 @@
  * @internal
  * @module
  */
+
 import { type Actor, assign, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { Claim, IEventBus, IQueue } from '../adapters/ports.js';
 import type { Clock } from '../clock.js';
 import { JobError, type JobErrorCode, JobErrorCodes, toJobError } from '../errors.js';
 import { JobExecutorEventTypes, QueueEventTypes } from '../events.js';
+import { HANDLER_DOCUMENT_ID, SOLO_BRANCH } from '../handlers/handler-lanes.js';
 import { laneKey } from '../lane-key.js';
 import { attemptTiming, backoffTiming } from '../machines/job-lifecycle.js';
 import { laneMachine } from '../machines/lane-machine.js';
@@ -474,6 +476,8 @@ export class LaneDispatcher {
     if (
       this.queue.claimLane === undefined ||
       run >= this.options.laneBatchSize ||
+      // A keyless handler job's private lane holds only itself: a claimLane there always misses.
+      (job.documentId === HANDLER_DOCUMENT_ID && job.branch === SOLO_BRANCH) ||
       !this.mayBatch()
     ) {
       if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
