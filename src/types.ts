@@ -138,6 +138,13 @@ export type Job = {
    * claim read it; absent before any save (README: Handler jobs, "Stateful handlers").
    */
   checkpoint?: unknown;
+  /**
+   * Set by the queue, never by an enqueue: an earlier attempt's write may be stored, its outcome
+   * unknown (the append failed after it may have committed and the lookup could not tell), and
+   * the job was released before an attempt learned the outcome. The runtime then retries its
+   * retryable failures past `maxRetries` until one does (README: Semantics, "Retries").
+   */
+  outcomeUnknown?: true;
 };
 
 /**

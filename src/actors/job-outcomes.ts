@@ -187,10 +187,17 @@ export class JobOutcomes {
     );
   }
 
-  /** Gives a claim back to the queue, pending in its place, with `attempts` stored. */
-  released(ref: ClaimRef, attempts: number): Promise<void> {
+  /**
+   * Gives a claim back to the queue, pending in its place, with `attempts` stored, and flagged
+   * when a write of it may be stored (`outcomeUnknown`, README: Semantics, "Retries"). Without
+   * the flag it is the 2-argument call a custom queue may implement alone.
+   */
+  released(ref: ClaimRef, attempts: number, outcomeUnknown = false): Promise<void> {
     const { queue } = this.options;
-    return this.end(ref, 'release', () => queue.release(ref, attempts)).then(() => {});
+    const release = outcomeUnknown
+      ? () => queue.release(ref, attempts, { outcomeUnknown: true })
+      : () => queue.release(ref, attempts);
+    return this.end(ref, 'release', release).then(() => {});
   }
 
   /**

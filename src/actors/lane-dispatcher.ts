@@ -330,7 +330,8 @@ export class LaneDispatcher {
       case 'job.released': {
         this.runLengths.delete(event.job.id);
         const ref = { jobId: event.job.id, token: event.claimToken };
-        this.settle(this.outcomes.released(ref, event.attempts), event.heldSlot ? 1 : 0);
+        const released = this.outcomes.released(ref, event.attempts, event.outcomeUnknown);
+        this.settle(released, event.heldSlot ? 1 : 0);
         break;
       }
       case 'lane.idle':
@@ -361,7 +362,8 @@ export class LaneDispatcher {
     this.runLengths.delete(job.id);
     const heldSlot = snapshot.hasTag('holdsSlot');
     const ref = { jobId: job.id, token: snapshot.context.claimToken };
-    this.settle(this.outcomes.released(ref, snapshot.context.attempts), heldSlot ? 1 : 0);
+    const { attempts, writeMayBeStored } = snapshot.context;
+    this.settle(this.outcomes.released(ref, attempts, writeMayBeStored), heldSlot ? 1 : 0);
   }
 
   // ─── 5. Outcome ──────────────────────────────────────────────────────────────────────────────

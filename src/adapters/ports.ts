@@ -41,6 +41,17 @@ export type JobSleep = {
   wakeAt: number;
 };
 
+/**
+ * How a claim goes back to pending (`release`). `outcomeUnknown`: an attempt of the claim failed
+ * with its write's outcome unknown (`JobError.outcomeUnknown`: its operations may be stored) and
+ * none learned the outcome since. The queue stores the flag on the job and keeps it through later
+ * releases (with or without it), sleeps and reaps, every later claim hands it out as
+ * `job.outcomeUnknown: true`, and `complete` / `fail` clear it. The runtime then retries the
+ * job's retryable failures past `maxRetries` until an attempt learns the outcome, and a reaper
+ * returns a stalled flagged job to pending whatever its attempts (README: Semantics, "Retries").
+ */
+export type ReleaseOptions = { outcomeUnknown?: boolean };
+
 /** A lane held by a job that failed under the `halt` policy. */
 export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMessage?: string };
 
@@ -103,8 +114,12 @@ export interface IQueue {
    */
   complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void>;
   fail(ref: ClaimRef, failure: JobFailure): Promise<void>;
-  /** Back to pending, keeping its place; `attempts` is stored (an aborted attempt is not counted). */
-  release(ref: ClaimRef, attempts: number): Promise<void>;
+  /**
+   * Back to pending, keeping its place; `attempts` is stored (an aborted attempt is not counted).
+   * With `options.outcomeUnknown` the job is flagged (see {@link ReleaseOptions}). A custom queue
+   * written for the 2-argument call keeps working, without that protection.
+   */
+  release(ref: ClaimRef, attempts: number, options?: ReleaseOptions): Promise<void>;
   /**
    * Back to pending, keeping its place, not due before `sleep.wakeAt` (README: Handler jobs,
    * "Stateful handlers"); publishes `jobAvailable` (a process may wait for the new `runAt`).

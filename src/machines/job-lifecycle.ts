@@ -34,8 +34,10 @@ export type LaneContext = {
   attemptToken: number;
   error: JobError | undefined;
   /**
-   * An attempt of this claim failed with its write's outcome unknown (`JobError.outcomeUnknown`):
-   * until one succeeds, every retryable failure is retried, whatever the retries left.
+   * An attempt of this claim, or of an earlier claim of the job (`job.outcomeUnknown`, stored by
+   * the release that ended it), failed with its write's outcome unknown (`JobError.outcomeUnknown`):
+   * until one succeeds, every retryable failure is retried, whatever the retries left, and a
+   * release stores the flag with the job (README: Semantics, "Retries").
    */
   writeMayBeStored: boolean;
   result: JobResult | undefined;
@@ -74,7 +76,7 @@ export function initialLaneContext(input: LaneInput): LaneContext {
     attempts: input.claim ? input.claim.job.attempts - 1 : 0,
     attemptToken: 0,
     error: undefined,
-    writeMayBeStored: false,
+    writeMayBeStored: input.claim?.job.outcomeUnknown === true,
     result: undefined,
     synced: false,
     retryDelay: 0,
@@ -154,6 +156,7 @@ export const laneSetup = setup({
       claimToken: context.next!.claim.token,
       attempts: context.next!.claim.job.attempts - 1,
       heldSlot: true,
+      outcomeUnknown: context.next!.claim.job.outcomeUnknown === true,
     })),
     beginAttempt: assign(({ context }) => attemptTiming(context, Date.now())),
     /** Effect: run the attempt and send back `attempt.done` / `attempt.failed` with its token. */
@@ -225,6 +228,7 @@ export const laneSetup = setup({
       // An aborted attempt is not counted: the job goes back as if it never ran.
       attempts: params.aborted ? context.attempts - 1 : context.attempts,
       heldSlot: params.heldSlot,
+      outcomeUnknown: context.writeMayBeStored,
     })),
     emitSlotRequest: emit(({ context }) => ({
       type: 'slot.request' as const,
@@ -449,7 +453,11 @@ export const jobLifecycleStates = {
       'attempt.failed': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'released',
-        actions: { type: 'emitReleased', params: { heldSlot: true, aborted: true } },
+        // Its write may have committed before the abort: the release keeps that known.
+        actions: [
+          { type: 'recordLateError', params: ({ event }) => ({ error: event.error }) },
+          { type: 'emitReleased', params: { heldSlot: true, aborted: true } },
+        ],
       },
     },
   }),

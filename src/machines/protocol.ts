@@ -80,8 +80,18 @@ export type LaneEmitted =
       /** When the last attempt started. */
       startedAt: number;
     }
-  /** Fact: the job goes back to the queue (stop); `heldSlot` says whether it held a slot. */
-  | { type: 'job.released'; job: Job; claimToken: string; attempts: number; heldSlot: boolean }
+  /**
+   * Fact: the job goes back to the queue (stop); `heldSlot` says whether it held a slot;
+   * `outcomeUnknown`, whether a write of it may be stored (stored with the job by the release).
+   */
+  | {
+      type: 'job.released';
+      job: Job;
+      claimToken: string;
+      attempts: number;
+      heldSlot: boolean;
+      outcomeUnknown: boolean;
+    }
   /**
    * Fact: a stateful handler returned `ctx.wait`; the job goes back to the queue asleep until
    * `wait.wakeAt`, keeping its lane place (README: Handler jobs). It held a slot.

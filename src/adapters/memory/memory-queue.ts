@@ -32,6 +32,7 @@ import type {
   JobSleep,
   QueueCounts,
   QueuedJob,
+  ReleaseOptions,
 } from '../ports.js';
 import { MinHeap } from './min-heap.js';
 
@@ -298,6 +299,7 @@ export class MemoryQueue implements IQueue {
     if (output !== undefined) entry.output = structuredClone(output);
     entry.job.status = JobStatus.COMPLETED;
     if (attempts !== undefined) entry.job.attempts = attempts;
+    if (entry.job.outcomeUnknown) delete entry.job.outcomeUnknown;
     entry.token = undefined;
     entry.finishedAt = now;
     this.#running -= 1;
@@ -313,6 +315,7 @@ export class MemoryQueue implements IQueue {
     const now = this.#clock.now();
     entry.job.status = JobStatus.FAILED;
     entry.job.attempts = failure.attempts;
+    if (entry.job.outcomeUnknown) delete entry.job.outcomeUnknown;
     entry.token = undefined;
     entry.finishedAt = now;
     entry.lastError = { code: failure.errorCode, message: failure.errorMessage };
@@ -327,12 +330,16 @@ export class MemoryQueue implements IQueue {
     }
   }
 
-  /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
-  async release(ref: ClaimRef, attempts: number): Promise<void> {
+  /**
+   * Puts a claimed job back to `PENDING` at its place (still the head of its lanes), flagged when
+   * `options.outcomeUnknown` (kept until it completes or fails, see `ReleaseOptions`).
+   */
+  async release(ref: ClaimRef, attempts: number, options?: ReleaseOptions): Promise<void> {
     const entry = this.#held(ref, 'release');
     if (entry === undefined) return;
     entry.job.status = JobStatus.PENDING;
     entry.job.attempts = attempts;
+    if (options?.outcomeUnknown === true) entry.job.outcomeUnknown = true;
     entry.token = undefined;
     this.#running -= 1;
     this.#pending += 1;

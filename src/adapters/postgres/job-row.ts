@@ -36,6 +36,8 @@ export type JobRow = {
   output: unknown;
   /** A stateful handler job's last saved checkpoint (schema 11). */
   checkpoint: unknown;
+  /** An attempt's write may be stored, its outcome unknown (schema 12, README: Semantics). */
+  outcome_unknown: boolean;
 };
 
 /** The job of a row; optional fields only when set. */
@@ -54,6 +56,10 @@ export function rowToJob(row: JobRow): Job {
   if (row.max_retries !== null) job.maxRetries = row.max_retries;
   if (row.run_at !== null) job.runAt = Number(row.run_at);
   if (row.meta !== null) job.meta = row.meta;
+  // Kept as it was by a completion inside `append_operations`: a finished job reports none.
+  if (row.outcome_unknown === true && row.status !== 'COMPLETED' && row.status !== 'FAILED') {
+    job.outcomeUnknown = true;
+  }
   if (row.handler !== null && row.handler !== undefined) {
     job.handler = row.handler.type;
     job.input = row.handler.input;

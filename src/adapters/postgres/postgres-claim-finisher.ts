@@ -36,6 +36,8 @@ type Finish = {
   kind: FinishKind;
   attempts: number;
   failure?: JobFailure;
+  /** A release that flags the job: an attempt's write may be stored (`ReleaseOptions`). */
+  outcomeUnknown: boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
 };
@@ -91,13 +93,19 @@ export class PostgresClaimFinisher {
     });
   }
 
-  /** Ends a claim with the batch of this tick. */
-  finish(ref: ClaimRef, kind: FinishKind, attempts: number, failure?: JobFailure): Promise<void> {
+  /** Ends a claim with the batch of this tick (`outcomeUnknown`: a release flags the job). */
+  finish(
+    ref: ClaimRef,
+    kind: FinishKind,
+    attempts: number,
+    failure?: JobFailure,
+    outcomeUnknown = false,
+  ): Promise<void> {
     if (!isClaimToken(ref.token) || typeof ref.jobId !== 'string') {
       return Promise.reject(new StaleClaimError(ref.jobId));
     }
     return new Promise<void>((resolve, reject) => {
-      this.#batcher.add({ ref, kind, attempts, failure, resolve, reject });
+      this.#batcher.add({ ref, kind, attempts, failure, outcomeUnknown, resolve, reject });
     });
   }
 
@@ -141,6 +149,7 @@ export class PostgresClaimFinisher {
           batch.map((item) => item.failure?.errorCode ?? null),
           batch.map((item) => item.failure?.errorMessage ?? null),
           batch.map((item) => item.failure?.halt === true),
+          batch.map((item) => item.outcomeUnknown),
           clock.now(),
           channel,
           origin,

@@ -23,6 +23,7 @@ import type {
   JobSleep,
   QueueCounts,
   QueuedJob,
+  ReleaseOptions,
 } from '../ports.js';
 import { isClaimToken, type JobRow, rowToJob, rowToQueuedJob } from './job-row.js';
 import { PostgresClaimFinisher } from './postgres-claim-finisher.js';
@@ -228,9 +229,13 @@ export class PostgresQueue implements IQueue {
     return this.#finisher.finish(ref, 'fail', failure.attempts, failure);
   }
 
-  /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
-  release(ref: ClaimRef, attempts: number): Promise<void> {
-    return this.#finisher.finish(ref, 'release', attempts);
+  /**
+   * Puts a claimed job back to `PENDING` at its place (still the head of its lanes), flagged when
+   * `options.outcomeUnknown` (kept until it completes or fails, see `ReleaseOptions`).
+   */
+  release(ref: ClaimRef, attempts: number, options?: ReleaseOptions): Promise<void> {
+    const outcomeUnknown = options?.outcomeUnknown === true;
+    return this.#finisher.finish(ref, 'release', attempts, undefined, outcomeUnknown);
   }
 
   /**

@@ -37,6 +37,8 @@ export type JobRow = {
   output: string | null;
   /** A stateful handler job's last saved checkpoint, JSON (schema 6). */
   checkpoint: string | null;
+  /** 1: an attempt's write may be stored, its outcome unknown (schema 7, README: Semantics). */
+  outcome_unknown: 0 | 1;
 };
 
 /** The columns that locate a job's lanes. */
@@ -64,6 +66,7 @@ export function jobFromRow(row: JobRow): Job {
   if (row.max_retries !== null) job.maxRetries = row.max_retries;
   if (row.run_at !== null) job.runAt = row.run_at;
   if (row.meta !== null) job.meta = JSON.parse(row.meta) as Record<string, unknown>;
+  if (row.outcome_unknown === 1) job.outcomeUnknown = true;
   if (row.handler !== null) {
     const handler = JSON.parse(row.handler) as { type: string; input: unknown };
     job.handler = handler.type;

@@ -22,6 +22,7 @@ import type {
   JobSleep,
   QueueCounts,
   QueuedJob,
+  ReleaseOptions,
 } from '../ports.js';
 import { JobLanes } from './job-lanes.js';
 import { type JobLanesRow, type JobRow, jobFromRow, queuedJobFromRow } from './job-row.js';
@@ -303,11 +304,17 @@ export class SqliteQueue implements IQueue {
     }
   }
 
-  /** Puts a claimed job back to `PENDING` at its place (still the head of its lanes). */
-  async release(ref: ClaimRef, attempts: number): Promise<void> {
+  /**
+   * Puts a claimed job back to `PENDING` at its place (still the head of its lanes), flagged when
+   * `options.outcomeUnknown` (kept until it completes or fails, see `ReleaseOptions`).
+   */
+  async release(ref: ClaimRef, attempts: number, options?: ReleaseOptions): Promise<void> {
+    const outcomeUnknown = options?.outcomeUnknown === true ? 1 : 0;
     let row: { document_id: string } | undefined;
     try {
-      row = await this.#writes.run(() => this.#sql.releaseJob.get({ ...idToken(ref), attempts }));
+      row = await this.#writes.run(() =>
+        this.#sql.releaseJob.get({ ...idToken(ref), attempts, outcomeUnknown }),
+      );
     } finally {
       this.#live.delete(ref.token);
     }

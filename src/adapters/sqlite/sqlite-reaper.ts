@@ -31,7 +31,8 @@ export type SqliteReaperOptions = {
  * hangs) and, in one IMMEDIATE transaction, returns each job to `PENDING` in its place (it never
  * left its lanes; the attempt of the stalled claim stays counted), or fails it for good with
  * `TIMEOUT` when it has used more attempts than `maxRetries` allows (its lanes are then freed,
- * as under the `continue` policy). Either way the old claim token no longer holds the job, so
+ * as under the `continue` policy) — unless it is flagged `outcome_unknown`: its operations may be
+ * stored, so it goes back to pending (README: Semantics, "Retries"). Either way the old claim token no longer holds the job, so
  * the stalled runner's late `complete`, `fail`, `release`, heartbeat or claim-carrying `append`
  * is refused.
  *
@@ -76,7 +77,9 @@ export class SqliteReaper {
     for (const row of rows) {
       const token = row.claim_token as string;
       const allowed = (row.max_retries ?? maxRetries) + 1;
-      if (row.attempts < allowed) {
+      // Its write may be stored (outcome unknown): the next attempt learns the outcome, so it
+      // goes back to pending whatever its attempts (README: Semantics, "Retries").
+      if (row.attempts < allowed || row.outcome_unknown === 1) {
         pending += this.#toPending.run({ seq: row.seq, token }).changes;
         continue;
       }

@@ -16,10 +16,12 @@
  * $5 integer[]  error code (fail; else null)
  * $6 text[]     error message (fail; else null)
  * $7 boolean[]  halt (fail: keep the lanes blocked; else false)
+ * $8 boolean[]  outcome unknown (release: flag the job, schema 12; a release without it keeps
+ *               the job's flag, `complete` and `fail` clear it)
  * And:
- * $8 bigint     now, ms (finished_at)
- * $9 text       NOTIFY channel
- * $10 text      NOTIFY payload
+ * $9 bigint     now, ms (finished_at)
+ * $10 text      NOTIFY channel
+ * $11 text      NOTIFY payload
  * Returns the `id` of every claim that held (or was confirmed).
  * @module
  */
@@ -29,5 +31,6 @@ export const finishClaims: Statement = {
   name: 'seriatim_finish_claims',
   text: `
 SELECT id FROM finish_claims($1::text[], $2::uuid[], $3::text[], $4::integer[], $5::integer[],
-                             $6::text[], $7::boolean[], $8::bigint, $9::text, $10::text)`,
+                             $6::text[], $7::boolean[], $8::boolean[], $9::bigint, $10::text,
+                             $11::text)`,
 };

@@ -1,7 +1,9 @@
 /**
  * Reaps stalled claims (after `lockLanes` on them): each job goes back to PENDING in its place,
  * its attempt counted (the claim counted it), or FAILED with a TIMEOUT error when that was its
- * last attempt (`attempts > max_retries`); failed ones must then leave their lanes. The token is
+ * last attempt (`attempts > max_retries`) and it is not flagged `outcome_unknown` (its operations
+ * may be stored: it goes back to pending, README: Semantics, "Retries"); failed ones must then
+ * leave their lanes. The token is
  * cleared, so the written-off runner can no longer complete, fail, release or heartbeat it.
  * Re-checks the claim under the row lock: a claim that ended or heartbeat meanwhile is left alone.
  *
@@ -23,11 +25,11 @@ export const reapClaims: Statement = {
   text: `
 WITH reaped AS (
   UPDATE jobs AS j
-  SET status = CASE WHEN j.attempts > coalesce(j.max_retries, $5) THEN 'FAILED' ELSE 'PENDING' END,
-      finished_at = CASE WHEN j.attempts > coalesce(j.max_retries, $5) THEN $4::bigint END,
-      last_error_code = CASE WHEN j.attempts > coalesce(j.max_retries, $5) THEN $6::int
+  SET status = CASE WHEN j.attempts > coalesce(j.max_retries, $5) AND NOT j.outcome_unknown THEN 'FAILED' ELSE 'PENDING' END,
+      finished_at = CASE WHEN j.attempts > coalesce(j.max_retries, $5) AND NOT j.outcome_unknown THEN $4::bigint END,
+      last_error_code = CASE WHEN j.attempts > coalesce(j.max_retries, $5) AND NOT j.outcome_unknown THEN $6::int
                              ELSE j.last_error_code END,
-      last_error_message = CASE WHEN j.attempts > coalesce(j.max_retries, $5)
+      last_error_message = CASE WHEN j.attempts > coalesce(j.max_retries, $5) AND NOT j.outcome_unknown
         THEN 'Runner ' || coalesce(j.runner_id, '?') || ' stopped heartbeating during attempt '
              || j.attempts || ', the last one allowed'
         ELSE j.last_error_message END,

@@ -18,6 +18,7 @@ UPDATE jobs
 SET status = 'COMPLETED',
     attempts = COALESCE(@attempts, attempts),
     finished_at = @now,
+    outcome_unknown = 0,
     output = @output,
     heartbeat_at = NULL
 WHERE id = @id AND claim_token = @token AND status = 'RUNNING'

@@ -26,6 +26,7 @@ UPDATE jobs
 SET status = 'FAILED',
     attempts = @attempts,
     finished_at = @now,
+    outcome_unknown = 0,
     heartbeat_at = NULL,
     last_error_code = @errorCode,
     last_error_message = @errorMessage,

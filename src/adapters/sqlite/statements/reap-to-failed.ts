@@ -17,6 +17,7 @@ export const reapToFailed = defineStatement<{
 UPDATE jobs
 SET status = 'FAILED',
     finished_at = @now,
+    outcome_unknown = 0,
     heartbeat_at = NULL,
     claim_token = NULL,
     last_error_code = @errorCode,

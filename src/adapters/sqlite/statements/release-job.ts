@@ -6,14 +6,17 @@ import { defineStatement } from './statement.js';
  * claimed again, so that a later `release` with it is a no-op success (`endedClaim`).
  * - `@id`, `@token`: the claim.
  * - `@attempts`: attempts to store (an aborted attempt is not counted).
+ * - `@outcomeUnknown`: 1 when an attempt's write may be stored, its outcome unknown (schema 7):
+ *   the flag is set, and stays set (0 keeps what the job had) until it completes or fails.
  */
 export const releaseJob = defineStatement<
-  { id: string; token: string; attempts: number },
+  { id: string; token: string; attempts: number; outcomeUnknown: 0 | 1 },
   { document_id: string }
 >(`
 UPDATE jobs
 SET status = 'PENDING',
     attempts = @attempts,
+    outcome_unknown = MAX(outcome_unknown, @outcomeUnknown),
     runner_id = NULL,
     heartbeat_at = NULL
 WHERE id = @id AND claim_token = @token AND status = 'RUNNING'

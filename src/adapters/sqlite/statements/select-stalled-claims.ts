@@ -19,9 +19,10 @@ export const selectStalledClaims = defineStatement<
     | 'max_retries'
     | 'claim_token'
     | 'runner_id'
+    | 'outcome_unknown'
   >
 >(`
-SELECT seq, id, document_id, branch, scopes, attempts, max_retries, claim_token, runner_id
+SELECT seq, id, document_id, branch, scopes, attempts, max_retries, claim_token, runner_id, outcome_unknown
 FROM jobs INDEXED BY jobs_running
 WHERE status = 'RUNNING' AND heartbeat_at < @cutoff
 ORDER BY heartbeat_at, seq
