@@ -12,6 +12,7 @@ import { EventTypes } from '../../src/events.js';
 import { type JobInput, JobStatus } from '../../src/types.js';
 import { adapterSelected, jobInput, T0 } from './fixtures.js';
 import { describeHandlerJobConformance } from './handler-job-conformance.js';
+import { describeOutcomeUnknownConformance } from './outcome-unknown-conformance.js';
 import { describeStatefulJobConformance } from './stateful-job-conformance.js';
 
 /** What a queue factory receives. */
@@ -67,6 +68,7 @@ export function describeQueueConformance(
 
     describeHandlerJobConformance(() => ({ queue }));
     describeStatefulJobConformance(() => ({ queue, clock, bus }));
+    describeOutcomeUnknownConformance(() => ({ queue }));
 
     describe('enqueue', () => {
       it('stores a pending job with no attempts, createdAt from the clock and branch main', async () => {

@@ -207,3 +207,70 @@ describe('a job whose write may be stored is never reported failed', () => {
     manager.dispose();
   });
 });
+
+describe('a write whose outcome is unknown survives a stop (README: Semantics, "Retries")', () => {
+  it('released with its retries used, then claimed again: a transient failure is retried, and the job completes (replayed)', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_700_000_000_000);
+    const bus = new MemoryEventBus();
+    const queue = new MemoryQueue({ bus, clock });
+    let phase: 'first run' | 'second run' = 'first run';
+    let appendFaults = 1;
+    let loadFaults = 1;
+    const { executor, memory } = await harness({
+      before: (call) => {
+        // First run: the lookup after the lost answer fails every read (outcome unknown).
+        if (phase === 'first run' && call.method === 'findOperations') throw lost();
+        // Second run: the new attempt's first read of the document fails (a transient error).
+        if (phase === 'second run' && call.method !== 'append' && loadFaults > 0) {
+          loadFaults -= 1;
+          throw lost();
+        }
+      },
+      after: (call) => {
+        if (call.method === 'append' && appendFaults-- > 0) throw lost(); // it committed
+      },
+    });
+    const monitor = new EventMonitor(bus);
+    const options = { queue, executor, bus, clock, random: seededRandom(1), onError: () => {} };
+    const first = new JobExecutorManager(options);
+    await first.start({ maxRetries: 0 });
+    await queue.enqueue({
+      id: 'j1',
+      documentId: 'd1',
+      scopes: ['global'],
+      actions: [counterActions.increment(2)],
+    });
+    await runUntil(clock, () => monitor.count('jobRetry') === 1);
+    // A stop while it backs off: the job goes back to the queue, its retries used up.
+    await first.stop();
+    first.dispose();
+    expect(await queue.get('j1')).toMatchObject({
+      status: JobStatus.PENDING,
+      attempts: 1,
+      outcomeUnknown: true,
+    });
+    expect(await memory.getOperations('d1', 'global', 'main')).toHaveLength(1);
+
+    phase = 'second run';
+    const second = new JobExecutorManager(options);
+    await second.start({ maxRetries: 0 });
+    await runUntil(clock, () => monitor.count('jobCompleted') + monitor.count('jobFailed') === 1);
+    expect(loadFaults).toBe(0);
+    expect(monitor.forJob('j1').filter((e) => e.startsWith('job'))).toEqual([
+      'jobStarted',
+      'jobRetry',
+      'jobStarted',
+      'jobRetry',
+      'jobStarted',
+      'jobCompleted',
+    ]);
+    expect((await second.watch('j1')).metadata?.replayed).toBe(true);
+    const stored = await queue.get('j1');
+    expect(stored).toMatchObject({ status: JobStatus.COMPLETED, attempts: 3 });
+    expect(stored?.outcomeUnknown).toBeUndefined();
+    expect(await memory.getOperations('d1', 'global', 'main')).toHaveLength(1);
+    await second.stop();
+    second.dispose();
+  });
+});
