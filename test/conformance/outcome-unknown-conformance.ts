@@ -28,7 +28,10 @@ export function describeOutcomeUnknownConformance(current: () => { queue: IQueue
       const first = await claimOne(queue);
       expect(first.job.outcomeUnknown).toBeUndefined();
       await queue.release(ref(first), 1, { outcomeUnknown: true });
-      expect(await queue.get(id)).toMatchObject({ status: JobStatus.PENDING, outcomeUnknown: true });
+      expect(await queue.get(id)).toMatchObject({
+        status: JobStatus.PENDING,
+        outcomeUnknown: true,
+      });
       const second = await claimOne(queue);
       expect(second.job).toMatchObject({ id, attempts: 2, outcomeUnknown: true });
       // A release without the flag (a stop before the next attempt learned the outcome) keeps it.
@@ -74,7 +77,10 @@ export function describeOutcomeUnknownConformance(current: () => { queue: IQueue
       const claim = await claimOne(queue);
       await queue.release(ref(claim), 1, { outcomeUnknown: true });
       await queue.release(ref(claim), 1, { outcomeUnknown: true });
-      expect(await queue.get(id)).toMatchObject({ status: JobStatus.PENDING, outcomeUnknown: true });
+      expect(await queue.get(id)).toMatchObject({
+        status: JobStatus.PENDING,
+        outcomeUnknown: true,
+      });
     });
 
     it('cannot be set by an enqueue', async () => {

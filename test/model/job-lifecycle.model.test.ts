@@ -6,9 +6,12 @@
  * the clock to the pending timer.
  */
 import { describe, expect, it } from 'vitest';
-import { assign, type EventObject } from 'xstate';
+import { assign, createActor, type EventObject, SimulatedClock } from 'xstate';
+import { JobError, JobErrorCodes } from '../../src/errors.js';
 import type { LaneContext } from '../../src/machines/job-lifecycle.js';
 import { jobLifecycleMachine } from '../../src/machines/job-lifecycle.js';
+import type { LaneEmitted } from '../../src/machines/protocol.js';
+import type { Job } from '../../src/types.js';
 import {
   attemptAt0,
   attemptBound,
@@ -18,6 +21,7 @@ import {
   isStale,
   LaneEventChecker,
   laneEvents,
+  makeJob,
 } from './lane-model.js';
 import {
   Coverage,
@@ -154,5 +158,73 @@ describe('job lifecycle machine (model-based)', () => {
   it('emits its events in a valid order on every path through a real actor', () => {
     expect(replays.problems.slice(0, 10)).toEqual([]);
     expect(replays.paths).toBe(walks.reduce((n, w) => n + w.walk.edges.length, 0));
+  });
+});
+
+/**
+ * A write whose outcome is unknown (README: Semantics, "Retries"). Not in the model's domain: such
+ * a job is retried without bound, so its state space is infinite; its paths are driven here.
+ */
+describe('job lifecycle machine: a write whose outcome is unknown', () => {
+  const ioError = new JobError(JobErrorCodes.IO_ERROR, 'connection reset');
+  const unknown = new JobError(JobErrorCodes.IO_ERROR, 'connection reset', {
+    outcomeUnknown: true,
+  });
+
+  function start(job: Job, maxRetries: number) {
+    const clock = new SimulatedClock();
+    const config = { ...claimCases[0]!.config, maxRetries };
+    const actor = createActor(machine, {
+      input: { laneKey: 'lane-1', claim: { job, token: 'claim' }, config },
+      clock,
+    });
+    const emitted: LaneEmitted[] = [];
+    actor.on('*', (event) => emitted.push(event as LaneEmitted));
+    actor.start();
+    actor.send({ type: 'slot.granted' });
+    return { actor, clock, emitted };
+  }
+  const flagged = (attempts: number): Job => ({ ...makeJob(attempts), outcomeUnknown: true });
+  const released = (emitted: LaneEmitted[]) => emitted.find((e) => e.type === 'job.released');
+
+  it('a claim of a flagged job retries a retryable failure with its retries used up', () => {
+    const { actor, emitted } = start(flagged(3), 0);
+    expect(actor.getSnapshot().context.writeMayBeStored).toBe(true);
+    actor.send({ type: 'attempt.failed', token: 1, error: ioError });
+    expect(actor.getSnapshot().value).toBe('retrying');
+    expect(emitted.some((e) => e.type === 'job.failed')).toBe(false);
+    // A stop while it backs off: the release keeps the flag.
+    actor.send({ type: 'lane.release' });
+    expect(released(emitted)).toMatchObject({ attempts: 3, outcomeUnknown: true });
+  });
+
+  it('an unflagged claim with its retries used up fails', () => {
+    const { actor } = start(makeJob(3), 0);
+    expect(actor.getSnapshot().context.writeMayBeStored).toBe(false);
+    actor.send({ type: 'attempt.failed', token: 1, error: ioError });
+    expect(actor.getSnapshot().value).toBe('failed');
+  });
+
+  it('a failure with its outcome unknown flags the release that follows a graceful stop', () => {
+    const { actor, emitted } = start(makeJob(1), 2);
+    actor.send({ type: 'lane.release' });
+    actor.send({ type: 'attempt.failed', token: 1, error: unknown });
+    expect(actor.getSnapshot().value).toBe('released');
+    expect(released(emitted)).toMatchObject({ attempts: 1, outcomeUnknown: true });
+  });
+
+  it('an aborted attempt whose write may have committed flags the release (hard stop)', () => {
+    const { actor, emitted } = start(makeJob(1), 2);
+    actor.send({ type: 'lane.abort' });
+    expect(actor.getSnapshot().value).toBe('aborting');
+    actor.send({ type: 'attempt.failed', token: 1, error: unknown });
+    expect(released(emitted)).toMatchObject({ attempts: 0, outcomeUnknown: true });
+  });
+
+  it('an aborted attempt that failed knowing its outcome releases unflagged', () => {
+    const { actor, emitted } = start(makeJob(1), 2);
+    actor.send({ type: 'lane.abort' });
+    actor.send({ type: 'attempt.failed', token: 1, error: ioError });
+    expect(released(emitted)).toMatchObject({ attempts: 0, outcomeUnknown: false });
   });
 });

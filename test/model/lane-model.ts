@@ -140,6 +140,8 @@ type JobTrack = {
   startedThisClaim: number;
   held: boolean;
   ended: boolean;
+  /** The claim's job came flagged `outcomeUnknown` (a write of an earlier claim may be stored). */
+  outcomeUnknown: boolean;
 };
 
 /**
@@ -164,6 +166,7 @@ export class LaneEventChecker {
       startedThisClaim: 0,
       held: holdsSlot,
       ended: false,
+      outcomeUnknown: claim.job.outcomeUnknown === true,
     };
   }
 
@@ -196,6 +199,9 @@ export class LaneEventChecker {
         if (event.job.id !== next.claim.job.id) this.fail('job.released of another job');
         if (!event.heldSlot) this.fail('a next job given back without its slot');
         if (event.attempts !== next.claim.job.attempts - 1) this.fail('next job attempts counted');
+        if (event.outcomeUnknown !== (next.claim.job.outcomeUnknown === true)) {
+          this.fail('a next job given back without its outcomeUnknown flag');
+        }
         return;
       }
       this.assign(next.claim, next.config, true);
@@ -268,6 +274,10 @@ export class LaneEventChecker {
         const expected = aborted ? job.counted - 1 : job.counted;
         if (event.attempts !== expected) {
           this.fail(`job.released attempts ${event.attempts}, expected ${expected}`);
+        }
+        // The domain's errors all know their outcome: a release keeps the claim's flag as it was.
+        if (event.outcomeUnknown !== job.outcomeUnknown) {
+          this.fail(`job.released outcomeUnknown ${event.outcomeUnknown}`);
         }
         this.end(job);
         break;
