@@ -84,6 +84,31 @@ describe.skipIf(!hasPostgres)('postgres reaper', () => {
     expect(again?.job).toMatchObject({ id: 'first', attempts: 2 }); // still ahead of `second`
   });
 
+  it('returns a stalled flagged claim to pending whatever its attempts (its write may be stored)', async () => {
+    const dead = open();
+    const live = open();
+    await dead.queue.enqueue(jobInput('doc-1', ['a'], { id: 'first', maxRetries: 0 }));
+    await dead.queue.enqueue(jobInput('doc-1', ['a'], { id: 'second' }));
+    const [claim] = await dead.queue.claim('dead-runner', 1);
+    await dead.queue.release(ref(claim as Claim), 1, { outcomeUnknown: true });
+    const [again] = await dead.queue.claim('dead-runner', 1);
+    expect(again?.job).toMatchObject({ id: 'first', attempts: 2, outcomeUnknown: true });
+    clock.increment(STALLED + 1);
+
+    expect(await live.reaper.reap()).toBe(1);
+
+    expect(await live.queue.get('first')).toMatchObject({
+      status: JobStatus.PENDING,
+      attempts: 2,
+      outcomeUnknown: true,
+    });
+    const [third] = await live.queue.claim('live-runner', 10);
+    expect(third?.job).toMatchObject({ id: 'first', attempts: 3, outcomeUnknown: true });
+    await live.queue.fail(ref(third as Claim), { attempts: 3, errorCode: 1, errorMessage: 'x' });
+    expect((await live.queue.get('first'))?.outcomeUnknown).toBeUndefined();
+    expect((await live.queue.claim('live-runner', 10)).map((c) => c.job.id)).toEqual(['second']);
+  });
+
   it('fails a stalled claim on its last attempt with TIMEOUT and frees its lanes', async () => {
     const dead = open();
     const live = open();

@@ -439,6 +439,31 @@ describe('SQLite storage', () => {
       expect(laneBookkeepingErrors(db)).toEqual([]);
     });
 
+    it('return a stalled flagged claim to pending whatever its attempts (its write may be stored)', async () => {
+      const dead = open({ ...options, maxRetries: 0 }, 'dead');
+      await dead.queue.enqueueMany([
+        jobInput('doc-1', ['a'], { id: 'flagged' }),
+        jobInput('doc-1', ['a'], { id: 'behind' }),
+      ]);
+      const [first] = await dead.queue.claim('dead', 1);
+      await dead.queue.release(ref(first as Claim), 1, { outcomeUnknown: true });
+      const [again] = await dead.queue.claim('dead', 1);
+      expect(again?.job).toMatchObject({ id: 'flagged', attempts: 2, outcomeUnknown: true });
+      clock.increment(5_001);
+      expect(await dead.reaper.reap()).toBe(1); // attempt 2 of 1, flagged → pending
+      expect(await dead.queue.get('flagged')).toMatchObject({
+        status: JobStatus.PENDING,
+        attempts: 2,
+        outcomeUnknown: true,
+      });
+      const [third] = await dead.queue.claim('dead', 10);
+      expect(third?.job).toMatchObject({ id: 'flagged', attempts: 3, outcomeUnknown: true });
+      await dead.queue.complete(ref(third as Claim), 3);
+      expect((await dead.queue.get('flagged'))?.outcomeUnknown).toBeUndefined();
+      expect(ids(await dead.queue.claim('dead', 10))).toEqual(['behind']);
+      expect(laneBookkeepingErrors(inspect())).toEqual([]);
+    });
+
     it('fail a stalled claim that used its attempts, freeing its lanes', async () => {
       const dead = open({ ...options, maxRetries: 1 }, 'dead');
       await dead.queue.enqueueMany([
