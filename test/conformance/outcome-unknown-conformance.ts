@@ -83,6 +83,24 @@ export function describeOutcomeUnknownConformance(current: () => { queue: IQueue
       });
     });
 
+    it('is handed out by claimLane and reclaim too (optional methods)', async () => {
+      const { queue } = current();
+      const { id } = await queue.enqueue(jobInput('doc-1', ['a']));
+      await queue.release(ref(await claimOne(queue)), 1, { outcomeUnknown: true });
+      if (queue.claimLane !== undefined) {
+        const lane = { documentId: 'doc-1', scope: 'a', branch: 'main' };
+        const claim = await queue.claimLane('r1', lane, 'lane-request');
+        expect(claim?.job).toMatchObject({ id, outcomeUnknown: true });
+        await queue.release(ref(claim as Claim), 2);
+      }
+      if (queue.reclaim !== undefined) {
+        const claims = await queue.claim('r1', 1, 'named-request');
+        const [again] = await queue.reclaim('r1', 'named-request');
+        expect(claims[0]?.job.outcomeUnknown).toBe(true);
+        expect(again?.job).toMatchObject({ id, outcomeUnknown: true });
+      }
+    });
+
     it('cannot be set by an enqueue', async () => {
       const { queue } = current();
       const input = { ...jobInput('doc-1', ['a']), outcomeUnknown: true } as unknown as JobInput;
