@@ -489,6 +489,25 @@ describe.skipIf(!hasPostgres)('postgres claims', () => {
       expect(await storage.queue.get('job-1')).toMatchObject({ status: JobStatus.COMPLETED });
     });
 
+    it('completes a job flagged outcomeUnknown: the completed job reports no flag', async () => {
+      const storage = open();
+      const first = await claimOne(storage);
+      await storage.queue.release(ref(first), 1, { outcomeUnknown: true });
+      const [claim] = await storage.queue.claim('r1', 1);
+      expect(claim?.job.outcomeUnknown).toBe(true);
+      await storage.store.append({
+        documentId: 'doc-1',
+        branch: 'main',
+        lanes: [{ scope: 'a', expectedHead: -1, operations: makeOperations('a', 0, 1) }],
+        claim: ref(claim as Claim),
+      });
+      const completed = await storage.queue.get('job-1');
+      expect(completed?.status).toBe(JobStatus.COMPLETED);
+      expect(completed?.outcomeUnknown).toBeUndefined();
+      await storage.queue.complete(ref(claim as Claim), 2);
+      expect((await storage.queue.get('job-1'))?.outcomeUnknown).toBeUndefined();
+    });
+
     it("keeps an operation's recorded error, written and replayed with a claim", async () => {
       const storage = open();
       const claim = await claimOne(storage);

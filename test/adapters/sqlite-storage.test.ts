@@ -629,6 +629,18 @@ describe('SQLite storage', () => {
       expect(laneBookkeepingErrors(inspect())).toEqual([]);
     });
 
+    it('clears the outcomeUnknown flag of the job it completes', async () => {
+      const storage = open();
+      const first = await claimFirst(storage);
+      await storage.queue.release(ref(first), 1, { outcomeUnknown: true });
+      const [claim] = await storage.queue.claim('r', 1);
+      expect(claim?.job).toMatchObject({ id: 'job', outcomeUnknown: true });
+      await storage.store.append(write(ref(claim as Claim)));
+      const completed = await storage.queue.get('job');
+      expect(completed?.status).toBe(JobStatus.COMPLETED);
+      expect(completed?.outcomeUnknown).toBeUndefined();
+    });
+
     it('refuses fail and release after the append completed the claim', async () => {
       const storage = open();
       const claim = await claimFirst(storage);
