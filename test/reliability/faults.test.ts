@@ -1,7 +1,8 @@
 /**
  * Faults at every port, memory and SQLite: 10% of queue and store calls fail (half before their
  * effect, half after it, the answer lost) and 3% are delayed on the injected clock, a tenth of
- * those past the job timeout, over 5,040 jobs on 240 lanes. Every job ends COMPLETED, or FAILED
+ * those past the job timeout, over 5,040 jobs on 240 lanes, the reactor stopped (graceful and
+ * hard in turn) and started again 4 times during the run. Every job ends COMPLETED, or FAILED
  * with its non-retryable code or after its retries having written nothing; the outcome reported
  * is the one stored; every lane is contiguous, in enqueue order, each operation stored once, and
  * replays to its snapshot; nothing is left PENDING or RUNNING.

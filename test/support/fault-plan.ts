@@ -21,6 +21,7 @@ export const FAULT_RUN = {
     documents,
     jobsPerDocument,
     maxRetries: 4,
+    stops: 4,
     plan: {
       failBefore: SOAK ? 0.1 : 0.05,
       failAfter: SOAK ? 0.1 : 0.05,

@@ -4,6 +4,8 @@
  * over a storage whose queue and store fail and delay calls at random (test/support/port-faults.ts).
  * The clock is stepped only when no adapter call is in flight, so no timer fires because a query
  * was slow, only because the work waits for it (backoff, delays, timeouts, heartbeats, reaps).
+ * With `stops`, the reactor is stopped (graceful and hard in turn) and started again during the
+ * run, so jobs in hand go back to the queue mid-retry and are claimed again.
  *
  * Then the audit through the undecorated ports: how each job had to end given its attempts (a job
  * may fail after its retries, with the last attempt's transient code, and must then have written
@@ -40,6 +42,12 @@ export type FaultRunOptions = {
   maxRetries: number;
   plan: Omit<FaultPlan, 'seed'>;
   config: ExecutorOptions;
+  /**
+   * Stops of the reactor during the run, each followed by a start, at even shares of the jobs
+   * reported (graceful and hard in turn): jobs in hand go back to the queue, some of them with a
+   * write whose outcome is unknown, and are claimed again (README: Semantics, "Retries").
+   */
+  stops?: number;
 };
 
 export type FaultRunReport = {
@@ -57,6 +65,10 @@ export type FaultRunReport = {
   /** `onError` calls (claim ends given up, background failures), by message prefix. */
   errors: number;
   steps: number;
+  /** Stops (each followed by a start) made during the run. */
+  stops: number;
+  /** Jobs started on a claim flagged `outcomeUnknown` (released by a stop, claimed again). */
+  flaggedStarts: number;
 };
 
 const CREATE_RETRIES = 1_000;
@@ -87,6 +99,11 @@ export async function runFaultWorkload(options: FaultRunOptions): Promise<FaultR
   };
   bus.subscribe(ExecutorEventNames.jobCompleted, report('COMPLETED'));
   bus.subscribe(ExecutorEventNames.jobFailed, report('FAILED'));
+  const flagged = new Set<string>();
+  bus.subscribe(ExecutorEventNames.jobStarted, (payload) => {
+    const job = (payload as { job?: { id?: string; outcomeUnknown?: boolean } }).job;
+    if (job?.outcomeUnknown === true && job.id !== undefined) flagged.add(job.id);
+  });
 
   let errors = 0;
   const reactor = await createReactor({
@@ -113,16 +130,25 @@ export async function runFaultWorkload(options: FaultRunOptions): Promise<FaultR
       const { pending, running } = await raw.queue.counts();
       return pending + running === 0;
     };
+    let stopsMade = 0;
+    const stops = options.stops ?? 0;
+    for (let stop = 1; stop <= stops; stop++) {
+      const share = Math.floor((jobs.length * stop) / (stops + 1));
+      let ended = false;
+      steps += await drive(clock, faulty, async (step) =>
+        reported.size >= share ? true : step % COUNT_EVERY === 0 ? (ended = await over()) : false,
+      );
+      if (ended) break;
+      steps += await stopOnClock(clock, faulty, () => reactor.stop({ graceful: stop % 2 === 1 }));
+      await reactor.start();
+      stopsMade += 1;
+    }
     steps += await drive(clock, faulty, async (step) =>
       reported.size >= jobs.length || step % COUNT_EVERY === 0 ? over() : false,
     );
     // Stopped on the same clock: a late call of a timed-out attempt may still wait on a delay, and
     // must land (or fail) before the audit reads the store.
-    let stopped = false;
-    void reactor.stop().then(() => {
-      stopped = true;
-    });
-    steps += await drive(clock, faulty, async () => stopped && faulty.idle());
+    steps += await stopOnClock(clock, faulty, () => reactor.stop());
 
     const audit = await auditLanes(
       raw.queue,
@@ -159,10 +185,25 @@ export async function runFaultWorkload(options: FaultRunOptions): Promise<FaultR
       reportedTwice,
       errors,
       steps,
+      stops: stopsMade,
+      flaggedStarts: flagged.size,
     };
   } finally {
     await reactor.close();
   }
+}
+
+/** Stops the reactor while stepping the clock, until it stopped and no adapter call is in flight. */
+async function stopOnClock(
+  clock: SimulatedClock,
+  faulty: FaultyStorage,
+  stop: () => Promise<void>,
+): Promise<number> {
+  let stopped = false;
+  void stop().then(() => {
+    stopped = true;
+  });
+  return drive(clock, faulty, async () => stopped && faulty.idle());
 }
 
 /**
@@ -217,6 +258,7 @@ export function formatFaultRun(name: string, seed: number, r: FaultRunReport): s
     `${f.failedBefore} failed before and ${f.failedAfter} after their effect, ${f.delayed} delayed ` +
     `(${f.delayedLong} past the job timeout); completed ${r.completed}, failed ${r.exhausted} after ` +
     `their retries and ${r.rejected} non-retryable; misreported ${r.misreported.length}, ` +
-    `reported twice ${r.reportedTwice}, onError ${r.errors}; ${formatAudit(r.audit)}`
+    `reported twice ${r.reportedTwice}, onError ${r.errors}; ${r.stops} stops, ` +
+    `${r.flaggedStarts} jobs started flagged outcomeUnknown; ${formatAudit(r.audit)}`
   );
 }
