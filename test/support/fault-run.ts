@@ -135,9 +135,11 @@ export async function runFaultWorkload(options: FaultRunOptions): Promise<FaultR
     for (let stop = 1; stop <= stops; stop++) {
       const share = Math.floor((jobs.length * stop) / (stops + 1));
       let ended = false;
-      steps += await drive(clock, faulty, async (step) =>
-        reported.size >= share ? true : step % COUNT_EVERY === 0 ? (ended = await over()) : false,
-      );
+      steps += await drive(clock, faulty, async (step) => {
+        if (reported.size >= share) return true;
+        if (step % COUNT_EVERY === 0) ended = await over();
+        return ended;
+      });
       if (ended) break;
       steps += await stopOnClock(clock, faulty, () => reactor.stop({ graceful: stop % 2 === 1 }));
       await reactor.start();
