@@ -74,7 +74,9 @@ export type BlockedLane = LaneRef & { jobId: string; errorCode?: number; errorMe
  * - `release` puts the job back to `PENDING` in the same place in its lanes (it stays the head).
  *   `sleep` does the same with a `runAt` (a stateful handler's `ctx.wait`): the job keeps heading
  *   its lanes while not due, so no later job of its lanes is claimed before it has run again.
- *   A repeated `sleep` or `release` with the same token is the same no-op success.
+ *   A repeated `sleep` or `release` with the same token is the same no-op success. A `release`
+ *   with `{ outcomeUnknown: true }` also flags the job, until it completes or fails
+ *   ({@link ReleaseOptions}).
  * - `saveCheckpoint` stores a handler job's checkpoint under the claim's token while it runs
  *   (`StaleClaimError` otherwise, storing nothing); the job keeps it across sleeps, releases and
  *   reaps, and every later claim of the job hands it out as `job.checkpoint`.
