@@ -368,25 +368,29 @@ export class LaneDispatcher {
    * The job's outcome is being written: its lanes are finishing until `finished(keys)`, given the
    * keys this returns. `firstKey`, the key of its first scope's lane when the caller has it.
    */
-  private finishing(job: Job, firstKey?: string): string[] {
+  private finishing(job: Job, firstKey?: string): LaneKeys {
     const { scopes } = job;
-    const keys =
-      scopes.length === 1 && firstKey !== undefined
-        ? [firstKey]
-        : scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
     // The work list is made when something waits (`waitingFor`), mostly never.
+    if (scopes.length === 1 && firstKey !== undefined) {
+      this.finishingLanes.set(firstKey, undefined);
+      return firstKey; // no array for the common one-lane job
+    }
+    const keys = scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
     for (const key of keys) this.finishingLanes.set(key, undefined);
     return keys;
   }
 
   /** The job's outcome is out: runs what waited for its lanes (in the order it arrived). */
-  private finished(keys: string[]): void {
-    for (const key of keys) {
-      if (!this.finishingLanes.has(key)) continue;
-      const waiting = this.finishingLanes.get(key);
-      this.finishingLanes.delete(key);
-      if (waiting !== undefined) for (const work of waiting) work();
-    }
+  private finished(keys: LaneKeys): void {
+    if (typeof keys === 'string') this.finishedLane(keys);
+    else for (const key of keys) this.finishedLane(key);
+  }
+
+  private finishedLane(key: string): void {
+    if (!this.finishingLanes.has(key)) return;
+    const waiting = this.finishingLanes.get(key);
+    this.finishingLanes.delete(key);
+    if (waiting !== undefined) for (const work of waiting) work();
   }
 
   /** The work list of the first of the job's lanes that is finishing, if any: push to wait. */
@@ -410,9 +414,10 @@ export class LaneDispatcher {
    * timeout or a hard stop that came meanwhile included), so nothing is decided here early.
    */
   private succeeded(success: AttemptSuccess): void {
-    const { job, claimToken, attempts, result } = success;
+    const { job } = success;
     const keys = this.finishing(job, success.laneKey);
-    this.outcomes.completed({ type: 'job.completed', job, claimToken, attempts, result }).then(
+    // The success carries what the outcome needs: no event object of its own.
+    this.outcomes.completed(success).then(
       () => {
         this.finished(keys);
         this.continueLane(success);
@@ -430,7 +435,7 @@ export class LaneDispatcher {
    * After a failed job's queue I/O and events: claims waiting for its lanes go on, and its slot
    * runs the lane's next job or is released.
    */
-  private finish(io: Promise<unknown>, job: Job, keys: string[]): void {
+  private finish(io: Promise<unknown>, job: Job, keys: LaneKeys): void {
     io.then(
       () => {
         this.finished(keys);
@@ -480,7 +485,8 @@ export class LaneDispatcher {
       return;
     }
     const lane = { documentId: job.documentId, scope: job.scopes[0]!, branch: job.branch };
-    promiseOf(() => this.claims.claimLane(lane)).then(
+    // `claimLane` never throws: a throwing queue is a rejection (see `ClaimRequests`).
+    this.claims.claimLane(lane).then(
       (claim) => {
         if (claim === undefined) {
           if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
@@ -491,7 +497,7 @@ export class LaneDispatcher {
           if (success === undefined || this.tellLane(success, undefined)) {
             this.returnUnstarted(claim, 1);
           } else this.giveBack(claim);
-        } else if (success === undefined || !this.runsOn(claim, success.laneKey)) {
+        } else if (success === undefined || !this.runsOn(claim, success.job)) {
           // The slot passes to the claim: one job settled and one in flight, nothing to report.
           // (A job of several lanes may be the head of this one and run on its first lane's actor.)
           if (success !== undefined && !this.tellLane(success, undefined)) this.giveBack(claim);
@@ -514,10 +520,17 @@ export class LaneDispatcher {
     );
   }
 
-  /** Whether the claim's job runs on the lane actor `key` (the actor of its first lane). */
-  private runsOn(claim: Claim, key: string): boolean {
+  /**
+   * Whether the claim's job runs on the lane actor of `finished` (the actor of its first lane):
+   * the same three parts, as `laneKey` is injective (no key built per job).
+   */
+  private runsOn(claim: Claim, finished: Job): boolean {
     const { job } = claim;
-    return laneKey(job.documentId, job.scopes[0]!, job.branch) === key;
+    return (
+      job.documentId === finished.documentId &&
+      job.scopes[0] === finished.scopes[0] &&
+      job.branch === finished.branch
+    );
   }
 
   /**
@@ -670,6 +683,9 @@ function runSync(resync: (job: Job) => Promise<unknown>, job: Job, lane: LaneSel
 }
 
 type LaneSelf = { send(event: LaneEvent): void };
+
+/** The lane keys of a job whose outcome is being written: one key, or the keys of its lanes. */
+type LaneKeys = string | readonly string[];
 
 /** The promise `start` returns, or a rejected one when it throws instead (a synchronous adapter). */
 function promiseOf<T>(start: () => Promise<T>): Promise<T> {
