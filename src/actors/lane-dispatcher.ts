@@ -294,6 +294,8 @@ export class LaneDispatcher {
   private onLaneEvent(event: LaneEmitted): void {
     switch (event.type) {
       case 'job.started':
+        // Nobody hears it (the bus can tell): no payload, no ISO string (README: Performance).
+        if (!this.heard(JobExecutorEventTypes.JOB_STARTED)) break;
         this.publish(JobExecutorEventTypes.JOB_STARTED, {
           job: event.job,
           startedAt: this.iso(event.startedAt),
@@ -334,6 +336,17 @@ export class LaneDispatcher {
       case 'lane.idle':
         this.lanes.laneWentIdle(event.laneKey);
         break;
+    }
+  }
+
+  /** Whether anyone may hear events of `type`: unless the bus says nobody does. */
+  private heard(type: number): boolean {
+    const { bus } = this.deps;
+    if (bus.listenerCount === undefined) return true;
+    try {
+      return bus.listenerCount(type) !== 0;
+    } catch {
+      return true; // a bus that cannot tell is published to
     }
   }
 
