@@ -91,11 +91,17 @@ export class JobOutcomes {
   constructor(private readonly options: JobOutcomesOptions) {}
 
   /**
-   * Writes a success, then publishes and settles it. The hot path of every job (README:
-   * Performance): one queue promise and one reaction, no closure for a first try that succeeds
-   * (the retry path, `endAgain`, builds its own).
+   * Writes a success, then publishes and settles it, then calls `then(success)` (also when the
+   * end was not written: stale, or given up), or `failed(success, error)` when publishing or
+   * settling threw. The hot path of every job (README: Performance): one queue promise and one
+   * reaction; callbacks, not a promise of its own, so no further reaction and microtask hop; no
+   * closure for a first try that succeeds (the retry path, `endAgain`, builds its own).
    */
-  completed(success: CompletedAttempt): Promise<void> {
+  completed<S extends CompletedAttempt>(
+    success: S,
+    then: (success: S) => void,
+    failed: (success: S, error: unknown) => void,
+  ): void {
     const { queue } = this.options;
     const ref = { jobId: success.job.id, token: success.claimToken };
     this.ending.add(ref.jobId);
@@ -111,24 +117,38 @@ export class JobOutcomes {
     } catch (error) {
       first = Promise.reject(error);
     }
-    return first.then(
-      () => this.completedWritten(success, 'ended'),
-      (error: unknown) =>
-        this.endAgain(ref, 'complete', () => queue.complete(ref, attempts, output), error).then(
-          (written) => this.completedWritten(success, written),
-        ),
+    first.then(
+      () => this.completedWritten(success, 'ended', then, failed),
+      (error: unknown) => {
+        const again = () => queue.complete(ref, attempts, output);
+        this.endAgain(ref, 'complete', again, error).then((written) =>
+          this.completedWritten(success, written, then, failed),
+        );
+      },
     );
   }
 
-  private completedWritten(success: CompletedAttempt, written: EndWritten): void {
+  private completedWritten<S extends CompletedAttempt>(
+    success: S,
+    written: EndWritten,
+    then: (success: S) => void,
+    failed: (success: S, error: unknown) => void,
+  ): void {
     const { stats, publish, results } = this.options;
     this.ending.delete(success.job.id);
-    if (written !== 'ended') return;
-    const job = { ...success.job, status: 'COMPLETED' as const, attempts: success.attempts };
-    const result: JobResult = { ...success.result, job };
-    stats.record(true, result.duration);
-    publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
-    results.settle(result);
+    if (written === 'ended') {
+      try {
+        const job = { ...success.job, status: 'COMPLETED' as const, attempts: success.attempts };
+        const result: JobResult = { ...success.result, job };
+        stats.record(true, result.duration);
+        publish(JobExecutorEventTypes.JOB_COMPLETED, { job, result });
+        results.settle(result);
+      } catch (error) {
+        failed(success, error);
+        return;
+      }
+    }
+    then(success);
   }
 
   async failed(event: Failed): Promise<void> {

@@ -382,15 +382,18 @@ export class LaneDispatcher {
    * keys this returns. `firstKey`, the key of its first scope's lane when the caller has it.
    */
   private finishing(job: Job, firstKey?: string): LaneKeys {
-    const { scopes } = job;
+    const keys = this.keysOf(job, firstKey);
     // The work list is made when something waits (`waitingFor`), mostly never.
-    if (scopes.length === 1 && firstKey !== undefined) {
-      this.finishingLanes.set(firstKey, undefined);
-      return firstKey; // no array for the common one-lane job
-    }
-    const keys = scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
-    for (const key of keys) this.finishingLanes.set(key, undefined);
+    if (typeof keys === 'string') this.finishingLanes.set(keys, undefined);
+    else for (const key of keys) this.finishingLanes.set(key, undefined);
     return keys;
+  }
+
+  /** The keys of the job's lanes; a one-lane job's is `firstKey` when given (no array). */
+  private keysOf(job: Job, firstKey?: string): LaneKeys {
+    const { scopes } = job;
+    if (scopes.length === 1 && firstKey !== undefined) return firstKey;
+    return scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
   }
 
   /** The job's outcome is out: runs what waited for its lanes (in the order it arrived). */
@@ -427,22 +430,24 @@ export class LaneDispatcher {
    * timeout or a hard stop that came meanwhile included), so nothing is decided here early.
    */
   private succeeded(success: AttemptSuccess): void {
-    const { job } = success;
-    const keys = this.finishing(job, success.laneKey);
-    // The success carries what the outcome needs: no event object of its own.
-    this.outcomes.completed(success).then(
-      () => {
-        this.finished(keys);
-        this.continueLane(success);
-      },
-      (error: unknown) => {
-        this.finished(keys);
-        this.onError(error);
-        this.runLengths.delete(job.id);
-        if (this.tellLane(success, undefined)) this.release(1, 1);
-      },
-    );
+    this.finishing(success.job, success.laneKey);
+    // The success carries what the outcome needs: no event object of its own; the callbacks are
+    // made once (README: Performance).
+    this.outcomes.completed(success, this.completedOut, this.completedFailed);
   }
+
+  /** A success is written and published (or its end was given up): its lane goes on. */
+  private readonly completedOut = (success: AttemptSuccess): void => {
+    this.finished(this.keysOf(success.job, success.laneKey));
+    this.continueLane(success);
+  };
+
+  private readonly completedFailed = (success: AttemptSuccess, error: unknown): void => {
+    this.finished(this.keysOf(success.job, success.laneKey));
+    this.onError(error);
+    this.runLengths.delete(success.job.id);
+    if (this.tellLane(success, undefined)) this.release(1, 1);
+  };
 
   /**
    * After a failed job's queue I/O and events: claims waiting for its lanes go on, and its slot
