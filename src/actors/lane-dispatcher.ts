@@ -492,51 +492,58 @@ export class LaneDispatcher {
   private continueLane(finished: Job | AttemptSuccess): void {
     const success = 'lane' in finished ? finished : undefined;
     const job = success ? success.job : (finished as Job);
-    const run = this.runLengths.get(job.id) ?? 1;
-    if (run > 1) this.runLengths.delete(job.id);
     if (
       this.queue.claimLane === undefined ||
-      run >= this.options.laneBatchSize ||
+      (this.runLengths.get(job.id) ?? 1) >= this.options.laneBatchSize ||
       !this.mayBatch()
     ) {
+      this.runLengths.delete(job.id);
       if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
       return;
     }
+    // The run length stays recorded until the answer (`laneClaimed` reads it).
     const lane = { documentId: job.documentId, scope: job.scopes[0]!, branch: job.branch };
-    // `claimLane` never throws: a throwing queue is a rejection (see `ClaimRequests`).
-    this.claims.claimLane(lane).then(
-      (claim) => {
-        if (claim === undefined) {
-          if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
-        } else if (!this.mayBatch()) {
-          // Paused, stopping or a retry waiting meanwhile: the claim goes back unstarted. It took
-          // over the finished job's slot and in-flight count (the supervisor never saw it), so
-          // its return settles both.
-          if (success === undefined || this.tellLane(success, undefined)) {
-            this.returnUnstarted(claim, 1);
-          } else this.giveBack(claim);
-        } else if (success === undefined || !this.runsOn(claim, success.job)) {
-          // The slot passes to the claim: one job settled and one in flight, nothing to report.
-          // (A job of several lanes may be the head of this one and run on its first lane's actor.)
-          if (success !== undefined && !this.tellLane(success, undefined)) this.giveBack(claim);
-          else this.dispatch(claim, run + 1);
-        } else {
-          this.runLengths.set(claim.job.id, run + 1);
-          const next = { claim, config: this.configFor(claim.job) };
-          if (!this.tellLane(success, next)) {
-            this.runLengths.delete(claim.job.id);
-            this.giveBack(claim);
-          }
-        }
-      },
-      (error: unknown) => {
-        this.onError(error);
-        if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
-        // Its answer may be lost with a claim in it: the next claim reclaims it.
-        this.wakeAt(this.clock.now() + CLAIM_RETRY_DELAY);
-      },
-    );
+    this.claims.claimLane(lane, finished, this.laneClaimed, this.laneClaimFailed);
   }
+
+  /** The queue's answer to `continueLane`'s `claimLane` (made once: no closures per job). */
+  private readonly laneClaimed = (claim: Claim | undefined, finished: Job | AttemptSuccess) => {
+    const success = 'lane' in finished ? finished : undefined;
+    const job = success ? success.job : (finished as Job);
+    const run = this.runLengths.get(job.id) ?? 1;
+    if (run > 1) this.runLengths.delete(job.id);
+    if (claim === undefined) {
+      if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
+    } else if (!this.mayBatch()) {
+      // Paused, stopping or a retry waiting meanwhile: the claim goes back unstarted. It took
+      // over the finished job's slot and in-flight count (the supervisor never saw it), so
+      // its return settles both.
+      if (success === undefined || this.tellLane(success, undefined)) {
+        this.returnUnstarted(claim, 1);
+      } else this.giveBack(claim);
+    } else if (success === undefined || !this.runsOn(claim, success.job)) {
+      // The slot passes to the claim: one job settled and one in flight, nothing to report.
+      // (A job of several lanes may be the head of this one and run on its first lane's actor.)
+      if (success !== undefined && !this.tellLane(success, undefined)) this.giveBack(claim);
+      else this.dispatch(claim, run + 1);
+    } else {
+      this.runLengths.set(claim.job.id, run + 1);
+      const next = { claim, config: this.configFor(claim.job) };
+      if (!this.tellLane(success, next)) {
+        this.runLengths.delete(claim.job.id);
+        this.giveBack(claim);
+      }
+    }
+  };
+
+  private readonly laneClaimFailed = (error: unknown, finished: Job | AttemptSuccess) => {
+    const success = 'lane' in finished ? finished : undefined;
+    this.runLengths.delete(success ? success.job.id : (finished as Job).id);
+    this.onError(error);
+    if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
+    // Its answer may be lost with a claim in it: the next claim reclaims it.
+    this.wakeAt(this.clock.now() + CLAIM_RETRY_DELAY);
+  };
 
   /**
    * Whether the claim's job runs on the lane actor of `finished` (the actor of its first lane):
