@@ -89,6 +89,8 @@ type Entry = {
 type EndKind = 'complete' | 'fail' | 'release';
 
 const NO_LANES: Lane[] = [];
+/** The answer of every `complete` that succeeds (a settled promise can be shared). */
+const DONE: Promise<void> = Promise.resolve();
 /** Past this many consumed slots a FIFO is compacted (when they are at least half of it). */
 const COMPACT_AFTER = 1024;
 
@@ -291,8 +293,14 @@ export class MemoryQueue implements IQueue {
    * earlier `complete`, or inside `store.append`), `complete` with its token succeeds without
    * changing anything.
    */
-  async complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void> {
-    this.completeClaimWithin(ref, attempts, output);
+  complete(ref: ClaimRef, attempts: number, output?: unknown): Promise<void> {
+    // Not `async`: every job ends here, and one shared settled promise is one allocation fewer.
+    try {
+      this.completeClaimWithin(ref, attempts, output);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return DONE;
   }
 
   /**
