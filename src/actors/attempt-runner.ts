@@ -63,6 +63,34 @@ class Attempt implements AttemptContext {
   }
 }
 
+/**
+ * An attempt as the runner keeps it, from its start to its answer; with its result set, the
+ * `AttemptSuccess` the runtime gets (one object per attempt for all of it). The executor sees only
+ * its `attempt`.
+ */
+class RunningAttempt implements AttemptSuccess {
+  readonly laneKey: string;
+  readonly token: number;
+  readonly claimToken: string;
+  readonly attempts: number;
+  readonly config: JobRunConfig;
+  readonly attempt: Attempt;
+  result!: JobResult;
+
+  constructor(
+    readonly lane: LaneSelf,
+    context: LaneContext,
+    readonly job: Job,
+  ) {
+    this.laneKey = context.laneKey;
+    this.token = context.attemptToken;
+    this.claimToken = context.claimToken;
+    this.attempts = context.attempts;
+    this.config = context.config;
+    this.attempt = new Attempt({ jobId: job.id, token: context.claimToken }, context.attempts);
+  }
+}
+
 export class AttemptRunner {
   /** Each lane's current attempt, until its promise settles or it is aborted. */
   private readonly current = new Map<string, Attempt>();
@@ -91,56 +119,63 @@ export class AttemptRunner {
 
   run(context: LaneContext, self: LaneSelf): void {
     if (!context.job) return;
-    const { laneKey, attemptToken: token, config, claimToken, attempts } = context;
+    const { attempts } = context;
     // The claim counted its first attempt; a retry in-process counts on in the lane's context.
     const claimed = context.job;
     const job = claimed.attempts === attempts ? claimed : { ...claimed, attempts };
     // Registered now, so an abort that arrives before a deferred start still reaches the attempt
     // (it then starts with an aborted signal and ends as that abort).
     // The claim goes to the executor, whose append completes it in the same commit.
-    const attempt = new Attempt({ jobId: job.id, token: claimToken }, attempts);
-    this.current.set(laneKey, attempt);
-    this.turns.run(() => this.start(laneKey, token, job, config, attempt, self));
+    const running = new RunningAttempt(self, context, job);
+    this.current.set(running.laneKey, running.attempt);
+    this.turns.run(this.start, running);
   }
 
-  private start(
-    laneKey: string,
-    token: number,
-    job: Job,
-    config: JobRunConfig,
-    attempt: Attempt,
-    lane: LaneSelf,
-  ): void {
-    let running: Promise<JobResult>;
+  /** Starts an attempt (one function for all of them: no closure per job). */
+  private readonly start = (running: RunningAttempt): void => {
+    const { attempt } = running;
+    let answer: Promise<JobResult>;
     try {
-      running = this.executor.execute(
-        job,
-        config,
+      answer = this.executor.execute(
+        running.job,
+        running.config,
         this.signalArgument ? attempt.signal : undefined,
         attempt,
       );
     } catch (error) {
-      running = Promise.reject(error);
+      answer = Promise.reject(error);
     }
-    running.then(
-      (result) => {
-        if (this.current.get(laneKey) === attempt) this.current.delete(laneKey);
-        if (result.success && result.wait !== undefined) {
-          // A stateful handler's `ctx.wait`: the lane decides (its `waiting` state), then the
-          // runtime writes it; nothing is completed.
-          lane.send({ type: 'attempt.done', token, result });
-        } else if (result.success) {
-          const { claim, attempts } = attempt;
-          this.succeeded({ lane, laneKey, token, result, job, claimToken: claim.token, attempts });
-        } else {
-          lane.send({ type: 'attempt.failed', token, error: errorOfResult(result), result });
-        }
-      },
+    answer.then(
+      (result) => this.answered(running, result),
       (error: unknown) => {
-        if (this.current.get(laneKey) === attempt) this.current.delete(laneKey);
-        lane.send({ type: 'attempt.failed', token, error: toJobError(error) });
+        this.settled(running);
+        running.lane.send({
+          type: 'attempt.failed',
+          token: running.token,
+          error: toJobError(error),
+        });
       },
     );
+  };
+
+  private answered(running: RunningAttempt, result: JobResult): void {
+    this.settled(running);
+    const { lane, token } = running;
+    if (result.success && result.wait !== undefined) {
+      // A stateful handler's `ctx.wait`: the lane decides (its `waiting` state), then the
+      // runtime writes it; nothing is completed.
+      lane.send({ type: 'attempt.done', token, result });
+    } else if (result.success) {
+      running.result = result; // the attempt, with its result, is the success
+      this.succeeded(running);
+    } else {
+      lane.send({ type: 'attempt.failed', token, error: errorOfResult(result), result });
+    }
+  }
+
+  /** The attempt's promise settled: it is no longer the lane's current one. */
+  private settled(running: RunningAttempt): void {
+    if (this.current.get(running.laneKey) === running.attempt) this.current.delete(running.laneKey);
   }
 
   /** Fires the signal of the lane's current attempt with a `JobError` of `code` as its reason. */

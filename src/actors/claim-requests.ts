@@ -46,10 +46,33 @@ export class ClaimRequests {
     return this.#named((request) => this.#queue.claim(this.#runnerId, limit, request));
   }
 
-  /** The head of `lane` when the queue hands it over (the queue has `claimLane`). */
-  claimLane(lane: LaneRef): Promise<Claim | undefined> {
+  /**
+   * Asks for the head of `lane` (the queue has `claimLane`), then calls `then` with it (or
+   * undefined) or `failed` with the error, passing `context` along. Callbacks instead of a
+   * promise: this runs once per batched job, and callers pass callbacks they made once, so a call
+   * costs the queue's promise and one reaction (README: Performance).
+   */
+  claimLane<C>(
+    lane: LaneRef,
+    context: C,
+    then: (claim: Claim | undefined, context: C) => void,
+    failed: (error: unknown, context: C) => void,
+  ): void {
     const claimLane = this.#queue.claimLane as NonNullable<IQueue['claimLane']>;
-    return this.#named((request) => claimLane.call(this.#queue, this.#runnerId, lane, request));
+    const request = this.#nextRequest();
+    let answer: Promise<Claim | undefined>;
+    try {
+      answer = claimLane.call(this.#queue, this.#runnerId, lane, request);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    answer.then(
+      (claim) => then(claim, context),
+      (error: unknown) => {
+        this.#unansweredCall(request);
+        failed(error, context);
+      },
+    );
   }
 
   /**
@@ -67,14 +90,22 @@ export class ClaimRequests {
     return [];
   }
 
-  // Not `async`: `claimLane` runs once per batched job, and an async frame is one promise more.
+  #nextRequest(): string {
+    return `${this.#prefix}.${++this.#count}`;
+  }
+
+  /** A call failed: it may have claimed jobs before its answer was lost; the next claim reclaims it. */
+  #unansweredCall(request: string): void {
+    if (this.#queue.reclaim === undefined) return;
+    this.#unanswered.push(request);
+    if (this.#unanswered.length > MAX_UNANSWERED) this.#unanswered.shift();
+  }
+
+  // Not `async`: an async frame is one promise more.
   #named<T>(call: (request: string) => Promise<T>): Promise<T> {
-    const request = `${this.#prefix}.${++this.#count}`;
+    const request = this.#nextRequest();
     const failed = (error: unknown): Promise<never> => {
-      if (this.#queue.reclaim !== undefined) {
-        this.#unanswered.push(request);
-        if (this.#unanswered.length > MAX_UNANSWERED) this.#unanswered.shift();
-      }
+      this.#unansweredCall(request);
       return Promise.reject(error);
     };
     let answer: Promise<T>;

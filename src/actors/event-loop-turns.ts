@@ -12,23 +12,30 @@
  */
 export class EventLoopTurns {
   private turnStartedAt = performance.now();
-  private deferred: (() => void)[] = [];
+  /** Work deferred to the next macrotask, as pairs: a function, then its argument. */
+  private deferred: unknown[] = [];
 
   constructor(private readonly budgetMs = 10) {}
 
-  /** Runs `work` now, or on the next macrotask when this turn has used up its budget. */
-  run(work: () => void): void {
+  /**
+   * Runs `work(arg)` now, or on the next macrotask when this turn has used up its budget. The
+   * argument is passed apart so that a caller with one function for all its work needs no closure
+   * per call.
+   */
+  run<T>(work: (arg: T) => void, arg: T): void;
+  run(work: () => void): void;
+  run(work: (arg: unknown) => void, arg?: unknown): void {
     if (this.deferred.length === 0 && performance.now() - this.turnStartedAt < this.budgetMs) {
-      work();
+      work(arg);
       return;
     }
-    if (this.deferred.push(work) === 1) setImmediate(() => this.flush());
+    if (this.deferred.push(work, arg) === 2) setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.turnStartedAt = performance.now();
     const work = this.deferred;
     this.deferred = [];
-    for (const item of work) item();
+    for (let i = 0; i < work.length; i += 2) (work[i] as (arg: unknown) => void)(work[i + 1]);
   }
 }

@@ -296,6 +296,8 @@ export class LaneDispatcher {
   private onLaneEvent(event: LaneEmitted): void {
     switch (event.type) {
       case 'job.started':
+        // Nobody hears it (the bus can tell): no payload, no ISO string (README: Performance).
+        if (!this.heard(JobExecutorEventTypes.JOB_STARTED)) break;
         this.publish(JobExecutorEventTypes.JOB_STARTED, {
           job: event.job,
           startedAt: this.iso(event.startedAt),
@@ -340,6 +342,17 @@ export class LaneDispatcher {
     }
   }
 
+  /** Whether anyone may hear events of `type`: unless the bus says nobody does. */
+  private heard(type: number): boolean {
+    const { bus } = this.deps;
+    if (bus.listenerCount === undefined) return true;
+    try {
+      return bus.listenerCount(type) !== 0;
+    } catch {
+      return true; // a bus that cannot tell is published to
+    }
+  }
+
   /**
    * A lane actor failed (one of its actions threw: a bug, or a throwing `random`). Its job goes
    * back to the queue in its place with its attempts, the slot it held is freed, the attempt (if
@@ -372,25 +385,32 @@ export class LaneDispatcher {
    * The job's outcome is being written: its lanes are finishing until `finished(keys)`, given the
    * keys this returns. `firstKey`, the key of its first scope's lane when the caller has it.
    */
-  private finishing(job: Job, firstKey?: string): string[] {
-    const { scopes } = job;
-    const keys =
-      scopes.length === 1 && firstKey !== undefined
-        ? [firstKey]
-        : scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
+  private finishing(job: Job, firstKey?: string): LaneKeys {
+    const keys = this.keysOf(job, firstKey);
     // The work list is made when something waits (`waitingFor`), mostly never.
-    for (const key of keys) this.finishingLanes.set(key, undefined);
+    if (typeof keys === 'string') this.finishingLanes.set(keys, undefined);
+    else for (const key of keys) this.finishingLanes.set(key, undefined);
     return keys;
   }
 
+  /** The keys of the job's lanes; a one-lane job's is `firstKey` when given (no array). */
+  private keysOf(job: Job, firstKey?: string): LaneKeys {
+    const { scopes } = job;
+    if (scopes.length === 1 && firstKey !== undefined) return firstKey;
+    return scopes.map((scope) => laneKey(job.documentId, scope, job.branch));
+  }
+
   /** The job's outcome is out: runs what waited for its lanes (in the order it arrived). */
-  private finished(keys: string[]): void {
-    for (const key of keys) {
-      if (!this.finishingLanes.has(key)) continue;
-      const waiting = this.finishingLanes.get(key);
-      this.finishingLanes.delete(key);
-      if (waiting !== undefined) for (const work of waiting) work();
-    }
+  private finished(keys: LaneKeys): void {
+    if (typeof keys === 'string') this.finishedLane(keys);
+    else for (const key of keys) this.finishedLane(key);
+  }
+
+  private finishedLane(key: string): void {
+    if (!this.finishingLanes.has(key)) return;
+    const waiting = this.finishingLanes.get(key);
+    this.finishingLanes.delete(key);
+    if (waiting !== undefined) for (const work of waiting) work();
   }
 
   /** The work list of the first of the job's lanes that is finishing, if any: push to wait. */
@@ -414,27 +434,30 @@ export class LaneDispatcher {
    * timeout or a hard stop that came meanwhile included), so nothing is decided here early.
    */
   private succeeded(success: AttemptSuccess): void {
-    const { job, claimToken, attempts, result } = success;
-    const keys = this.finishing(job, success.laneKey);
-    this.outcomes.completed({ type: 'job.completed', job, claimToken, attempts, result }).then(
-      () => {
-        this.finished(keys);
-        this.continueLane(success);
-      },
-      (error: unknown) => {
-        this.finished(keys);
-        this.onError(error);
-        this.runLengths.delete(job.id);
-        if (this.tellLane(success, undefined)) this.release(1, 1);
-      },
-    );
+    this.finishing(success.job, success.laneKey);
+    // The success carries what the outcome needs: no event object of its own; the callbacks are
+    // made once (README: Performance).
+    this.outcomes.completed(success, this.completedOut, this.completedFailed);
   }
+
+  /** A success is written and published (or its end was given up): its lane goes on. */
+  private readonly completedOut = (success: AttemptSuccess): void => {
+    this.finished(this.keysOf(success.job, success.laneKey));
+    this.continueLane(success);
+  };
+
+  private readonly completedFailed = (success: AttemptSuccess, error: unknown): void => {
+    this.finished(this.keysOf(success.job, success.laneKey));
+    this.onError(error);
+    this.runLengths.delete(success.job.id);
+    if (this.tellLane(success, undefined)) this.release(1, 1);
+  };
 
   /**
    * After a failed job's queue I/O and events: claims waiting for its lanes go on, and its slot
    * runs the lane's next job or is released.
    */
-  private finish(io: Promise<unknown>, job: Job, keys: string[]): void {
+  private finish(io: Promise<unknown>, job: Job, keys: LaneKeys): void {
     io.then(
       () => {
         this.finished(keys);
@@ -473,57 +496,72 @@ export class LaneDispatcher {
   private continueLane(finished: Job | AttemptSuccess): void {
     const success = 'lane' in finished ? finished : undefined;
     const job = success ? success.job : (finished as Job);
-    const run = this.runLengths.get(job.id) ?? 1;
-    if (run > 1) this.runLengths.delete(job.id);
     if (
       this.queue.claimLane === undefined ||
-      run >= this.options.laneBatchSize ||
+      (this.runLengths.get(job.id) ?? 1) >= this.options.laneBatchSize ||
       // A keyless handler job's private lane holds only itself: a claimLane there always misses.
       (job.documentId === HANDLER_DOCUMENT_ID && job.branch === SOLO_BRANCH) ||
       !this.mayBatch()
     ) {
+      this.runLengths.delete(job.id);
       if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
       return;
     }
+    // The run length stays recorded until the answer (`laneClaimed` reads it).
     const lane = { documentId: job.documentId, scope: job.scopes[0]!, branch: job.branch };
-    promiseOf(() => this.claims.claimLane(lane)).then(
-      (claim) => {
-        if (claim === undefined) {
-          if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
-        } else if (!this.mayBatch()) {
-          // Paused, stopping or a retry waiting meanwhile: the claim goes back unstarted. It took
-          // over the finished job's slot and in-flight count (the supervisor never saw it), so
-          // its return settles both.
-          if (success === undefined || this.tellLane(success, undefined)) {
-            this.returnUnstarted(claim, 1);
-          } else this.giveBack(claim);
-        } else if (success === undefined || !this.runsOn(claim, success.laneKey)) {
-          // The slot passes to the claim: one job settled and one in flight, nothing to report.
-          // (A job of several lanes may be the head of this one and run on its first lane's actor.)
-          if (success !== undefined && !this.tellLane(success, undefined)) this.giveBack(claim);
-          else this.dispatch(claim, run + 1);
-        } else {
-          this.runLengths.set(claim.job.id, run + 1);
-          const next = { claim, config: this.configFor(claim.job) };
-          if (!this.tellLane(success, next)) {
-            this.runLengths.delete(claim.job.id);
-            this.giveBack(claim);
-          }
-        }
-      },
-      (error: unknown) => {
-        this.onError(error);
-        if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
-        // Its answer may be lost with a claim in it: the next claim reclaims it.
-        this.wakeAt(this.clock.now() + CLAIM_RETRY_DELAY);
-      },
-    );
+    this.claims.claimLane(lane, finished, this.laneClaimed, this.laneClaimFailed);
   }
 
-  /** Whether the claim's job runs on the lane actor `key` (the actor of its first lane). */
-  private runsOn(claim: Claim, key: string): boolean {
+  /** The queue's answer to `continueLane`'s `claimLane` (made once: no closures per job). */
+  private readonly laneClaimed = (claim: Claim | undefined, finished: Job | AttemptSuccess) => {
+    const success = 'lane' in finished ? finished : undefined;
+    const job = success ? success.job : (finished as Job);
+    const run = this.runLengths.get(job.id) ?? 1;
+    if (run > 1) this.runLengths.delete(job.id);
+    if (claim === undefined) {
+      if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
+    } else if (!this.mayBatch()) {
+      // Paused, stopping or a retry waiting meanwhile: the claim goes back unstarted. It took
+      // over the finished job's slot and in-flight count (the supervisor never saw it), so
+      // its return settles both.
+      if (success === undefined || this.tellLane(success, undefined)) {
+        this.returnUnstarted(claim, 1);
+      } else this.giveBack(claim);
+    } else if (success === undefined || !this.runsOn(claim, success.job)) {
+      // The slot passes to the claim: one job settled and one in flight, nothing to report.
+      // (A job of several lanes may be the head of this one and run on its first lane's actor.)
+      if (success !== undefined && !this.tellLane(success, undefined)) this.giveBack(claim);
+      else this.dispatch(claim, run + 1);
+    } else {
+      this.runLengths.set(claim.job.id, run + 1);
+      const next = { claim, config: this.configFor(claim.job) };
+      if (!this.tellLane(success, next)) {
+        this.runLengths.delete(claim.job.id);
+        this.giveBack(claim);
+      }
+    }
+  };
+
+  private readonly laneClaimFailed = (error: unknown, finished: Job | AttemptSuccess) => {
+    const success = 'lane' in finished ? finished : undefined;
+    this.runLengths.delete(success ? success.job.id : (finished as Job).id);
+    this.onError(error);
+    if (success === undefined || this.tellLane(success, undefined)) this.release(1, 1);
+    // Its answer may be lost with a claim in it: the next claim reclaims it.
+    this.wakeAt(this.clock.now() + CLAIM_RETRY_DELAY);
+  };
+
+  /**
+   * Whether the claim's job runs on the lane actor of `finished` (the actor of its first lane):
+   * the same three parts, as `laneKey` is injective (no key built per job).
+   */
+  private runsOn(claim: Claim, finished: Job): boolean {
     const { job } = claim;
-    return laneKey(job.documentId, job.scopes[0]!, job.branch) === key;
+    return (
+      job.documentId === finished.documentId &&
+      job.scopes[0] === finished.scopes[0] &&
+      job.branch === finished.branch
+    );
   }
 
   /**
@@ -676,6 +714,9 @@ function runSync(resync: (job: Job) => Promise<unknown>, job: Job, lane: LaneSel
 }
 
 type LaneSelf = { send(event: LaneEvent): void };
+
+/** The lane keys of a job whose outcome is being written: one key, or the keys of its lanes. */
+type LaneKeys = string | readonly string[];
 
 /** The promise `start` returns, or a rejected one when it throws instead (a synchronous adapter). */
 function promiseOf<T>(start: () => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@
 import type { EventHandler, IEventBus } from './ports.js';
 
 export function guardBus(bus: IEventBus, onError: (error: unknown) => void): IEventBus {
-  return {
+  const guarded: IEventBus = {
     subscribe: (type: number, handler: EventHandler) => bus.subscribe(type, handler),
     publish: (type: number, payload: unknown) => {
       try {
@@ -22,4 +22,9 @@ export function guardBus(bus: IEventBus, onError: (error: unknown) => void): IEv
       }
     },
   } as IEventBus;
+  // Forwarded only when the bus has it: without it, every event is published.
+  if (bus.listenerCount !== undefined) {
+    guarded.listenerCount = (type: number) => bus.listenerCount!(type);
+  }
+  return guarded;
 }

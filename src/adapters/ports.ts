@@ -286,6 +286,12 @@ export interface IEventBus {
   subscribe(type: number, handler: EventHandler): () => void;
   publish<K extends keyof EventPayloads>(type: K, payload: EventPayloads[K]): void;
   publish(type: number, payload: unknown): void;
+  /**
+   * Optional: how many handlers, anywhere, hear events of `type`. Given, a publisher may skip an
+   * event nobody hears, and the building of its payload (README: Performance). Only a bus that
+   * sees all its handlers implements it: one that carries events to other processes does not.
+   */
+  listenerCount?(type: number): number;
 }
 
 // ─── Sync and authorization hooks ──────────────────────────────────────────────────────────────

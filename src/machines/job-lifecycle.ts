@@ -67,25 +67,32 @@ export const DEFAULT_RUN_CONFIG: JobRunConfig = {
 
 /** The context of a lane holding `claim` (or of an empty lane). */
 export function initialLaneContext(input: LaneInput): LaneContext {
+  return { laneKey: input.laneKey, ...jobContext(input.claim, input.config) };
+}
+
+/**
+ * Everything of a lane's context but its key, for `claim` (or no job). Built as one object: it is
+ * the context update of every job a lane takes (`assignJob`, `takeNext`).
+ */
+function jobContext(claim: Claim | undefined, config: JobRunConfig | undefined) {
   return {
-    laneKey: input.laneKey,
-    job: input.claim?.job,
-    claimToken: input.claim?.token ?? '',
-    config: input.config ?? DEFAULT_RUN_CONFIG,
+    job: claim?.job,
+    claimToken: claim?.token ?? '',
+    config: config ?? DEFAULT_RUN_CONFIG,
     // The claim counted the first attempt; `beginAttempt` counts it again on entry to `running`.
-    attempts: input.claim ? input.claim.job.attempts - 1 : 0,
+    attempts: claim ? claim.job.attempts - 1 : 0,
     attemptToken: 0,
     error: undefined,
-    writeMayBeStored: input.claim?.job.outcomeUnknown === true,
+    writeMayBeStored: claim?.job.outcomeUnknown === true,
     result: undefined,
     synced: false,
     retryDelay: 0,
     startedAt: 0,
     deadlineAt: undefined,
     nextAttemptAt: undefined,
-    stop: 'none',
+    stop: 'none' as StopRequest,
     next: undefined,
-  };
+  } satisfies Omit<LaneContext, 'laneKey'>;
 }
 
 /**
@@ -270,8 +277,7 @@ function initialLaneContextFromClaim(claim: Claim, config: JobRunConfig): Partia
   // Attempt tokens restart with each job. That is safe: a lane leaves `running`, `timedOut` and
   // `aborting` only once its attempt's promise has settled, so no result of a previous job's
   // attempt can still arrive. (It also keeps the machine's state space finite for model tests.)
-  const { laneKey: _key, ...rest } = initialLaneContext({ laneKey: '', claim, config });
-  return rest;
+  return jobContext(claim, config);
 }
 
 /**

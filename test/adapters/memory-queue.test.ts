@@ -80,6 +80,26 @@ describe('MemoryQueue', () => {
     expect(await runAll(queue)).toEqual(['job-2']);
   });
 
+  it('reclaims the latest 4,096 claim calls, claimLane ones included, and forgets older ones', async () => {
+    const { queue } = setup();
+    const lanes = Array.from({ length: 4_098 }, (_, i) => jobInput(`d${i}`, ['a']));
+    await queue.enqueueMany([...lanes, jobInput('d0', ['a'])]);
+    const [oldest] = await queue.claim('r', 1, 'call-0');
+    for (let i = 1; i < 4_097; i++) await queue.claim('r', 1, `call-${i}`);
+    await queue.complete({ jobId: oldest!.job.id, token: oldest!.token }, 1);
+    const next = await queue.claimLane(
+      'r',
+      { documentId: 'd0', scope: 'a', branch: 'main' },
+      'lane-call',
+    );
+    expect(next).toBeDefined();
+    // 'call-0' and 'call-1' are past the last 4,096 calls; 'call-2' is the oldest kept.
+    expect(await queue.reclaim('r', 'call-1')).toEqual([]);
+    expect((await queue.reclaim('r', 'call-2')).map((c) => c.job.id)).toEqual(['job-3']);
+    expect(await queue.reclaim('r', 'lane-call')).toEqual([next]);
+    expect(await queue.reclaim('other', 'lane-call')).toEqual([]);
+  });
+
   it('publishes jobAvailable when a cancel frees a lane', async () => {
     const bus = new MemoryEventBus();
     const queue = new MemoryQueue({ bus });

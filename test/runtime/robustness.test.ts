@@ -97,6 +97,34 @@ describe('runtime robustness', () => {
     await manager.stop();
   });
 
+  it('jobStarted is published only when the bus may have a listener: a bus saying 0 gets none, one whose count throws gets all', async () => {
+    for (const count of ['zero', 'throws'] as const) {
+      const published: number[] = [];
+      const { clock, queue, manager } = build({
+        wrapBus: (bus) => ({
+          subscribe: bus.subscribe.bind(bus),
+          publish: (type: number, payload: unknown) => {
+            published.push(type);
+            bus.publish(type, payload);
+          },
+          listenerCount: () => {
+            if (count === 'throws') throw new Error('cannot tell');
+            return 0;
+          },
+        }),
+      });
+      await manager.start({ maxConcurrency: 2 });
+      await queue.enqueueMany([jobInput('j1', 'd1', ['global']), jobInput('j2', 'd1', ['global'])]);
+      await runUntil(
+        clock,
+        () => published.filter((t) => t === JobExecutorEventTypes.JOB_COMPLETED).length === 2,
+      );
+      const started = published.filter((t) => t === JobExecutorEventTypes.JOB_STARTED).length;
+      expect(started).toBe(count === 'zero' ? 0 : 2);
+      await manager.stop();
+    }
+  });
+
   it('a lane action that throws gives the job back in its place; the slot is freed and the lane goes on', async () => {
     let calls = 0;
     const { clock, queue, manager, monitor, errors } = build({
