@@ -3,7 +3,6 @@
  * failure goes back to the lane as `attempt.failed`, a success to the runtime first (which writes
  * it, then sends `attempt.done`), both tagged with the attempt's token so a late result of an
  * older attempt is ignored by the machine's `isCurrentAttempt` guard.
- * @internal
  * @module
  */
 import {

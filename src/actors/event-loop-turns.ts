@@ -7,7 +7,6 @@
  * everything deferred meanwhile).
  *
  * Real time on purpose: this is about sharing the thread, not about the injected logical clock.
- * @internal
  * @module
  */
 export class EventLoopTurns {

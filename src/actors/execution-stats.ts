@@ -1,6 +1,5 @@
 /**
  * Counters behind `getStatus()` and `getStats()`, and a sliding-window rate for `jobsPerSecond`.
- * @internal
  * @module
  */
 

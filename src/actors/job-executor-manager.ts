@@ -232,7 +232,7 @@ export class JobExecutorManager {
     return this.dispatcher.holds(job);
   }
 
-  /** Rejects the `watch`es waiting for `jobId` with `reason`: its job was cancelled. @internal */
+  /** Rejects the `watch`es waiting for `jobId` with `reason`: its job was cancelled. */
   cancelWatchers(jobId: string, reason: unknown): void {
     this.results.cancel(jobId, reason);
   }

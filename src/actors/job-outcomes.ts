@@ -4,7 +4,6 @@
  * subscriber never hears of an outcome the queue has not stored. Every end of a claim the runtime
  * writes (`complete`, `fail`, `release`) goes through here and is retried when the queue fails
  * (see {@link JobOutcomes}).
- * @internal
  * @module
  */
 import type { ClaimRef, IQueue } from '../adapters/ports.js';
@@ -240,7 +239,41 @@ export class JobOutcomes {
     const release = outcomeUnknown
       ? () => queue.release(ref, attempts, { outcomeUnknown: true })
       : () => queue.release(ref, attempts);
-    return this.end(ref, 'release', release).then(() => {});
+    return this.end(ref, 'release', release).then((written) => {
+      if (written === 'stale' && outcomeUnknown) return this.completedByLostAnswer(ref, attempts);
+    });
+  }
+
+  /**
+   * A release refused as stale while a write of the claim may be stored: on a storage whose
+   * append completes the claim in the same commit, the append committed and only its answer was
+   * lost, so the job is COMPLETED and nobody has reported it. `complete` with the same claim is a
+   * no-op success exactly when this claim ended it so (see `IQueue`); then the outcome is counted,
+   * published and settled from the record (its operations are in the store). A claim that was
+   * reaped and ended by another runner stays stale: that runner reports it.
+   */
+  private async completedByLostAnswer(ref: ClaimRef, attempts: number): Promise<void> {
+    const { queue, stats, publish, results, clock } = this.options;
+    this.ending.add(ref.jobId);
+    try {
+      const written = await this.end(ref, 'complete', () => queue.complete(ref, attempts));
+      if (written !== 'ended') return;
+      let record: Awaited<ReturnType<IQueue['get']>>;
+      for (let read = 0; read < 3 && record === undefined; read++) {
+        record = await queue.get(ref.jobId).catch(() => undefined);
+      }
+      const now = clock.now();
+      const result =
+        record?.status === 'COMPLETED'
+          ? resultFromRecord(record, this.iso(record.finishedAt ?? now))
+          : undefined;
+      if (result === undefined) return;
+      stats.record(true, 0);
+      publish(JobExecutorEventTypes.JOB_COMPLETED, { job: result.job, result });
+      results.settle(result);
+    } finally {
+      this.ending.delete(ref.jobId);
+    }
   }
 
   /**

@@ -2,7 +2,6 @@
  * Finished job results for `watch`: the latest `retention` results are kept (oldest dropped
  * first), and watchers of unfinished jobs are resolved when their job finishes, or rejected when it
  * is cancelled.
- * @internal
  * @module
  */
 import type { JobResult } from '../types.js';

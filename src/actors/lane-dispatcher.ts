@@ -15,7 +15,6 @@
  *
  * The machines decide; this module carries out what they emit and reports back. The manager
  * (`JobExecutorManager`) is the public face over it.
- * @internal
  * @module
  */
 

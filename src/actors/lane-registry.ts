@@ -7,7 +7,6 @@
  * timers here and not `after` in the lanes: pending timers of one actor system are scanned on
  * every actor stop. So one sweep timer serves every idle lane, and the number of idle lanes kept
  * resident is bounded (least recently idle stopped first).
- * @internal
  * @module
  */
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';

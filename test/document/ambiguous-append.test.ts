@@ -274,3 +274,60 @@ describe('a write whose outcome is unknown survives a stop (README: Semantics, "
     second.dispose();
   });
 });
+
+describe('a lost answer of an append that completed its claim, then a stop', () => {
+  it('the refused release learns the claim ended so: jobCompleted is published once and watch resolves', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_700_000_000_000);
+    const bus = new MemoryEventBus();
+    const queue = new MemoryQueue({ bus, clock });
+    // The storage's store completes the claim inside the append, as createReactor's storages do.
+    const memory = new MemoryOperationStore({ claims: queue });
+    let armed = false;
+    let appendFaults = 1;
+    const store = interceptStore(memory, {
+      before: (call) => {
+        // The lookup after the lost answer fails every read: the outcome stays unknown.
+        if (armed && call.method === 'findOperations') throw lost();
+      },
+      after: (call) => {
+        if (armed && call.method === 'append' && appendFaults-- > 0) throw lost(); // it committed
+      },
+    });
+    const executor = new DocumentJobExecutor({ store, models: new ModelRegistry([counterModel]) });
+    await createDocument(executor, 'd1');
+    armed = true;
+    const monitor = new EventMonitor(bus);
+    const errors: unknown[] = [];
+    const manager = new JobExecutorManager({
+      queue,
+      executor,
+      bus,
+      clock,
+      random: seededRandom(1),
+      onError: (error) => errors.push(error),
+    });
+    await manager.start({ maxRetries: 0 });
+    await queue.enqueue({
+      id: 'j1',
+      documentId: 'd1',
+      scopes: ['global'],
+      actions: [counterActions.increment(2)],
+    });
+    const watching = manager.watch('j1');
+    await runUntil(clock, () => monitor.count('jobRetry') === 1);
+    // The append completed the claim: the queue shows it before anyone reported it.
+    expect(await queue.get('j1')).toMatchObject({ status: JobStatus.COMPLETED });
+    await manager.stop(); // during the backoff: the lane releases the job, which is refused
+    expect(monitor.forJob('j1').filter((e) => e.startsWith('job'))).toEqual([
+      'jobStarted',
+      'jobRetry',
+      'jobCompleted',
+    ]);
+    const result = await watching;
+    expect(result).toMatchObject({ success: true, job: { id: 'j1', status: JobStatus.COMPLETED } });
+    expect(await memory.getOperations('d1', 'global', 'main')).toHaveLength(1);
+    expect((await manager.getStatus()).totalJobsSucceeded).toBe(1);
+    manager.dispose();
+  });
+});
