@@ -289,6 +289,48 @@ function initialLaneContextFromClaim(claim: Claim, config: JobRunConfig): Partia
 export type LaneTag = 'holdsSlot' | 'awaitingSlot' | 'idle';
 
 /**
+ * The success of an attempt that may still complete its job (in `running`, and in `timedOut`,
+ * whose write committed before the abort took effect): a stateful handler's wait, the lane's next
+ * job handed over at once (lane batching), or completion. Spread into both states' `on`.
+ */
+const attemptSucceeded = laneSetup.createStateConfig({
+  on: {
+    'attempt.done': [
+      // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
+      {
+        guard: {
+          type: 'isWaitResult',
+          params: ({ event }) => ({ token: event.token, result: event.result }),
+        },
+        target: 'waiting',
+        actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
+      },
+      // Lane batching: the success hands over the lane's next job, which starts at once.
+      {
+        guard: {
+          type: 'startsNext',
+          params: ({ event }) => ({ token: event.token, next: event.next }),
+        },
+        target: 'running',
+        reenter: true,
+        actions: [
+          { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+          { type: 'takeNext', params: ({ event }) => ({ next: event.next! }) },
+        ],
+      },
+      {
+        guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
+        target: 'completed',
+        actions: [
+          { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
+          { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
+        ],
+      },
+    ],
+  },
+});
+
+/**
  * The job lifecycle as state configuration:
  * pending → running → completed | retrying → pending → running … | failed, with the timeout,
  * the fatal path (syncing) and the stop paths (aborting, released).
@@ -324,38 +366,7 @@ export const jobLifecycleStates = {
       },
     },
     on: {
-      'attempt.done': [
-        // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
-        {
-          guard: {
-            type: 'isWaitResult',
-            params: ({ event }) => ({ token: event.token, result: event.result }),
-          },
-          target: 'waiting',
-          actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
-        },
-        // Lane batching: the success hands over the lane's next job, which starts at once.
-        {
-          guard: {
-            type: 'startsNext',
-            params: ({ event }) => ({ token: event.token, next: event.next }),
-          },
-          target: 'running',
-          reenter: true,
-          actions: [
-            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-            { type: 'takeNext', params: ({ event }) => ({ next: event.next! }) },
-          ],
-        },
-        {
-          guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
-          target: 'completed',
-          actions: [
-            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-            { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
-          ],
-        },
-      ],
+      ...attemptSucceeded.on,
       'attempt.failed': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'settled',
@@ -391,38 +402,7 @@ export const jobLifecycleStates = {
       'The attempt timed out and was aborted; the lane and slot stay held until its promise settles. A success (its write committed before the abort took effect) completes the job; a failure counts as the timeout, unless its write may be stored (outcome unknown: retried).',
     on: {
       // Its write is stored: reporting the timeout (or retrying) would not match the store.
-      'attempt.done': [
-        // A stateful handler asked to sleep: the job goes back to the queue until it wakes.
-        {
-          guard: {
-            type: 'isWaitResult',
-            params: ({ event }) => ({ token: event.token, result: event.result }),
-          },
-          target: 'waiting',
-          actions: { type: 'emitWaiting', params: ({ event }) => ({ result: event.result }) },
-        },
-        // Lane batching: the success hands over the lane's next job, which starts at once.
-        {
-          guard: {
-            type: 'startsNext',
-            params: ({ event }) => ({ token: event.token, next: event.next }),
-          },
-          target: 'running',
-          reenter: true,
-          actions: [
-            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-            { type: 'takeNext', params: ({ event }) => ({ next: event.next! }) },
-          ],
-        },
-        {
-          guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
-          target: 'completed',
-          actions: [
-            { type: 'emitCompleted', params: ({ event }) => ({ result: event.result }) },
-            { type: 'keepNext', params: ({ event }) => ({ next: event.next }) },
-          ],
-        },
-      ],
+      ...attemptSucceeded.on,
       'attempt.failed': {
         guard: { type: 'isCurrentAttempt', params: ({ event }) => ({ token: event.token }) },
         target: 'settled',
