@@ -310,19 +310,9 @@ export class SqliteQueue implements IQueue {
    */
   async release(ref: ClaimRef, attempts: number, options?: ReleaseOptions): Promise<void> {
     const outcomeUnknown = options?.outcomeUnknown === true ? 1 : 0;
-    let row: { document_id: string } | undefined;
-    try {
-      row = await this.#writes.run(() =>
-        this.#sql.releaseJob.get({ ...idToken(ref), attempts, outcomeUnknown }),
-      );
-    } finally {
-      this.#live.delete(ref.token);
-    }
-    if (row === undefined) return this.#assertEnded(ref, 'PENDING');
-    this.#bus?.publish(QueueEventTypes.JOB_AVAILABLE, {
-      jobId: ref.jobId,
-      documentId: row.document_id,
-    });
+    return this.#giveBack(ref, () =>
+      this.#sql.releaseJob.get({ ...idToken(ref), attempts, outcomeUnknown }),
+    );
   }
 
   /**
@@ -331,11 +321,20 @@ export class SqliteQueue implements IQueue {
    * share a transaction.
    */
   async sleep(ref: ClaimRef, sleep: JobSleep): Promise<void> {
+    return this.#giveBack(ref, () =>
+      this.#sql.sleepJob.get({ ...idToken(ref), attempts: sleep.attempts, wakeAt: sleep.wakeAt }),
+    );
+  }
+
+  /**
+   * Ends a claim by putting its job back to `PENDING` with `write` (a statement returning the
+   * job's row when the token held), then publishes it available; a refused write is checked by
+   * `#assertEnded` (a repeat is a no-op success, anything else stale).
+   */
+  async #giveBack(ref: ClaimRef, write: () => { document_id: string } | undefined): Promise<void> {
     let row: { document_id: string } | undefined;
     try {
-      row = await this.#writes.run(() =>
-        this.#sql.sleepJob.get({ ...idToken(ref), attempts: sleep.attempts, wakeAt: sleep.wakeAt }),
-      );
+      row = await this.#writes.run(write);
     } finally {
       this.#live.delete(ref.token);
     }
