@@ -14,7 +14,7 @@ import type { PostgresStorage } from '../../src/adapters/postgres/index.js';
 import type { HandlerJobInput, JobInput } from '../../src/types.js';
 import { killWorkers, type ProtocolWorker, startProtocolWorker } from '../support/child-worker.js';
 import type { HandlerWorkerConfig, HandlerWorkerMessage } from '../support/handler-worker.js';
-import { waitUntil } from '../support/multiprocess-workload.js';
+import { killOneOfThreeWorkers } from '../support/kill-one-worker.js';
 import {
   closeAdmin,
   dropSchema,
@@ -170,40 +170,11 @@ describe.skipIf(!hasPostgres)(
       async () => {
         const inputs = workload();
         await parent.queue.enqueueMany(inputs as unknown as JobInput[]);
-        const victim = start('victim');
-        const survivors = [start('survivor-1'), start('survivor-2')];
-        const all = [victim, ...survivors];
-        await Promise.all(all.map((worker) => worker.ready));
-        for (const worker of all) worker.child.stdin?.write('go\n');
-
-        const victimClaims = async () =>
-          (
-            await query<{ id: string }>(
-              schema,
-              "SELECT id FROM jobs WHERE status = 'RUNNING' AND runner_id = 'victim'",
-            )
-          ).map((row) => row.id);
-        await waitUntil(
-          async () => {
-            const [done] = await query<{ n: number }>(
-              schema,
-              "SELECT count(*)::int AS n FROM jobs WHERE status = 'COMPLETED'",
-            );
-            return (done?.n ?? 0) >= JOBS / 5 && (await victimClaims()).length > 0;
-          },
-          'the victim holds claims after a fifth of the jobs',
-          TIMEOUT,
-        );
-        victim.child.kill('SIGKILL');
-        expect((await victim.exit).signal).toBe('SIGKILL');
-        const orphaned = new Set(await victimClaims());
-        expect(orphaned.size).toBeGreaterThan(0);
-
-        const exits = await Promise.all(survivors.map((worker) => worker.exit));
-        exits.forEach((exit, i) => {
-          expect(exit.code, survivors[i]?.stderr()).toBe(0);
-          expect(exit.done?.errors).toEqual([]);
-          expect(exit.done?.failed).toBe(0);
+        const { orphaned, exits } = await killOneOfThreeWorkers({
+          schema,
+          jobs: JOBS,
+          timeout: TIMEOUT,
+          start,
         });
         expect(await parent.queue.counts()).toEqual({
           pending: 0,
